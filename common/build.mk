@@ -1,0 +1,12 @@
+# common/ -- libhat.a. Explicit lists (STYLE rule 15); each section is owned by one module group.
+
+# ---- base: errors, buffers, fixed point
+LIBHAT_SRCS += common/err.c common/buf.c common/fixed.c
+TESTS += tests/unit/test_fixed tests/unit/test_buf
+
+# ---- shm, ring, clock (tests and bench-ring)
+
+# ---- msg, board, control, log, config
+
+# ---- journal, loop
+

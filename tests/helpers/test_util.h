@@ -1,0 +1,46 @@
+/* tests/helpers/test_util.h -- shared helpers for hat's cmocka tests.
+ *
+ * Each test makes its own shm instance name (so tests run in parallel and never see each
+ * other's segments), finds the programs under test (HAT_BIN_DIR, set by make test to the ASan
+ * build), and spawns/reaps child processes with timeouts. Linked into every test binary.
+ */
+#ifndef HAT_TESTS_TEST_UTIL_H
+#define HAT_TESTS_TEST_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Writes a unique instance name ("t<pid>x<counter>") into buf. */
+void tu_instance(char *buf, size_t len);
+
+/* Returns the path of program name in HAT_BIN_DIR (default build/asan/bin) in a static buffer
+ * that the next call overwrites. */
+const char *tu_bin(const char *name);
+
+/* Makes a fresh temporary directory (under TMPDIR or /tmp); returns its path in buf. */
+void tu_tmpdir(char *buf, size_t len);
+/* Removes a directory tree made by tu_tmpdir (best effort). */
+void tu_rmtree(const char *path);
+
+/* Starts argv[0] with argv (NULL-terminated). stdout/stderr go to log_path if not NULL.
+ * Returns the child's pid; fails the test on error. */
+pid_t tu_spawn(char *const argv[], const char *log_path);
+
+/* Waits up to timeout_ms for pid; returns its wait status, or -1 on timeout (the child is then
+ * left running: kill it). */
+int tu_wait(pid_t pid, int timeout_ms);
+
+/* Sends sig, then waits up to 5 s (then SIGKILL) and returns the wait status. */
+int tu_kill_wait(pid_t pid, int sig);
+
+/* Monotonic milliseconds. */
+uint64_t tu_now_ms(void);
+
+/* Reads a whole small file into a malloc'ed NUL-terminated string (caller frees); NULL if missing. */
+char *tu_read_file(const char *path);
+
+/* Waits up to timeout_ms until path exists and is non-empty; returns 0 or -1. */
+int tu_wait_file(const char *path, int timeout_ms);
+
+#endif

@@ -1,0 +1,59 @@
+/* tests/unit/test_buf.c -- growable buffer and JSON string escaping. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/buf.h"
+
+static void test_buf_append_grows_and_terminates(void **state)
+{
+	(void)state;
+	struct hat_buf b = HAT_BUF_INIT;
+	for (int i = 0; i < 1000; i++)
+		hat_buf_printf(&b, "%d,", i % 10);
+	assert_true(hat_buf_ok(&b));
+	assert_int_equal(b.len, 2000);
+	assert_int_equal(b.data[b.len], '\0');
+	assert_memory_equal(b.data, "0,1,2,", 6);
+	hat_buf_consume(&b, 1996);
+	assert_string_equal(b.data, "8,9,");
+	hat_buf_reset(&b);
+	assert_int_equal(b.len, 0);
+	hat_buf_free(&b);
+}
+
+static void test_buf_printf_long_output(void **state)
+{
+	(void)state;
+	struct hat_buf b = HAT_BUF_INIT;
+	char big[1000];
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	hat_buf_printf(&b, "<%s>", big);
+	assert_int_equal(b.len, 1001);
+	assert_int_equal(b.data[0], '<');
+	assert_int_equal(b.data[1000], '>');
+	hat_buf_free(&b);
+}
+
+static void test_buf_json_escapes(void **state)
+{
+	(void)state;
+	struct hat_buf b = HAT_BUF_INIT;
+	hat_buf_json_str(&b, "a\"b\\c\nd\x01");
+	assert_string_equal(b.data, "\"a\\\"b\\\\c\\nd\\u0001\"");
+	hat_buf_free(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_append_grows_and_terminates),
+		cmocka_unit_test(test_buf_printf_long_output),
+		cmocka_unit_test(test_buf_json_escapes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
