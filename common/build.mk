@@ -10,3 +10,5 @@ TESTS += tests/unit/test_fixed tests/unit/test_buf
 
 # ---- journal, loop
 
+LIBHAT_SRCS += common/journal.c
+TESTS += tests/unit/test_journal
