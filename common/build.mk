@@ -9,6 +9,8 @@ TESTS += tests/unit/test_fixed tests/unit/test_buf
 # ---- msg, board, control, log, config
 
 # ---- journal, loop
-
-LIBHAT_SRCS += common/journal.c
+LIBHAT_SRCS += common/journal.c common/ws_client.c
 TESTS += tests/unit/test_journal
+TESTS += tests/unit/test_ws_client
+tests/unit/test_ws_client_SRCS := tests/helpers/ws_test_server.c
+tests/unit/test_ws_client_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_SSL)
