@@ -214,10 +214,11 @@ static inline int64_t prod_room(struct hat_ring *r, uint32_t want)
 	if (room < want) {
 		/* Acquire: pairs with the consumer's release store of cons in hat_ring_release_n() /
 		 * pop: its reads of the slots it freed are done before we overwrite them. */
-		r->cached = atomic_load_explicit(&r->sh->cons, memory_order_acquire);
-		uint64_t used = r->local - r->cached;
+		uint64_t cons = atomic_load_explicit(&r->sh->cons, memory_order_acquire);
+		uint64_t used = r->local - cons;
 		if (hat_unlikely(used > r->slot_count))
-			return -EPROTO;
+			return -EPROTO; /* keep the old cache: never act on a corrupt index */
+		r->cached = cons;
 		room = r->slot_count - used;
 		if (room == 0) {
 			/* Relaxed load + store: only the producer writes full_events. */
@@ -357,10 +358,11 @@ static inline int64_t cons_avail(struct hat_ring *r, uint32_t want)
 	if (avail < want) {
 		/* Acquire: pairs with the producer's release store of prod in publish(); the slots
 		 * below it are fully written before we read them. */
-		r->cached = atomic_load_explicit(&r->sh->prod, memory_order_acquire);
-		avail = r->cached - r->local;
-		if (hat_unlikely(avail > r->slot_count))
-			return -EPROTO;
+		uint64_t prod = atomic_load_explicit(&r->sh->prod, memory_order_acquire);
+		if (hat_unlikely(prod - r->local > r->slot_count))
+			return -EPROTO; /* keep the old cache: never act on a corrupt index */
+		r->cached = prod;
+		avail = prod - r->local;
 	}
 	return (int64_t)avail;
 }
