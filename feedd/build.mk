@@ -1,0 +1,3 @@
+# feedd/ -- the market-data daemon: WebSocket session -> md ring + board, recording, replay.
+TESTS += tests/unit/test_feed_session
+tests/unit/test_feed_session_SRCS := feedd/session.c
