@@ -5,3 +5,5 @@ TESTS += tests/unit/test_feed_publish
 tests/unit/test_feed_publish_SRCS := feedd/publish.c
 PROGRAMS += feedd
 feedd_SRCS := feedd/main.c feedd/feedd.c feedd/config.c feedd/session.c feedd/publish.c
+TESTS += tests/e2e/test_feedd
+tests/e2e/test_feedd_SRCS := tests/helpers/ws_test_server.c
