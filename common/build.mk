@@ -6,7 +6,8 @@ TESTS += tests/unit/test_fixed tests/unit/test_buf
 
 # ---- shm, ring, clock (tests and bench-ring)
 LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c
-TESTS += tests/unit/test_ring
+TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock \
+         tests/proc/test_ring_xproc
 
 # ---- msg, board, control, log, config
 
