@@ -115,7 +115,8 @@ int hat_board_init_mem(struct hat_board *b, void *mem, size_t len, uint32_t max_
  * Returns 0, HAT_E_BADMAGIC, HAT_E_BADVERSION or HAT_E_BADSIZE (size field vs len/max_coins). */
 int hat_board_attach_mem(struct hat_board *b, void *mem, size_t len, char *err, size_t errlen);
 
-/* Writer only: a (re)started writer claims the board (stores its pid and now_ns).
+/* Writer only: a (re)started writer claims the board (stores its pid and now_ns) and repairs
+ * any seqlock its dead predecessor left odd (as hat_board_repair(b, 0)).
  * Call after attaching and before writing. */
 void hat_board_set_writer(struct hat_board *b, pid_t pid, uint64_t now_ns);
 

@@ -7,6 +7,7 @@ TESTS += tests/unit/test_fixed tests/unit/test_buf
 # ---- shm, ring, clock (tests and bench-ring)
 
 # ---- msg, board, control, log, config
+LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c
 
 # ---- journal, loop
 
