@@ -7,7 +7,9 @@ TESTS += tests/unit/test_fixed tests/unit/test_buf
 # ---- shm, ring, clock (tests and bench-ring)
 
 # ---- msg, board, control, log, config
-LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c
+LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
+TESTS += tests/unit/test_msg
+tests/unit/test_msg_LIBS := $(LIB_CJSON)
 
 # ---- journal, loop
 
