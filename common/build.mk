@@ -5,6 +5,8 @@ LIBHAT_SRCS += common/err.c common/buf.c common/fixed.c
 TESTS += tests/unit/test_fixed tests/unit/test_buf
 
 # ---- shm, ring, clock (tests and bench-ring)
+LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c
+TESTS += tests/unit/test_ring
 
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
