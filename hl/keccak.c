@@ -18,42 +18,40 @@ static const uint64_t RC[24] = {
 	0x8000000000008080ULL, 0x0000000080000001ULL, 0x8000000080008008ULL,
 };
 
-/* Rotation offsets and the pi permutation in the order of the usual "rho-pi" walk. */
-static const unsigned ROTC[24] = {
-	1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
+/* rho rotation offsets and pi destinations, indexed by lane i = x + 5y: lane i moves to
+ * PI_DST[i] = y + 5 * ((2x + 3y) mod 5) after being rotated left by RHO[i]. */
+static const unsigned RHO[25] = {
+	0, 1, 62, 28, 27, 36, 44, 6, 55, 20, 3, 10, 43, 25, 39, 41, 45, 15, 21, 8, 18, 2, 61, 56, 14,
 };
-static const unsigned PILN[24] = {
-	10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
+static const unsigned PI_DST[25] = {
+	0, 10, 20, 5, 15, 16, 1, 11, 21, 6, 7, 17, 2, 12, 22, 23, 8, 18, 3, 13, 14, 24, 9, 19, 4,
 };
 
-static inline uint64_t rotl(uint64_t x, unsigned n) { return (x << n) | (x >> (64 - n)); }
+/* Rotation by 0..63 without the undefined shift by 64. */
+static inline uint64_t rotl(uint64_t x, unsigned n) { return (x << n) | (x >> ((64 - n) & 63)); }
 
+/* The loops have constant bounds and are fully unrolled, so the table lookups fold into
+ * constants: this is the permutation's whole cost in signing (4 calls per L1 signature). */
 static void keccakf(uint64_t st[25])
 {
 	for (int round = 0; round < 24; round++) {
-		uint64_t bc[5], t;
+		uint64_t c[5], d[5], b[25];
 		/* theta */
-		for (int i = 0; i < 5; i++)
-			bc[i] = st[i] ^ st[i + 5] ^ st[i + 10] ^ st[i + 15] ^ st[i + 20];
-		for (int i = 0; i < 5; i++) {
-			t = bc[(i + 4) % 5] ^ rotl(bc[(i + 1) % 5], 1);
-			for (int j = 0; j < 25; j += 5)
-				st[j + i] ^= t;
-		}
+#pragma GCC unroll 5
+		for (int x = 0; x < 5; x++)
+			c[x] = st[x] ^ st[x + 5] ^ st[x + 10] ^ st[x + 15] ^ st[x + 20];
+#pragma GCC unroll 5
+		for (int x = 0; x < 5; x++)
+			d[x] = c[(x + 4) % 5] ^ rotl(c[(x + 1) % 5], 1);
 		/* rho and pi */
-		t = st[1];
-		for (int i = 0; i < 24; i++) {
-			unsigned j = PILN[i];
-			uint64_t tmp = st[j];
-			st[j] = rotl(t, ROTC[i]);
-			t = tmp;
-		}
+#pragma GCC unroll 25
+		for (int i = 0; i < 25; i++)
+			b[PI_DST[i]] = rotl(st[i] ^ d[i % 5], RHO[i]);
 		/* chi */
-		for (int j = 0; j < 25; j += 5) {
-			for (int i = 0; i < 5; i++)
-				bc[i] = st[j + i];
-			for (int i = 0; i < 5; i++)
-				st[j + i] ^= (~bc[(i + 1) % 5]) & bc[(i + 2) % 5];
+#pragma GCC unroll 25
+		for (int i = 0; i < 25; i++) {
+			int x = i % 5, y = i - x;
+			st[i] = b[i] ^ (~b[y + (x + 1) % 5] & b[y + (x + 2) % 5]);
 		}
 		/* iota */
 		st[0] ^= RC[round];
