@@ -101,8 +101,9 @@ struct hl_ws_msg {
 /* Parses frame[0..len) (need not be NUL-terminated). meta (borrowed; may be NULL: asset =
  * HL_ASSET_UNKNOWN) maps coins to assets for BOOK/TRADE/BBO. bufs may be NULL (all caps 0).
  * Returns 0 with out filled; HAT_E_PARSE (invalid JSON, unknown shape, bad field: err names
- * the path); -ENOENT if meta is given and does not know a market-data coin; -ENOMEM. out->held
- * is NULL after an error. */
+ * the path); -ENOENT if meta is given and does not know a market-data coin. out is overwritten
+ * (release a previous POST result with hl_ws_msg_clear() first); out->held is NULL after an
+ * error. An unknown channel is not an error: HL_WS_OTHER. */
 int hl_ws_parse(const char *frame, size_t len, uint64_t origin_ns, const struct hl_meta *meta,
 		const struct hl_ws_bufs *bufs, struct hl_ws_msg *out, char *err, size_t errlen);
 

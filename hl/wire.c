@@ -137,7 +137,10 @@ int hl_px_round(int64_t px, int sz_decimals, bool spot, enum hl_round mode, int6
 		r = up;
 		break;
 	case HL_ROUND_NEAREST:
-		if (down == 0 || rem >= tick - rem) {
+		/* Ties go to the even multiple of the tick, as the SDK's "%.5g" formatting does
+		 * (65000.5 -> 65000). */
+		if (down == 0 || rem > tick - rem ||
+		    (rem != 0 && rem == tick - rem && (down / tick) % 2 != 0)) {
 			if (!up_ok) {
 				if (down == 0)
 					return -ERANGE;
@@ -178,7 +181,7 @@ int hl_sz_round(int64_t sz, int sz_decimals, enum hl_round mode, int64_t *out)
 		go_up = rem != 0;
 		break;
 	case HL_ROUND_NEAREST:
-		go_up = rem != 0 && rem >= lot - rem;
+		go_up = rem != 0 && (rem > lot - rem || (rem == lot - rem && (down / lot) % 2 != 0));
 		break;
 	default:
 		return -EINVAL;

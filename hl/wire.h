@@ -35,7 +35,8 @@
 #define HL_CLOID_STRLEN 35  /* "0x" + 32 hex + NUL */
 
 enum hl_round {
-	HL_ROUND_NEAREST = 0, /* nearest valid value; halfway goes away from zero */
+	HL_ROUND_NEAREST = 0, /* nearest valid value; a tie goes to the even multiple of the step
+			       * (round half to even, like the SDK's "%.5g" and round()) */
 	HL_ROUND_DOWN = 1,    /* largest valid value <= the input */
 	HL_ROUND_UP = 2,      /* smallest valid value >= the input */
 };
@@ -71,7 +72,7 @@ int64_t hl_px_tick(int64_t px, int sz_decimals, bool spot);
 /* Rounds px to a valid price (mode: HL_ROUND_*) into *out. NEAREST never gives 0 (a positive
  * price below the smallest valid one rounds up to it). Returns 0; -EINVAL if px <= 0 or
  * sz_decimals is out of range; -ERANGE if DOWN would give 0 or UP would overflow. *out is
- * untouched on error. Examples (perp): 65000.5 szDec 5 NEAREST -> 65001 (half away from zero),
+ * untouched on error. Examples (perp, NEAREST): 65000.5 szDec 5 -> 65000 (tie to even),
  * 3012.345 szDec 4 -> 3012.3, 1.234567 szDec 0 -> 1.2346, 123456.7 -> 123457. */
 int hl_px_round(int64_t px, int sz_decimals, bool spot, enum hl_round mode, int64_t *out);
 
@@ -79,7 +80,7 @@ int hl_px_round(int64_t px, int sz_decimals, bool spot, enum hl_round mode, int6
  * in 0..8. */
 int64_t hl_sz_lot(int sz_decimals);
 
-/* Rounds sz >= 0 to a multiple of the lot (HL_ROUND_DOWN = floor, NEAREST = half up, UP = ceil)
+/* Rounds sz >= 0 to a multiple of the lot (HL_ROUND_DOWN = floor, NEAREST = half to even, UP = ceil)
  * into *out; the result may be 0 (the caller decides whether a zero size is acceptable).
  * Returns 0, -EINVAL if sz < 0 or sz_decimals is not in 0..8, -ERANGE on overflow. */
 int hl_sz_round(int64_t sz, int sz_decimals, enum hl_round mode, int64_t *out);
