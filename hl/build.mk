@@ -7,3 +7,5 @@ LIBHL_SRCS += hl/wire.c hl/json.c hl/records.c hl/meta.c hl/parse_ws.c hl/parse_
               hl/parse_info.c
 TESTS += tests/unit/test_wire
 tests/unit/test_wire_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_meta
+tests/unit/test_meta_LIBS := $(LIB_CJSON)
