@@ -9,3 +9,5 @@ TESTS += tests/unit/test_wire
 tests/unit/test_wire_LIBS := $(LIB_CJSON)
 TESTS += tests/unit/test_meta
 tests/unit/test_meta_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_exchange
+tests/unit/test_parse_exchange_LIBS := $(LIB_CJSON)
