@@ -11,3 +11,5 @@ TESTS += tests/unit/test_meta
 tests/unit/test_meta_LIBS := $(LIB_CJSON)
 TESTS += tests/unit/test_parse_exchange
 tests/unit/test_parse_exchange_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_ws
+tests/unit/test_parse_ws_LIBS := $(LIB_CJSON)
