@@ -13,3 +13,5 @@ TESTS += tests/unit/test_parse_exchange
 tests/unit/test_parse_exchange_LIBS := $(LIB_CJSON)
 TESTS += tests/unit/test_parse_ws
 tests/unit/test_parse_ws_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_info
+tests/unit/test_parse_info_LIBS := $(LIB_CJSON)
