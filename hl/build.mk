@@ -10,3 +10,15 @@ BENCHES += sign
 bench-sign_SRCS := bench/bench_sign.c
 
 # ---- wire, parsers
+LIBHL_SRCS += hl/wire.c hl/json.c hl/records.c hl/meta.c hl/parse_ws.c hl/parse_exchange.c \
+              hl/parse_info.c
+TESTS += tests/unit/test_wire
+tests/unit/test_wire_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_meta
+tests/unit/test_meta_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_exchange
+tests/unit/test_parse_exchange_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_ws
+tests/unit/test_parse_ws_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_info
+tests/unit/test_parse_info_LIBS := $(LIB_CJSON)
