@@ -182,7 +182,8 @@ static void on_control(struct sig_engine *e, const struct hat_msg_control *c, ui
 		break;
 	case HAT_CTL_HALT:
 		e->trading_state = HAT_TS_HALTED;
-		/* fall through: a halt cancels like CANCEL_ALL */
+		/* a halt cancels like CANCEL_ALL */
+		__attribute__((fallthrough));
 	case HAT_CTL_CANCEL_ALL:
 		for (int i = 0; i < e->n_coins; i++)
 			if (e->ready)

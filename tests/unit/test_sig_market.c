@@ -171,7 +171,8 @@ static void test_market_vwap_windows(void **state)
 	assert_double_equal(sig_market_vwap(&m, 0, 105 * S), 110.0, 1e-9);
 	assert_double_equal(sig_market_vwap(&m, 1, 105 * S), 411.0 / 4.0, 1e-9);
 	assert_double_equal(sig_market_vwap(&m, 1, 200 * S), 0, 0);
-	assert_double_equal(sig_market_vwap(&m, 2, 160 * S), 110.0, 1e-9);
+	assert_double_equal(sig_market_vwap(&m, 2, 160 * S), 411.0 / 4.0, 1e-9); /* t = 100 is inside [100, 160] */
+	assert_double_equal(sig_market_vwap(&m, 2, 161 * S), 110.0, 1e-9);
 	assert_double_equal(sig_market_vwap(&m, 7, 160 * S), 0, 0);
 }
 
