@@ -11,8 +11,6 @@ TESTS += tests/unit/test_ring
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
 TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log
-tests/unit/test_log_LIBS := $(LIB_CJSON)
-tests/unit/test_msg_LIBS := $(LIB_CJSON)
 
 # ---- journal, loop
 
