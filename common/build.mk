@@ -12,8 +12,6 @@ TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock \
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
 TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log
-tests/unit/test_log_LIBS := $(LIB_CJSON)
-tests/unit/test_msg_LIBS := $(LIB_CJSON)
 
 # ---- journal, loop
 
