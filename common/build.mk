@@ -15,3 +15,7 @@ TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log
 
 # ---- journal, loop
 
+
+# ---- instance segments, stage runtime (lead)
+LIBHAT_SRCS += common/instance.c common/daemon.c
+TESTS += tests/unit/test_instance
