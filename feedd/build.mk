@@ -7,3 +7,5 @@ PROGRAMS += feedd
 feedd_SRCS := feedd/main.c feedd/feedd.c feedd/config.c feedd/session.c feedd/publish.c
 TESTS += tests/e2e/test_feedd
 tests/e2e/test_feedd_SRCS := tests/helpers/ws_test_server.c
+BENCHES += feed
+bench-feed_SRCS := bench/bench_feed.c feedd/publish.c
