@@ -10,7 +10,8 @@ TESTS += tests/unit/test_ring
 
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
-TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board
+TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
+         tests/unit/test_config
 
 # ---- journal, loop
 

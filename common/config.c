@@ -61,6 +61,32 @@ void hat_config_line_col(const char *text, size_t off, unsigned *line, unsigned 
 	*col = c;
 }
 
+/* True if text ends inside a string or with an object/array still open. */
+static bool unclosed(const char *text, size_t len)
+{
+	int depth = 0;
+	bool in_str = false, esc = false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = text[i];
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (ch == '\\')
+				esc = true;
+			else if (ch == '"')
+				in_str = false;
+			continue;
+		}
+		if (ch == '"')
+			in_str = true;
+		else if (ch == '{' || ch == '[')
+			depth++;
+		else if (ch == '}' || ch == ']')
+			depth--;
+	}
+	return in_str || depth > 0;
+}
+
 int hat_config_doc_parse(struct hat_config_doc *doc, const char *name, const char *text,
 			 size_t len, char *err, size_t errlen)
 {
@@ -75,6 +101,10 @@ int hat_config_doc_parse(struct hat_config_doc *doc, const char *name, const cha
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!root) {
 		size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+		/* cJSON points at the last token it read when the text simply stops; an unclosed
+		 * object, array or string is reported at the end, where the problem shows. */
+		if (unclosed(text, len))
+			off = len;
 		unsigned line, col;
 		hat_config_line_col(text, off, &line, &col);
 		/* Show a little of the text where parsing stopped, printable bytes only. */
@@ -179,6 +209,8 @@ static const cJSON *lookup(const cJSON *root, const char *path)
 			key[k++] = *p++;
 		}
 		key[k] = '\0';
+		if (k == 0 && *p != '[')
+			return NULL; /* "a..b" or a trailing '.' */
 		if (k > 0) {
 			if (!cJSON_IsObject(n))
 				return NULL;
