@@ -273,11 +273,31 @@ static uint64_t uint_hi(size_t size)
 	return size >= 8 ? UINT64_MAX : ((uint64_t)1 << (size * 8)) - 1;
 }
 
+/* Whether a field's size fits its type (a schema written by hand can get this wrong; such a
+ * field is reported by hat_config_apply() and skipped by hat_config_defaults()). */
+static bool size_ok(const struct hat_cfg_field *f)
+{
+	switch (f->type) {
+	case HAT_CFG_BOOL: return f->size == sizeof(bool);
+	case HAT_CFG_INT:
+	case HAT_CFG_UINT: return f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8;
+	case HAT_CFG_DOUBLE: return f->size == sizeof(double);
+	case HAT_CFG_FX: return f->size == sizeof(int64_t);
+	case HAT_CFG_ENUM: return f->size == sizeof(int) && f->choices != NULL;
+	case HAT_CFG_STRING: return f->size >= 1;
+	case HAT_CFG_OBJECT: return f->sub != NULL;
+	case HAT_CFG_ARRAY: return f->sub != NULL && f->size > 0 && f->max_items > 0;
+	default: return true;
+	}
+}
+
 void hat_config_defaults(const struct hat_cfg_field *schema, void *out)
 {
 	char *base = out;
 	for (const struct hat_cfg_field *f = schema; f->type != HAT_CFG_END; f++) {
 		char *p = base + f->offset;
+		if (!size_ok(f))
+			continue;
 		switch (f->type) {
 		case HAT_CFG_BOOL: { bool b = f->idef != 0; memcpy(p, &b, sizeof b); break; }
 		case HAT_CFG_INT: store_int(p, f->size, f->idef); break;
@@ -346,6 +366,8 @@ static int apply_value(const struct ctx *c, const struct hat_cfg_field *f, const
 		       char *base, const char *path)
 {
 	char *p = base + f->offset;
+	if (!size_ok(f))
+		return bad(c, path, "schema error: field size %zu does not fit type %d", f->size, f->type);
 	switch (f->type) {
 	case HAT_CFG_BOOL: {
 		if (!cJSON_IsBool(n))

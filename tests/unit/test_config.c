@@ -401,6 +401,45 @@ static void test_config_required_key_in_missing_section(void **state)
 	hat_config_doc_free(&doc);
 }
 
+static void test_config_schema_size_mismatch_is_reported(void **state)
+{
+	(void)state;
+	struct wrong {
+		int flag;     /* declared BOOL below: wrong */
+		uint8_t mode; /* declared ENUM below: wrong */
+	};
+	static const struct hat_cfg_field bad_bool[] = {
+		{ "flag", HAT_CFG_BOOL, 0, offsetof(struct wrong, flag), sizeof(int) },
+		HAT_CFG_END_F,
+	};
+	static const struct hat_cfg_field bad_enum[] = {
+		HAT_CFG_ENUM_F(struct wrong, mode, "mode", 0, modes, "mode"),
+		HAT_CFG_END_F,
+	};
+	struct hat_config_doc doc;
+	char err[256];
+	const char *json = "{\"s\": {\"flag\": true, \"mode\": \"off\"}}";
+	assert_int_equal(hat_config_doc_parse(&doc, "w.json", json, strlen(json), err, sizeof err), 0);
+	struct wrong w = { 7, 7 };
+	assert_int_equal(hat_config_apply(&doc, "s", bad_bool, &w, err, sizeof err), HAT_E_CONFIG);
+	assert_string_equal(err, "w.json: s.flag: schema error: field size 4 does not fit type 1");
+	assert_int_equal(w.flag, 7);
+	assert_int_equal(hat_config_apply(&doc, "s.flag", bad_bool, &w, err, sizeof err), HAT_E_CONFIG);
+	assert_string_equal(err, "w.json: s.flag: expected an object, got boolean");
+	/* The enum stored in a uint8_t is refused and the byte is not touched (not even by the
+	 * defaults). */
+	assert_int_equal(hat_config_apply(&doc, "s", bad_enum + 0, &w, err, sizeof err), HAT_E_CONFIG);
+	assert_string_equal(err, "w.json: s.flag: unknown key");
+	assert_int_equal(w.mode, 7);
+	hat_config_doc_free(&doc);
+	json = "{\"s\": {\"mode\": \"off\"}}";
+	assert_int_equal(hat_config_doc_parse(&doc, "w.json", json, strlen(json), err, sizeof err), 0);
+	assert_int_equal(hat_config_apply(&doc, "s", bad_enum, &w, err, sizeof err), HAT_E_CONFIG);
+	assert_string_equal(err, "w.json: s.mode: schema error: field size 1 does not fit type 7");
+	assert_int_equal(w.mode, 7);
+	hat_config_doc_free(&doc);
+}
+
 /* ---------------------------------------------------------------- getters */
 
 static void test_config_typed_getters(void **state)
@@ -470,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_config_schema_nested_and_arrays),
 		cmocka_unit_test(test_config_schema_errors_name_key_path),
 		cmocka_unit_test(test_config_required_key_in_missing_section),
+		cmocka_unit_test(test_config_schema_size_mismatch_is_reported),
 		cmocka_unit_test(test_config_typed_getters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
