@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -495,6 +496,54 @@ static void test_config_typed_getters(void **state)
 	hat_config_doc_free(&doc);
 }
 
+/* Mutated and truncated versions of the shipped config never crash the loader, and every
+ * failure comes with a message naming the file. */
+static void test_config_garbage_never_crashes(void **state)
+{
+	(void)state;
+	FILE *f = fopen("etc/hat.json", "rb");
+	assert_non_null(f);
+	static char orig[65536];
+	size_t len = fread(orig, 1, sizeof orig, f);
+	fclose(f);
+	assert_true(len > 100 && len < sizeof orig);
+	static char text[65536];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	const char pool[] = "{}[],:\"0123456789.-eE tfn\\\n";
+	int ok = 0, failed = 0;
+	for (int n = 0; n < 3000; n++) {
+		memcpy(text, orig, len);
+		size_t l = len;
+		int edits = 1 + n % 4;
+		for (int k = 0; k < edits; k++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			size_t pos = (size_t)(x % l);
+			switch ((x >> 32) % 3) {
+			case 0: text[pos] = pool[(x >> 40) % (sizeof pool - 1)]; break;
+			case 1: l = pos + 1; break;                              /* truncate */
+			default: text[pos] = (char)(x >> 48); break;             /* any byte */
+			}
+		}
+		struct hat_config_doc doc;
+		struct hat_config cfg;
+		char err[256] = "";
+		int rc = hat_config_doc_parse(&doc, "fuzz.json", text, l, err, sizeof err);
+		if (rc == 0) {
+			rc = hat_config_apply_shared(&cfg, &doc, err, sizeof err);
+			hat_config_doc_free(&doc);
+		}
+		if (rc == 0) {
+			ok++;
+		} else {
+			failed++;
+			assert_true(rc == HAT_E_PARSE || rc == HAT_E_CONFIG);
+			assert_memory_equal(err, "fuzz.json", 9);
+		}
+	}
+	print_message("%d loaded, %d refused\n", ok, failed);
+	assert_true(failed > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +560,7 @@ int main(void)
 		cmocka_unit_test(test_config_required_key_in_missing_section),
 		cmocka_unit_test(test_config_schema_size_mismatch_is_reported),
 		cmocka_unit_test(test_config_typed_getters),
+		cmocka_unit_test(test_config_garbage_never_crashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -292,9 +292,9 @@ static void test_msg_intent_rejects(void **state)
 	i = intent(); memset(i.o.cloid, 0, HAT_CLOID_LEN);
 	EXPECT(&i, HAT_E_RANGE, "INTENT.cloid: all zero");
 	i = intent(); i.o.orig_cloid[3] = 1;
-	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: must be zero for a new");
+	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: must be zero for kind new");
 	i = intent(); i.o.kind = HAT_INTENT_REPLACE;
-	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: all zero for a replace");
+	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: all zero for kind replace");
 	i.o.orig_cloid[0] = 9;
 	EXPECT(&i, 0, "");
 	i = intent(); i.o.flags = 0x20;
@@ -354,9 +354,13 @@ static void test_msg_exec_rejects(void **state)
 	e = exec_fill(); e.reason = 50;
 	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: unknown reason 50");
 	e = exec_fill(); e.reason = HAT_REASON_EXCH_TICK;
-	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must be NONE for a fill (got EXCH_TICK)");
+	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must be NONE for kind fill (got EXCH_TICK)");
+	e = exec_fill(); e.kind = HAT_EXEC_CANCELED; e.reason = HAT_REASON_EXCH_MARGIN;
+	EXPECT(&e, 0, "");
+	e = exec_fill(); e.kind = HAT_EXEC_ACK; e.reason = HAT_REASON_EXCH_MARGIN;
+	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must be NONE for kind ack (got EXCH_MARGIN)");
 	e = exec_fill(); e.kind = HAT_EXEC_REJECT;
-	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must not be NONE for a reject");
+	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must not be NONE for kind reject");
 	e.reason = HAT_REASON_RISK_MAX_POSITION;
 	hat_text_set(e.text, sizeof e.text, "max position");
 	EXPECT(&e, 0, "");
