@@ -167,7 +167,7 @@ int hl_json_strcpy(const cJSON *obj, const char *key, const struct hl_jpath *p, 
 int hl_json_strtrunc(const cJSON *obj, const char *key, const struct hl_jpath *p, char *dst,
 		     size_t dstlen, char *err, size_t errlen)
 {
-	const char *s;
+	const char *s = NULL;
 	int rc = hl_json_str(obj, key, p, &s, err, errlen);
 	if (rc)
 		return rc;
