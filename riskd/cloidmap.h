@@ -11,6 +11,7 @@
 #define HAT_RISKD_CLOIDMAP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define RISK_KEY_LEN 16

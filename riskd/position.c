@@ -177,7 +177,9 @@ static bool fill_seen(struct risk_book *b, const struct hat_msg_exec *e)
 {
 	uint8_t key[RISK_KEY_LEN];
 	memcpy(key, &e->tid, 8);
-	memcpy(key + 8, e->cloid, 8);
+	/* Fold the cloid's halves: cloids from counters differ only in their last bytes. */
+	for (int i = 0; i < 8; i++)
+		key[8 + i] = e->cloid[i] ^ e->cloid[8 + i];
 	return risk_recent_add(&b->fills_seen, key);
 }
 

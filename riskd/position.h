@@ -14,7 +14,7 @@
  *                the event's remaining_sz; removed when remaining_sz is 0 or FINAL is set.
  *   CANCELED     removed.   REJECT: removed.   CANCEL_REJECT: nothing changes.
  *   REPLACED     orig_cloid removed; cloid marked acked.
- * Idempotency: a FILL is identified by (tid, first 8 bytes of cloid). The last `dedup_window`
+ * Idempotency: a FILL is identified by (tid, cloid[0..8) XOR cloid[8..16)). The last `dedup_window`
  * fill identities are remembered (FIFO); a FILL whose identity is remembered is ignored
  * entirely (no position, fee or order change) and counted in dup_fills. A FILL with tid 0 is
  * applied without de-duplication (counted in fills_no_tid). Removing an order twice, or
@@ -69,7 +69,7 @@ struct risk_book {
 	uint32_t n_free;
 	uint32_t max_working;
 	struct risk_cmap by_cloid;   /* cloid -> index in orders */
-	struct risk_recent fills_seen; /* remembered fill identities (tid, cloid[0..8)) */
+	struct risk_recent fills_seen; /* remembered fill identities */
 	/* counters */
 	uint64_t dup_fills, fills_no_tid, unknown_coin_events, orders_full;
 };

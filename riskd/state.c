@@ -109,7 +109,7 @@ unsigned risk_state_command(struct risk_state *s, uint16_t cmd, const char *text
 
 unsigned risk_state_on_pnl(struct risk_state *s, int64_t total_pnl, uint64_t now_ns)
 {
-	char a[HAT_FX_STRLEN], b[HAT_FX_STRLEN], t[48];
+	char a[HAT_FX_STRLEN], b[HAT_FX_STRLEN], t[96];
 	__int128 eq = (__int128)s->cfg.start_equity + total_pnl;
 	s->equity = eq > HAT_FX_MAX ? HAT_FX_MAX : eq < -HAT_FX_MAX ? -HAT_FX_MAX : (int64_t)eq;
 	if (s->equity > s->peak_equity)
@@ -154,7 +154,7 @@ unsigned risk_state_on_reject(struct risk_state *s, uint64_t now_ns)
 	s->rej_n++;
 	if (s->rej_n < s->cfg.max_rejects)
 		return 0;
-	char t[48];
+	char t[96];
 	snprintf(t, sizeof t, "%u rejects in %llu ms", s->rej_n,
 	         (unsigned long long)(s->cfg.reject_window_ns / 1000000));
 	return tighten(s, HAT_TS_REDUCING, RISK_CAUSE_REJECTS, t, now_ns);
@@ -166,7 +166,7 @@ unsigned risk_state_on_data(struct risk_state *s, uint64_t newest_mark_ns, uint6
 	bool stale = now_ns > ref && now_ns - ref > s->cfg.stale_ns;
 	unsigned act = 0;
 	if (stale && !s->stale) {
-		char t[48];
+		char t[96];
 		if (newest_mark_ns)
 			snprintf(t, sizeof t, "stale data: newest mark %llu ms old",
 			         (unsigned long long)((now_ns - ref) / 1000000));
