@@ -21,6 +21,7 @@ int risk_state_init(struct risk_state *s, const struct risk_state_cfg *cfg, uint
 	s->cause = RISK_CAUSE_START;
 	strcpy(s->text, "start");
 	s->since_ns = now_ns;
+	s->init_ns = now_ns;
 	s->peak_equity = cfg->start_equity;
 	s->equity = cfg->start_equity;
 	return 0;
@@ -162,7 +163,7 @@ unsigned risk_state_on_reject(struct risk_state *s, uint64_t now_ns)
 
 unsigned risk_state_on_data(struct risk_state *s, uint64_t newest_mark_ns, uint64_t now_ns)
 {
-	uint64_t ref = newest_mark_ns ? newest_mark_ns : s->since_ns;
+	uint64_t ref = newest_mark_ns ? newest_mark_ns : s->init_ns;
 	bool stale = now_ns > ref && now_ns - ref > s->cfg.stale_ns;
 	unsigned act = 0;
 	if (stale && !s->stale) {

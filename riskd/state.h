@@ -68,6 +68,7 @@ struct risk_state {
 	uint8_t prev;              /* state before the last transition */
 	char text[48];             /* cause text of the last transition (NUL-terminated) */
 	uint64_t since_ns;         /* time of the last transition */
+	uint64_t init_ns;          /* time of risk_state_init */
 	uint64_t transitions;      /* count */
 	uint64_t cancel_alls;      /* CANCEL_ALL actions returned */
 	int64_t peak_equity;       /* the day's peak (1e-8) */
