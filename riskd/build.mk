@@ -2,7 +2,7 @@
 
 # I/O-free cores (tests and the daemon link these).
 RISK_CORE_SRCS := riskd/throttle.c riskd/cloidmap.c riskd/pnl.c riskd/position.c \
-                  riskd/state.c riskd/limits.c
+                  riskd/state.c riskd/limits.c riskd/engine.c
 
 TESTS += tests/unit/test_risk_throttle tests/unit/test_risk_position \
          tests/unit/test_risk_state tests/unit/test_risk_limits
@@ -10,3 +10,5 @@ tests/unit/test_risk_throttle_SRCS := riskd/throttle.c
 tests/unit/test_risk_position_SRCS := $(RISK_CORE_SRCS)
 tests/unit/test_risk_state_SRCS := $(RISK_CORE_SRCS)
 tests/unit/test_risk_limits_SRCS := $(RISK_CORE_SRCS)
+TESTS += tests/unit/test_risk_engine
+tests/unit/test_risk_engine_SRCS := $(RISK_CORE_SRCS)
