@@ -5,6 +5,8 @@ LIBHAT_SRCS += common/err.c common/buf.c common/fixed.c
 TESTS += tests/unit/test_fixed tests/unit/test_buf
 
 # ---- shm, ring, clock (tests and bench-ring)
+LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c
+TESTS += tests/unit/test_ring
 
 # ---- msg, board, control, log, config
 
