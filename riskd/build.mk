@@ -12,3 +12,5 @@ tests/unit/test_risk_state_SRCS := $(RISK_CORE_SRCS)
 tests/unit/test_risk_limits_SRCS := $(RISK_CORE_SRCS)
 TESTS += tests/unit/test_risk_engine
 tests/unit/test_risk_engine_SRCS := $(RISK_CORE_SRCS)
+TESTS += tests/unit/test_risk_config
+tests/unit/test_risk_config_SRCS := $(RISK_CORE_SRCS) riskd/config.c

@@ -511,6 +511,12 @@ void risk_engine_set_mark(struct risk_engine *e, int coin, int64_t mark_px, uint
 		risk_book_set_mark(&e->book, coin, mark_px, mark_ns);
 }
 
+void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset)
+{
+	if (coin >= 0 && (uint32_t)coin < e->book.n_coins)
+		e->book.coins[coin].asset = asset;
+}
+
 void risk_engine_tick(struct risk_engine *e, uint64_t now_ns)
 {
 	uint64_t day = now_ns / DAY_NS;

@@ -59,7 +59,7 @@
 
 struct risk_engine_cfg {
 	char coins[RISK_MAX_COINS][HAT_COIN_LEN]; /* NUL-padded names */
-	uint32_t assets[RISK_MAX_COINS];          /* exchange asset ids */
+	uint32_t assets[RISK_MAX_COINS];          /* exchange asset ids or RISK_ASSET_UNKNOWN */
 	struct risk_limits limits;                /* limits.n_coins = number of coins */
 	struct risk_state_cfg state;
 	uint32_t order_rate_per_s, order_burst;   /* NEW and REPLACE */
@@ -147,6 +147,10 @@ void risk_engine_command(struct risk_engine *e, const struct hat_msg_control *m,
 
 /* Sets a coin's mark (board mid) and the board's update time of it. */
 void risk_engine_set_mark(struct risk_engine *e, int coin, int64_t mark_px, uint64_t mark_ns);
+
+/* Sets a coin's exchange asset id (the daemon learns it from the board when the config does
+ * not give it). */
+void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset);
 
 /* Timers: day roll-over (UTC: realized PnL, fees and the peak equity restart), PnL and data
  * freshness rules, periodic POSITION publication. Call every loop iteration. */

@@ -102,7 +102,8 @@ static enum hat_reason check_shape(const struct risk_check_env *env,
 	if (*coin < 0)
 		return fail(HAT_REASON_RISK_BAD_INTENT, text, len, "coin %s not configured",
 		            o->coin);
-	if (o->asset != env->book->coins[*coin].asset)
+	if (env->book->coins[*coin].asset != RISK_ASSET_UNKNOWN &&
+	    o->asset != env->book->coins[*coin].asset)
 		return fail(HAT_REASON_RISK_BAD_INTENT, text, len, "asset %u != %u for %s",
 		            o->asset, env->book->coins[*coin].asset, o->coin);
 	if (zero16(o->cloid))

@@ -8,7 +8,7 @@
  *
  * The checks run in this fixed order; the first failure is returned:
  *   1  RISK_BAD_INTENT        kind/side/tif/flags out of range, coin not configured, asset
- *                             differs from the configured one, zero cloid, NEW/REPLACE with
+ *                             differs from the book's (unless RISK_ASSET_UNKNOWN), zero cloid, NEW/REPLACE with
  *                             px or sz <= 0 or > HAT_FX_MAX, TRIGGER without a trigger_px,
  *                             REPLACE without orig_cloid or with orig_cloid == cloid
  *   2  RISK_NOT_READY         no snapshot from execd yet (start or execd restart)

@@ -33,10 +33,11 @@
 
 #define RISK_MAX_COINS 64
 #define RISK_MAX_WORKING 8192
+#define RISK_ASSET_UNKNOWN UINT32_MAX /* asset id not known yet (learned from the board) */
 
 struct risk_coin {
 	char name[HAT_COIN_LEN];  /* NUL-padded */
-	uint32_t asset;
+	uint32_t asset;           /* exchange asset id, or RISK_ASSET_UNKNOWN */
 	struct risk_pos pos;
 	int64_t mark_px;          /* 1e-8, 0 = none yet */
 	uint64_t mark_ns;         /* board update time of mark_px (CLOCK_REALTIME ns) */
