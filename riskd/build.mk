@@ -14,3 +14,7 @@ TESTS += tests/unit/test_risk_engine
 tests/unit/test_risk_engine_SRCS := $(RISK_CORE_SRCS)
 TESTS += tests/unit/test_risk_config
 tests/unit/test_risk_config_SRCS := $(RISK_CORE_SRCS) riskd/config.c
+
+# The daemon.
+PROGRAMS += riskd
+riskd_SRCS := $(RISK_CORE_SRCS) riskd/config.c riskd/daemon.c riskd/main.c

@@ -62,7 +62,10 @@ unsigned risk_state_set(struct risk_state *s, uint8_t to, uint8_t cause, const c
 	s->prev = s->st;
 	s->st = to;
 	s->cause = cause;
-	snprintf(s->text, sizeof s->text, "%s", text ? text : risk_cause_name(cause));
+	const char *t = text ? text : risk_cause_name(cause);
+	size_t n = strnlen(t, sizeof s->text - 1); /* truncates long causes */
+	memcpy(s->text, t, n);
+	memset(s->text + n, 0, sizeof s->text - n);
 	s->since_ns = now_ns;
 	s->transitions++;
 	unsigned act = RISK_SA_CHANGED;
