@@ -18,3 +18,4 @@ tests/unit/test_risk_config_SRCS := $(RISK_CORE_SRCS) riskd/config.c
 # The daemon.
 PROGRAMS += riskd
 riskd_SRCS := $(RISK_CORE_SRCS) riskd/config.c riskd/daemon.c riskd/main.c
+TESTS += tests/proc/test_riskd_flood
