@@ -19,3 +19,7 @@ tests/unit/test_risk_config_SRCS := $(RISK_CORE_SRCS) riskd/config.c
 PROGRAMS += riskd
 riskd_SRCS := $(RISK_CORE_SRCS) riskd/config.c riskd/daemon.c riskd/main.c
 TESTS += tests/proc/test_riskd_flood
+
+# Benchmark: build/bin/bench-risk
+BENCHES += risk
+bench-risk_SRCS := bench/bench_risk.c $(RISK_CORE_SRCS)
