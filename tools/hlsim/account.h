@@ -61,6 +61,7 @@ struct hlsim_account {
 	struct hlsim_position pos[HLSIM_MAX_COINS];
 	int64_t cum_vlm;              /* traded notional, 1e-8 USD */
 	uint64_t n_requests;          /* actions counted against the address budget */
+	uint64_t rl_next_ms;          /* budget exhausted: next request allowed at (1 per 10 s) */
 	struct hlsim_nonces nonces;   /* as a signer */
 	bool is_flow;                 /* background agent: exempt from auth and budgets */
 	/* live orders (intrusive list through hlsim_order.acct_prev/next) */
