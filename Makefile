@@ -25,7 +25,8 @@ ASAN_CFLAGS := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefin
                -fno-sanitize-recover=undefined -DHAT_TEST_BUILD
 FUZZ_CFLAGS := $(filter-out -MMD -MP,$(BASE)) -O1 -g -fsanitize=fuzzer,address,undefined \
                -DHAT_FUZZ_BUILD
-LDLIBS  := -lm -lrt -lpthread
+# Every binary links every library hat uses; --as-needed keeps only those it references, so a
+# fragment's <name>_LIBS is needed only for something unusual.
 
 # Libraries a binary may name in its <name>_LIBS.
 LIB_UV     := -luv
@@ -38,6 +39,8 @@ LIB_SSL    := -lssl -lcrypto
 LIB_HTTP   := -lhttp_parser
 LIB_ZSTD   := -lzstd
 LIB_CMOCKA := -lcmocka
+LDLIBS  := -Wl,--as-needed $(LIB_UV) $(LIB_WSLAY) $(LIB_CURL) $(LIB_CJSON) $(LIB_SECP) \
+           $(LIB_SODIUM) $(LIB_SSL) $(LIB_HTTP) $(LIB_ZSTD) -lm -lrt -lpthread
 
 # Filled by the fragments.
 LIBHAT_SRCS :=          # common/: libhat.a
