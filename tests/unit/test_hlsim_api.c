@@ -419,7 +419,7 @@ static void test_api_subscriptions(void **state)
 	cJSON_Delete(s);
 	s = cJSON_Parse("{\"type\":\"userEvents\",\"user\":\"" HTS_ADDR "\"}");
 	assert_int_equal(hlsim_subscription_check(t->e, s, err, sizeof err), 0);
-	assert_string_equal(err, "user");
+	assert_string_equal(err, "userEvents");
 	assert_int_equal(hlsim_snapshot_json(t->e, s, &t->out), -EAGAIN);
 	cJSON_Delete(s);
 	s = cJSON_Parse("{\"type\":\"userFills\",\"user\":\"" HTS_ADDR "\"}");

@@ -502,7 +502,7 @@ int hlsim_subscription_check(struct hlsim_engine *e, const cJSON *sub, char *err
 		int acct;
 		if (!get_user(e, sub, "user", a, &acct))
 			goto bad;
-		chan = strcmp(t, "userEvents") == 0 ? "user" : t;
+		chan = t;
 	} else {
 		goto bad;
 	}
