@@ -432,6 +432,72 @@ static void test_api_subscriptions(void **state)
 	cJSON_Delete(s);
 }
 
+static void test_api_address_budget_exhausted(void **state)
+{
+	struct hts *t = *state;
+	t->e->acct[t->acct]->n_requests = 10000; /* budget 10000 + $0 volume, all used */
+	hts_exchange(t, "{\"type\":\"noop\"}");
+	assert_string_equal(t->out.data, OK_DEFAULT); /* 1 request per 10 s once exhausted */
+	hts_exchange(t, "{\"type\":\"noop\"}");
+	assert_string_equal(t->out.data, "{\"status\":\"err\",\"response\":\"Too many cumulative "
+					 "requests sent (10002 > 10000) for cumulative volume traded $0. "
+					 "Place taker orders to free up 1 request per USDC traded.\"}");
+	/* cancels have the higher cap min(cap + 100000, 2 cap) = 20000 */
+	hts_exchange(t, "{\"type\":\"cancel\",\"cancels\":[{\"a\":2,\"o\":77}]}");
+	assert_non_null(strstr(t->out.data, "\"type\":\"cancel\""));
+	t->now += 10000;
+	hts_exchange(t, "{\"type\":\"noop\"}");
+	assert_string_equal(t->out.data, OK_DEFAULT);
+	hts_info(t, "{\"type\":\"userRateLimit\",\"user\":\"%s\"}", HTS_ADDR);
+	assert_string_equal(t->out.data, "{\"cumVlm\":\"0\",\"nRequestsUsed\":10003,"
+					 "\"nRequestsCap\":10000,\"nRequestsSurplus\":0}");
+}
+
+static void test_api_candle_snapshot(void **state)
+{
+	struct hts *t = *state;
+	uint32_t mk = hts_account(t, 1, USD(100000));
+	hts_place(t, mk, SOL, false, "100", "10", HLSIM_TIF_GTC, false);
+	hts_place(t, mk, SOL, false, "102", "10", HLSIM_TIF_GTC, false);
+	hts_exchange(t, BUY_SOL("100", "1", "Ioc"));
+	t->now += 61000;
+	hts_exchange(t, BUY_SOL("102", "10", "Ioc"));
+	hts_info(t, "{\"type\":\"candleSnapshot\",\"req\":{\"coin\":\"SOL\",\"interval\":\"1m\","
+		    "\"startTime\":1716999000000,\"endTime\":1717000200000}}");
+	assert_string_equal(t->out.data,
+		"[{\"t\":1716999960000,\"T\":1717000019999,\"s\":\"SOL\",\"i\":\"1m\",\"o\":\"100\","
+		"\"c\":\"100\",\"h\":\"100\",\"l\":\"100\",\"v\":\"1\",\"n\":1},"
+		"{\"t\":1717000020000,\"T\":1717000079999,\"s\":\"SOL\",\"i\":\"1m\",\"o\":\"100\","
+		"\"c\":\"102\",\"h\":\"102\",\"l\":\"100\",\"v\":\"10\",\"n\":2}]");
+	hts_info(t, "{\"type\":\"candleSnapshot\",\"req\":{\"coin\":\"SOL\",\"interval\":\"5m\","
+		    "\"startTime\":0}}");
+	assert_string_equal(t->out.data,
+		"[{\"t\":1716999900000,\"T\":1717000199999,\"s\":\"SOL\",\"i\":\"5m\",\"o\":\"100\","
+		"\"c\":\"102\",\"h\":\"102\",\"l\":\"100\",\"v\":\"11\",\"n\":3}]");
+	assert_int_equal(hts_info(t, "{\"type\":\"candleSnapshot\",\"req\":{\"coin\":\"SOL\","
+				     "\"interval\":\"7m\",\"startTime\":0}}"), 422);
+}
+
+static void test_api_modify_rule_switch(void **state)
+{
+	struct hts *t = *state;
+	t->e->cfg.modify_always_place = false;
+	uint32_t mk = hts_account(t, 1, USD(100000));
+	hts_place(t, mk, SOL, false, "101", "1", HLSIM_TIF_GTC, false); /* oid 1000 */
+	hts_exchange(t, BUY_SOL("100", "1", "Gtc"));                     /* oid 1001 */
+	hts_exchange(t, "{\"type\":\"modify\",\"oid\":1001,\"order\":{\"a\":2,\"b\":true,\"p\":\"101\","
+			"\"s\":\"1\",\"r\":false,\"t\":{\"limit\":{\"tif\":\"Gtc\"}}}}");
+	assert_string_equal(t->out.data, "{\"status\":\"err\",\"response\":\"Modified order must not "
+					 "execute immediately: use Alo, or a Gtc price that does not cross.\"}");
+	assert_non_null(hlsim_oidmap_get(&t->e->oids, 1001)); /* untouched */
+	hts_exchange(t, "{\"type\":\"modify\",\"oid\":1001,\"order\":{\"a\":2,\"b\":true,\"p\":\"100.5\","
+			"\"s\":\"1\",\"r\":false,\"t\":{\"limit\":{\"tif\":\"Gtc\"}}}}");
+	assert_string_equal(t->out.data, OK_DEFAULT);
+	hts_info(t, "{\"type\":\"frontendOpenOrders\",\"user\":\"%s\"}", HTS_ADDR);
+	assert_non_null(strstr(t->out.data, "\"limitPx\":\"100.5\",\"oid\":1002,"));
+	assert_non_null(strstr(t->out.data, "\"tif\":\"Alo\""));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -451,6 +517,9 @@ int main(void)
 		T(test_api_agent_signs_for_owner),
 		T(test_api_meta_and_mids),
 		T(test_api_subscriptions),
+		T(test_api_address_budget_exhausted),
+		T(test_api_candle_snapshot),
+		T(test_api_modify_rule_switch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

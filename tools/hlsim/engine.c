@@ -858,6 +858,7 @@ int hlsim_engine_new(struct hlsim_engine **out, const struct hlsim_options *o, u
 	e->flow.lp_acct = 0;
 	e->flow.taker_acct = 1;
 	e->allmids_last_ms = now_ms;
+	e->day = now_ms / 86400000ULL;
 	if (o->state_path) {
 		FILE *f = fopen(o->state_path, "rb");
 		if (f) {
@@ -959,6 +960,14 @@ void hlsim_tick(struct hlsim_engine *e, uint64_t now_ms)
 	if (now_ms < e->now_ms)
 		return;
 	e->now_ms = now_ms;
+	if (now_ms / 86400000ULL != e->day) {
+		/* a new UTC day: day volumes restart, prevDayPx is the price at the rollover */
+		e->day = now_ms / 86400000ULL;
+		for (uint32_t c = 0; c < e->cfg.n_coins; c++) {
+			e->mk[c].prev_day_px = hlsim__mid(e, c);
+			e->mk[c].day_ntl_vlm = e->mk[c].day_base_vlm = 0;
+		}
+	}
 	fire_scheduled_cancels(e);
 	if (e->cfg.flow.enabled)
 		hlsim_flow_tick(e, now_ms);

@@ -70,6 +70,7 @@ struct hlsim_engine {
 	hlsim_event_cb sink;
 	void *sink_user;
 	uint64_t allmids_last_ms;
+	uint64_t day;             /* UTC day of the day volumes / prevDayPx */
 	/* scratch for event JSON and the current taker's trades batch */
 	struct hat_buf ev;
 	struct hat_buf trades;

@@ -31,6 +31,8 @@ static const char E_RATE[] = "Too many cumulative requests sent (%llu > %llu) fo
 			     "USDC traded.";
 static const char E_UNKNOWN_ORDER[] = "Order was never placed, already canceled, or filled.";
 static const char E_MODIFY_GONE[] = "Cannot modify canceled or filled order";
+static const char E_MODIFY_TAKER[] = "Modified order must not execute immediately: use Alo, or "
+				     "a Gtc price that does not cross.";
 static const char E_SCHED_EARLY[] = "Scheduled cancel time too early, must be at least 5 "
 				    "seconds after current time.";
 static const char E_SCHED_MANY[] = "Too many scheduled cancel triggers today (max 10).";
@@ -277,8 +279,21 @@ static int modify_one(struct hlsim_engine *e, uint32_t acct, const cJSON *oid_j,
 		snprintf(r->err, sizeof r->err, "%s", E_MODIFY_GONE);
 		return 0;
 	}
+	struct hlsim_order_req nq = *q;
+	if (!e->cfg.modify_always_place) {
+		/* the newer rule (protocol doc 4.4): without "always place" the replacement must be
+		 * a non-trigger Alo, or a Gtc that would not execute (it then becomes Alo) */
+		bool crosses = hlsim_match_would_cross(&e->mk[q->coin].book, q->is_buy, q->px);
+		if (q->is_trigger || q->tif == HLSIM_TIF_IOC || (q->tif == HLSIM_TIF_GTC && crosses)) {
+			memset(r, 0, sizeof *r);
+			r->kind = HLSIM_PLACED_ERROR;
+			snprintf(r->err, sizeof r->err, "%s", E_MODIFY_TAKER);
+			return 0;
+		}
+		nq.tif = HLSIM_TIF_ALO;
+	}
 	hlsim__cancel(e, o, "canceled");
-	return hlsim__place(e, acct, q, true, r);
+	return hlsim__place(e, acct, &nq, true, r);
 }
 
 static bool modify_valid(const cJSON *oid_j)
