@@ -23,5 +23,8 @@ tests/unit/test_hlsim_flow_SRCS := $(HLSIM_TEST_SRCS)
 tests/unit/test_hlsim_flow_LIBS := $(HLSIM_CORE_LIBS)
 tests/unit/test_hlsim_state_SRCS := $(HLSIM_TEST_SRCS)
 tests/unit/test_hlsim_state_LIBS := $(HLSIM_CORE_LIBS)
+BENCHES += hlsim_engine
+bench-hlsim_engine_SRCS := $(HLSIM_CORE_SRCS) bench/bench_hlsim_engine.c
+bench-hlsim_engine_LIBS := $(HLSIM_CORE_LIBS)
 
 # ---- net
