@@ -11,7 +11,8 @@ TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock \
 
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
-TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log
+TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
+         tests/unit/test_config
 
 # ---- journal, loop
 LIBHAT_SRCS += common/journal.c common/ws_client.c
