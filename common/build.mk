@@ -21,6 +21,7 @@ TESTS += tests/unit/test_ws_client
 tests/unit/test_ws_client_SRCS := tests/helpers/ws_test_server.c
 tests/unit/test_ws_client_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_SSL)
 
+
 # ---- instance segments, stage runtime (lead)
 LIBHAT_SRCS += common/instance.c common/daemon.c
 TESTS += tests/unit/test_instance
