@@ -9,3 +9,8 @@ TESTS += tests/e2e/test_feedd
 tests/e2e/test_feedd_SRCS := tests/helpers/ws_test_server.c
 BENCHES += feed
 bench-feed_SRCS := bench/bench_feed.c feedd/publish.c
+# Against the real simulator, once tools/hlsim has its program (the net section's main.c).
+ifneq ($(wildcard tools/hlsim/main.c),)
+TESTS += tests/e2e/test_feedd_hlsim
+tests/e2e/test_feedd_hlsim_LIBS := $(LIB_CURL) $(LIB_CJSON)
+endif
