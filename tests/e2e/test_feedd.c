@@ -481,6 +481,46 @@ static void test_feedd_record_then_replay_is_identical(void **state)
 	ws_ts_stop(&s);
 }
 
+static void test_feedd_sigkill_restart_continues_ring(void **state)
+{
+	(void)state;
+	struct exch e = { 0 };
+	struct ws_ts s;
+	struct ws_ts_hooks hk = { .on_open = ex_open, .on_text = ex_text, .user = &e };
+	assert_int_equal(ws_ts_start(&s, WS_TS_NORMAL, &hk), 0);
+	atomic_store(&s.app_pong, 1);
+	struct h h;
+	h_init(&h, s.url);
+	h_spawn(&h, NULL, NULL, NULL);
+	h_attach(&h);
+	struct hat_seq_check sc;
+	hat_seq_check_init(&sc);
+	union slot m;
+	for (int i = 0; i < 6; i++) {
+		pop_until(&h, i % 3 == 0 ? HAT_MSG_BOOK : i % 3 == 1 ? HAT_MSG_TRADE : HAT_MSG_BBO, NULL, &m, 20000);
+		assert_int_equal(hat_seq_check(&sc, m.h.seq), 0);
+	}
+	/* Killed at an arbitrary moment, restarted on the same segments. */
+	kill(h.pid, SIGKILL);
+	assert_true(tu_wait(h.pid, 5000) != -1);
+	h_spawn(&h, NULL, NULL, NULL);
+	/* The new process resubscribes; its messages continue the ring's seq with no gap. */
+	for (int i = 0; i < 6; i++) {
+		pop_until(&h, i % 3 == 0 ? HAT_MSG_BOOK : i % 3 == 1 ? HAT_MSG_TRADE : HAT_MSG_BBO, NULL, &m, 20000);
+		assert_int_equal(hat_seq_check(&sc, m.h.seq), 0);
+		if (i == 0)
+			assert_int_equal(m.b.flags & HAT_BOOK_SNAPSHOT, HAT_BOOK_SNAPSHOT);
+	}
+	assert_int_equal(sc.gaps, 0);
+	assert_int_equal(sc.dups, 0);
+	assert_int_equal(board_stale(&h, "BTC"), 0);
+	struct hat_stage_status ss;
+	hat_stage_status(hat_control_stage(&h.ctl, HAT_STAGE_FEEDD), &ss);
+	assert_int_equal(ss.pid, h.pid);
+	h_fini(&h);
+	ws_ts_stop(&s);
+}
+
 static void test_feedd_rejects_bad_arguments_and_config(void **state)
 {
 	(void)state;
@@ -524,6 +564,7 @@ int main(void)
 		cmocka_unit_test(test_feedd_subscribe_publish_outage_and_resync),
 		cmocka_unit_test(test_feedd_oversize_frame_closes_1009_and_reconnects),
 		cmocka_unit_test(test_feedd_record_then_replay_is_identical),
+		cmocka_unit_test(test_feedd_sigkill_restart_continues_ring),
 		cmocka_unit_test(test_feedd_rejects_bad_arguments_and_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
