@@ -7,6 +7,8 @@
 #include "common/msg.h"
 
 #include <errno.h>
+
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,8 +142,68 @@ static void record(struct feedd *f, uint32_t type, uint64_t ts_ns, const void *p
 	int rc = hat_journal_append(&f->jr, type, ts_ns, p, n, hat_now_ns(), mono_ms(), err, sizeof err);
 	if (rc < 0) {
 		f->st.record_errors++;
-		hat_log_rl(&f->d.log, &f->rl_exch, hat_now_ns(), HAT_LOG_ERROR, "record_failed", "error=%s", err);
+		hat_log_rl(&f->d.log, &f->rl_rec, hat_now_ns(), HAT_LOG_ERROR, "record_failed", "error=%s", err);
 	}
+}
+
+/* ================================================================ coin table */
+
+static int apply_meta(struct feedd *f, const char *text, size_t len, char *err, size_t errlen)
+{
+	if (!f->meta_inited) {
+		if (hl_meta_init(&f->meta) < 0)
+			return -ENOMEM;
+		f->meta_inited = true;
+	}
+	int rc = hl_meta_parse_text(&f->meta, text, len, 0, err, errlen);
+	f->meta_ok = rc == 0;
+	return rc;
+}
+
+static size_t curl_sink(char *p, size_t sz, size_t n, void *user)
+{
+	hat_buf_append(user, p, sz * n);
+	return sz * n;
+}
+
+/* POST venue.http/info {"type":"meta"} (blocking, at most 3 s), build the coin table and
+ * record the response. Failure is not fatal: messages then carry HL_ASSET_UNKNOWN. */
+static void fetch_meta(struct feedd *f)
+{
+	if (!f->fc.fetch_meta || f->meta_ok || !f->d.cfg.venue.http[0])
+		return;
+	char url[HAT_CONFIG_URL_LEN + 8];
+	snprintf(url, sizeof url, "%s/info", f->d.cfg.venue.http);
+	struct hat_buf b = HAT_BUF_INIT;
+	CURL *c = curl_easy_init();
+	if (!c)
+		return;
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{\"type\":\"meta\"}");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (f->fc.ca_file[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, f->fc.ca_file);
+	CURLcode cc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	char err[256] = "";
+	if (cc != CURLE_OK || status != 200 || !hat_buf_ok(&b)) {
+		hat_log(&f->d.log, HAT_LOG_WARN, "meta_unavailable", "url=%s error=%s status=%ld", url,
+			cc != CURLE_OK ? curl_easy_strerror(cc) : "bad response", status);
+	} else if (apply_meta(f, b.data, b.len, err, sizeof err) < 0) {
+		hat_log(&f->d.log, HAT_LOG_WARN, "meta_invalid", "url=%s error=%s", url, err);
+	} else {
+		record(f, FEED_REC_META, hat_now_ns(), b.data, b.len);
+		hat_log(&f->d.log, HAT_LOG_INFO, "meta", "coins=%zu", f->meta.n);
+	}
+	hat_buf_free(&b);
 }
 
 /* ================================================================ the frame path */
@@ -173,11 +235,20 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 	record(f, FEED_REC_FRAME, recv_ns, data, len);
 	char err[256];
 	struct hl_ws_msg *m = &f->msg;
-	int rc = hl_ws_parse(data, len, recv_ns, NULL, &f->bufs, m, err, sizeof err);
+	int rc = hl_ws_parse(data, len, recv_ns, f->meta_ok ? &f->meta : NULL, &f->bufs, m, err,
+			     sizeof err);
+	if (rc == -ENOENT) {
+		/* A coin the table does not know: count it like a coin we did not subscribe. */
+		f->st.unknown_coin++;
+		hat_log_rl(&f->d.log, &f->rl_coin, recv_ns, HAT_LOG_WARN, "unknown_coin", "error=%s", err);
+		return;
+	}
 	if (rc < 0) {
+		/* Logged once per kind (then at most every 10 s with the count suppressed). */
 		f->st.parse_errors++;
-		hat_log_rl(&f->d.log, &f->rl_parse, recv_ns, HAT_LOG_WARN, "parse_error", "error=%s len=%zu",
-			   err, len);
+		bool json = strncmp(err, "invalid JSON", 12) == 0;
+		hat_log_rl(&f->d.log, json ? &f->rl_json : &f->rl_parse, recv_ns, HAT_LOG_WARN,
+			   json ? "bad_json" : "bad_frame", "error=%s len=%zu", err, len);
 		return;
 	}
 	int i;
@@ -233,6 +304,7 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 static void ws_open(void *user)
 {
 	struct feedd *f = user;
+	fetch_meta(f); /* no-op once the table is there */
 	feed_session_opened(&f->sess, mono_ms());
 	record(f, FEED_REC_OPEN, hat_now_ns(), f->ws_url, strlen(f->ws_url));
 	hat_log(&f->d.log, HAT_LOG_INFO, "ws_open", "url=%s attempt=%u", f->ws_url, f->sess.attempt);
@@ -305,6 +377,8 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 		goto fail;
 	snprintf(f->ws_url, sizeof f->ws_url, "%s", o->ws_url ? o->ws_url : f->d.cfg.venue.ws);
 	f->d.hb_interval_ns = (uint64_t)f->fc.heartbeat_ms * HAT_NS_PER_MS;
+	hat_log_rl_init(&f->rl_json, 0, 10 * HAT_NS_PER_S);
+	hat_log_rl_init(&f->rl_rec, 0, 10 * HAT_NS_PER_S);
 	hat_log_rl_init(&f->rl_parse, 0, 10 * HAT_NS_PER_S);
 	hat_log_rl_init(&f->rl_coin, 0, 10 * HAT_NS_PER_S);
 	hat_log_rl_init(&f->rl_exch, 0, 10 * HAT_NS_PER_S);
@@ -324,6 +398,23 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 	if ((rc = feed_session_init(&f->sess, &sc, coins, f->d.cfg.n_coins, seed, err, errlen)) < 0)
 		goto fail;
 
+	if (!o->replay_path) {
+		const char *dir = o->record_dir ? o->record_dir
+				  : f->fc.record ? (f->fc.record_dir[0] ? f->fc.record_dir : f->d.cfg.paths.journal_dir)
+						 : NULL;
+		if (dir) {
+			struct hat_journal_opts jo = {
+				.dir = dir, .prefix = "feed",
+				.max_file_bytes = (uint64_t)f->fc.record_max_file_mb << 20,
+				.fsync = (enum hat_journal_fsync)f->fc.record_fsync,
+				.fsync_interval_ms = f->fc.record_fsync_ms,
+			};
+			if ((rc = hat_journal_open(&f->jr, &jo, hat_now_ns(), err, errlen)) < 0)
+				goto fail;
+			f->recording = true;
+			hat_log(&f->d.log, HAT_LOG_INFO, "record_start", "file=%s", f->jr.path);
+		}
+	}
 	const char *inst = f->d.cfg.instance;
 	if ((rc = hat_daemon_ring(&f->d, &f->md, "md", HAT_RING_PRODUCER, err, errlen)) < 0)
 		goto fail;
@@ -331,7 +422,14 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 		goto fail;
 	f->board_open = true;
 	hat_board_set_writer(&f->board, getpid(), hat_now_ns());
-	if ((rc = feed_pub_init(&f->pub, &f->md, &f->board, coins, NULL, f->d.cfg.n_coins,
+	if (!o->replay_path)
+		fetch_meta(f);
+	uint32_t assets[HAT_CONFIG_MAX_COINS];
+	for (uint32_t i = 0; i < f->d.cfg.n_coins; i++) {
+		const struct hl_coin *hc = f->meta_ok ? hl_meta_find(&f->meta, coins[i]) : NULL;
+		assets[i] = hc ? hc->asset : HL_ASSET_UNKNOWN;
+	}
+	if ((rc = feed_pub_init(&f->pub, &f->md, &f->board, coins, assets, f->d.cfg.n_coins,
 				f->fc.trade_queue, err, errlen)) < 0)
 		goto fail;
 	if ((rc = register_counters(f, err, errlen)) < 0)
@@ -348,21 +446,6 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 		hat_log(&f->d.log, HAT_LOG_INFO, "replay_start", "file=%s speed=%g max=%d", o->replay_path,
 			f->opts.speed, (int)o->max_speed);
 	} else {
-		const char *dir = o->record_dir ? o->record_dir
-				  : f->fc.record ? (f->fc.record_dir[0] ? f->fc.record_dir : f->d.cfg.paths.journal_dir)
-						 : NULL;
-		if (dir) {
-			struct hat_journal_opts jo = {
-				.dir = dir, .prefix = "feed",
-				.max_file_bytes = (uint64_t)f->fc.record_max_file_mb << 20,
-				.fsync = (enum hat_journal_fsync)f->fc.record_fsync,
-				.fsync_interval_ms = f->fc.record_fsync_ms,
-			};
-			if ((rc = hat_journal_open(&f->jr, &jo, hat_now_ns(), err, errlen)) < 0)
-				goto fail;
-			f->recording = true;
-			hat_log(&f->d.log, HAT_LOG_INFO, "record_start", "file=%s", f->jr.path);
-		}
 		struct hat_ws_url u;
 		if ((rc = hat_ws_url_parse(f->ws_url, &u, err, errlen)) < 0)
 			goto fail;
@@ -406,6 +489,9 @@ void feedd_deinit(struct feedd *f)
 		hat_journal_reader_close(&f->rd);
 	f->rd_open = false;
 	feed_pub_deinit(&f->pub);
+	if (f->meta_inited)
+		hl_meta_deinit(&f->meta);
+	f->meta_inited = f->meta_ok = false;
 	hat_ring_detach(&f->md);
 	if (f->board_open)
 		hat_board_close(&f->board);
@@ -478,6 +564,13 @@ static int replay_step(struct feedd *f, int timeout_ms)
 			feed_session_closed(&f->sess, mono_ms());
 			mark_all_stale(f);
 			break;
+		case FEED_REC_META: {
+			char err[256];
+			if (apply_meta(f, (const char *)r->data, r->len, err, sizeof err) < 0)
+				hat_log(&f->d.log, HAT_LOG_WARN, "meta_invalid", "offset=%llu error=%s",
+					(unsigned long long)r->offset, err);
+			break;
+		}
 		default:
 			break;
 		}

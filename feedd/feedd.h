@@ -9,6 +9,12 @@
  * everything in reverse order. Restartable at any moment: the ring and the board live in shm,
  * a restarted feedd continues the ring's seq and re-marks every coin stale until its snapshot.
  *
+ * Asset ids: feedd asks venue.http for /info {"type":"meta"} at start (and again on each
+ * connect while it has none; a blocking call bounded by 3 s) and stamps md messages with the
+ * coin's asset id; without a table they carry HL_ASSET_UNKNOWN. The response is recorded
+ * (FEED_REC_META) so a replay uses the same table. The board's asset ids are set when the
+ * coin is first added, so they are known only if the table was there at start.
+ *
  * Every received frame goes through feedd_frame() -- live frames from the socket and replayed
  * frames from a journal alike -- so a backtest runs exactly the live code: record (optional),
  * parse with hl/parse_ws (origin_ns = the frame's receive time), session bookkeeping
@@ -46,6 +52,7 @@
 #include "feedd/config.h"
 #include "feedd/publish.h"
 #include "feedd/session.h"
+#include "hl/meta.h"
 #include "hl/parse_ws.h"
 
 #define FEED_TRADES_PER_FRAME 512
@@ -54,6 +61,7 @@ enum feed_rec_type {
 	FEED_REC_FRAME = 1,
 	FEED_REC_OPEN = 2,
 	FEED_REC_CLOSE = 3,
+	FEED_REC_META = 4,  /* the /info meta response the coin table was built from */
 };
 
 /* feedd's own options (the common ones -- --config, --instance, --log, --log-level -- are
@@ -106,7 +114,9 @@ struct feedd {
 	struct hat_msg_trade trades[FEED_TRADES_PER_FRAME];
 	struct hl_ws_msg msg;
 	struct feed_stats st;
-	struct hat_log_rl rl_parse, rl_coin, rl_exch;
+	struct hat_log_rl rl_json, rl_parse, rl_coin, rl_exch, rl_rec;
+	struct hl_meta meta;                    /* coin -> asset, from /info meta */
+	bool meta_inited, meta_ok;
 
 	/* live I/O */
 	uv_loop_t loop;

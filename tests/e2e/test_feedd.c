@@ -129,7 +129,7 @@ static void write_config(struct h *h, const char *url)
 		"{\"instance\":\"%s\",\"venue\":{\"kind\":\"hlsim\",\"ws\":\"%s\"},"
 		"\"coins\":[\"BTC\",\"ETH\"],\"rings\":{\"md\":1024},"
 		"\"paths\":{\"journal_dir\":\"%s\"},"
-		"\"feedd\":{\"ping_interval_ms\":1000,\"silence_timeout_ms\":2000,"
+		"\"feedd\":{\"fetch_meta\":false,\"ping_interval_ms\":1000,\"silence_timeout_ms\":2000,"
 		"\"reconnect_min_ms\":50,\"reconnect_max_ms\":400,\"min_connect_interval_ms\":100,"
 		"\"stable_ms\":5000,\"connect_timeout_ms\":2000,\"max_frame_bytes\":65536,"
 		"\"heartbeat_ms\":20}}\n",

@@ -257,6 +257,10 @@ static void test_feedd_hlsim_books_match_info_and_survive_restart(void **state)
 	setup(&t);
 	int trades = 0, bbos = 0;
 	wait_snapshot(&t, "BTC", &trades, &bbos);
+	/* feedd got the coin table from /info meta: md messages and the board carry asset ids. */
+	struct hat_board_quote q0;
+	assert_int_equal(board_quote(&t, "ETH", &q0), 0);
+	assert_int_equal(q0.asset, 1);
 
 	/* The latest BTC book on the ring equals /info's snapshot (retry: the flow moves it). */
 	bool matched = false;
@@ -271,6 +275,7 @@ static void test_feedd_hlsim_books_match_info_and_survive_restart(void **state)
 				bbos++;
 			else if (strcmp(m.b.coin, "BTC") == 0)
 				last = m.b;
+			assert_int_equal(m.b.asset, strcmp(m.b.coin, "BTC") == 0 ? 0 : 1);
 		}
 		usleep(150000); /* let a push after the last change arrive */
 		while (pop(&t, &m, 0)) {
