@@ -453,6 +453,36 @@ static void test_ws_client_oversize_frame_closes_1009(void **state)
 	ws_ts_stop(&s);
 }
 
+static void srv_garbage(struct ws_ts *s, struct ws_ts_conn *c)
+{
+	(void)s;
+	ws_ts_send_text(c, "{\"ok\":1}", 8);
+	/* Reserved opcode 3 with RSV1 set: a protocol violation. */
+	const uint8_t bad[] = { 0xc3, 0x02, 'x', 'y' };
+	ws_ts_send_raw(c, bad, sizeof bad);
+}
+
+static void test_ws_client_protocol_violation_closes_1002(void **state)
+{
+	(void)state;
+	struct ws_ts s;
+	struct ws_ts_hooks h = { .on_open = srv_garbage };
+	assert_int_equal(ws_ts_start(&s, WS_TS_NORMAL, &h), 0);
+	struct cl k;
+	cl_init(&k);
+	connect_to(&k, s.url, 0, 5000);
+	run_until(&k, &k.closes, 1, 5000);
+	assert_int_equal(k.texts, 1);
+	assert_int_equal(k.why.err, -EPROTO);
+	assert_int_equal(k.why.code_sent, 1002);
+	uint64_t end = tu_now_ms() + 5000;
+	while (atomic_load(&s.last_close_code) == 0 && tu_now_ms() < end)
+		usleep(2000);
+	assert_int_equal(atomic_load(&s.last_close_code), 1002);
+	cl_fini(&k);
+	ws_ts_stop(&s);
+}
+
 static void test_ws_client_server_closes_immediately(void **state)
 {
 	(void)state;
@@ -615,6 +645,7 @@ int main(void)
 		cmocka_unit_test(test_ws_proto_peer_close_is_answered),
 		cmocka_unit_test(test_ws_client_normal_frames),
 		cmocka_unit_test(test_ws_client_oversize_frame_closes_1009),
+		cmocka_unit_test(test_ws_client_protocol_violation_closes_1002),
 		cmocka_unit_test(test_ws_client_server_closes_immediately),
 		cmocka_unit_test(test_ws_client_bad_handshakes),
 		cmocka_unit_test(test_ws_client_refused_and_abort),
