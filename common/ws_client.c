@@ -194,16 +194,28 @@ static bool has_token(const char *v, size_t n, const char *token)
 	return false;
 }
 
+/* Copies up to 60 bytes of s[0..n) into out for an error message, control bytes as '?'. */
+static const char *quote_bytes(const char *s, size_t n, char out[64])
+{
+	size_t k = n < 60 ? n : 60;
+	for (size_t i = 0; i < k; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+	out[k] = '\0';
+	return out;
+}
+
 int hat_ws_check_response(const char *data, size_t len, const char *key, size_t *consumed,
 			  int *status, char *err, size_t errlen)
 {
+	char q[64];
 	*status = 0;
 	const char *eol = memmem(data, len, "\r\n", 2);
 	if (eol) {
 		if (len < 12 || strncmp(data, "HTTP/1.", 7) != 0 || data[8] != ' ' ||
 		    !isdigit((unsigned char)data[9]) || !isdigit((unsigned char)data[10]) ||
 		    !isdigit((unsigned char)data[11])) {
-			snprintf(err, errlen, "ws handshake: not an HTTP response: \"%.40s\"", data);
+			snprintf(err, errlen, "ws handshake: not an HTTP response: \"%s\"",
+				 quote_bytes(data, (size_t)(eol - data), q));
 			return -EPROTO;
 		}
 		*status = (data[9] - '0') * 100 + (data[10] - '0') * 10 + (data[11] - '0');
@@ -218,9 +230,8 @@ int hat_ws_check_response(const char *data, size_t len, const char *key, size_t 
 	}
 	*consumed = (size_t)(end - data) + 4;
 	if (*status != 101) {
-		int sl = (int)(eol - data);
-		snprintf(err, errlen, "ws handshake: server answered \"%.*s\", expected 101", sl > 80 ? 80 : sl,
-			 data);
+		snprintf(err, errlen, "ws handshake: server answered \"%s\", expected 101",
+			 quote_bytes(data, (size_t)(eol - data), q));
 		return -EPROTO;
 	}
 	char want[HAT_WS_ACCEPT_LEN];
@@ -248,8 +259,8 @@ int hat_ws_check_response(const char *data, size_t len, const char *key, size_t 
 			else if (nl == 20 && strncasecmp(line, "Sec-WebSocket-Accept", 20) == 0) {
 				if (vl != strlen(want) || memcmp(v, want, vl) != 0) {
 					snprintf(err, errlen,
-						 "ws handshake: Sec-WebSocket-Accept \"%.*s\" does not match the key (want \"%s\")",
-						 (int)(vl > 40 ? 40 : vl), v, want);
+						 "ws handshake: Sec-WebSocket-Accept \"%s\" does not match the key (want \"%s\")",
+						 quote_bytes(v, vl, q), want);
 					return -EPROTO;
 				}
 				accept = true;
