@@ -9,6 +9,7 @@
 
 #include "common/err.h"
 #include "common/fixed.h"
+#include "common/msg.h"
 #include "hl/wire.h"
 
 /* Appends frame p (after its parents) to buf[*pos..len). */
@@ -161,6 +162,21 @@ int hl_json_strcpy(const cJSON *obj, const char *key, const struct hl_jpath *p, 
 	if (n >= dstlen)
 		return hl_json_fail(err, errlen, p, key, "longer than %zu bytes", dstlen - 1);
 	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+int hl_json_coin(const cJSON *obj, const char *key, const struct hl_jpath *p,
+		 char coin[HAT_COIN_LEN], char *err, size_t errlen)
+{
+	const char *s = NULL;
+	int rc = hl_json_str(obj, key, p, &s, err, errlen);
+	if (rc)
+		return rc;
+	rc = hat_coin_set(coin, s);
+	if (rc == -EINVAL)
+		return hl_json_fail(err, errlen, p, key, "empty coin");
+	if (rc)
+		return hl_json_fail(err, errlen, p, key, "longer than %d bytes", HAT_COIN_LEN - 1);
 	return 0;
 }
 

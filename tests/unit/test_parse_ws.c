@@ -526,6 +526,9 @@ static void test_ws_rejects_malformed(void **state)
 			   "\"sz\":\"1\",\"time\":1,\"tid\":18014398509481984}]}",
 			HAT_E_PARSE, "trades[0].tid: integer out of range (max 2^53-1)");
 	expect_ws_error(f, "{\"channel\":\"trades\",\"data\":{}}", HAT_E_PARSE, "trades: expected an array");
+	expect_ws_error(f, "{\"channel\":\"trades\",\"data\":[{\"coin\":\"\",\"side\":\"B\",\"px\":\"1\","
+			   "\"sz\":\"1\",\"time\":1,\"tid\":1}]}",
+			HAT_E_PARSE, "trades[0].coin: empty coin");
 	expect_ws_error(f, "{\"channel\":\"bbo\",\"data\":{\"coin\":\"BTC\",\"time\":1,\"bbo\":[null]}}",
 			HAT_E_PARSE, "bbo.bbo: expected 2 elements [bid, ask]");
 	expect_ws_error(f, "{\"channel\":\"bbo\",\"data\":{\"coin\":\"BTC\",\"time\":1,\"bbo\":[null,7]}}",
@@ -536,8 +539,8 @@ static void test_ws_rejects_malformed(void **state)
 	expect_ws_error(f, "{\"channel\":\"orderUpdates\",\"data\":[{\"order\":{\"coin\":\"BTC\",\"side\":\"B\","
 			   "\"limitPx\":\"1\",\"sz\":\"1\",\"oid\":1,\"timestamp\":1,\"cloid\":\"0x2A\"},"
 			   "\"status\":\"open\",\"statusTimestamp\":1}]}",
-			HAT_E_PARSE, "orderUpdates[0].order.cloid: cloid \"0x2A\": expected 0x and 32 "
-				     "lowercase hex digits");
+			HAT_E_PARSE, "orderUpdates[0].order.cloid: cloid \"0x2A\": uppercase at position 3 "
+				     "(expected 0x and 32 lowercase hex digits)");
 	expect_ws_error(f, "{\"channel\":\"orderUpdates\",\"data\":[{\"order\":{\"coin\":\"BTC\",\"side\":\"B\","
 			   "\"limitPx\":\"1\",\"sz\":\"1\",\"oid\":1,\"timestamp\":1},"
 			   "\"status\":5,\"statusTimestamp\":1}]}",
