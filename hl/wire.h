@@ -29,7 +29,6 @@
 #define HL_PX_SIG_FIGS 5
 #define HL_MIN_ORDER_VALUE (10 * HAT_FX_ONE) /* $10 perp; 10 quote units spot */
 
-
 enum hl_round {
 	HL_ROUND_NEAREST = 0, /* nearest valid value; a tie goes to the even multiple of the step
 			       * (round half to even, like the SDK's "%.5g" and round()) */
