@@ -201,8 +201,14 @@ static int parse_fx_item(const cJSON *it, const char *key, const struct hl_jpath
 	if (!cJSON_IsString(it) || !it->valuestring)
 		return hl_json_fail(err, errlen, p, key, "expected a string");
 	char why[96];
-	if (hat_fx_parse(it->valuestring, strlen(it->valuestring), out, why, sizeof why) != 0)
+	int64_t v;
+	if (hat_fx_parse(it->valuestring, strlen(it->valuestring), &v, why, sizeof why) != 0)
 		return hl_json_fail(err, errlen, p, key, "%s", why);
+	/* Every hat message caps amounts at HAT_FX_MAX; refuse more here, where it is named. */
+	if (v > HAT_FX_MAX || v < -HAT_FX_MAX)
+		return hl_json_fail(err, errlen, p, key, "\"%.40s\": magnitude over 90000000000",
+				    it->valuestring);
+	*out = v;
 	return 0;
 }
 

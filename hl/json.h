@@ -73,7 +73,8 @@ int hl_json_coin(const cJSON *obj, const char *key, const struct hl_jpath *p,
 /* String copied and silently truncated to dstlen - 1 bytes (display texts). */
 int hl_json_strtrunc(const cJSON *obj, const char *key, const struct hl_jpath *p, char *dst,
 		     size_t dstlen, char *err, size_t errlen);
-/* Decimal string -> 1e-8 fixed point (hat_fx_parse rules). */
+/* Decimal string -> 1e-8 fixed point (hat_fx_parse rules), magnitude at most HAT_FX_MAX
+ * (90000000000.0, the cap of every hat message). */
 int hl_json_fx(const cJSON *obj, const char *key, const struct hl_jpath *p, int64_t *out,
 	       char *err, size_t errlen);
 /* Same, absent/null allowed: *present = false and *out = 0. present may be NULL. */
