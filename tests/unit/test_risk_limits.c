@@ -412,6 +412,21 @@ static void test_limits_text_names_the_numbers(void **state)
 	assert_string_equal(text, "coin XYZ not configured");
 }
 
+static void test_limits_unknown_asset_is_not_checked(void **state)
+{
+	struct fx *f = *state;
+	struct tcase c = { "ok", .asset = -1, .sz = ONE / 10, .want = R(NONE) };
+	run_case(f, &c);
+	struct hat_order_fields o;
+	memset(&o, 0, sizeof o);
+	o.kind = NEW; strcpy(o.coin, "BTC"); o.side = HAT_SIDE_BUY; o.tif = HAT_TIF_GTC;
+	o.px = 50000 * ONE; o.sz = ONE / 10; o.cloid[0] = 1; o.asset = 77;
+	assert_int_equal(risk_limits_check(&f->env, &o, NOW, NULL, NULL, 0), HAT_REASON_RISK_BAD_INTENT);
+	f->book.coins[0].asset = RISK_ASSET_UNKNOWN;
+	assert_int_equal(risk_limits_check(&f->env, &o, NOW, NULL, NULL, 0), HAT_REASON_NONE);
+	f->book.coins[0].asset = 0;
+}
+
 static void test_limits_validate(void **state)
 {
 	(void)state;
@@ -440,6 +455,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_check_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_text_names_the_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_unknown_asset_is_not_checked, setup, teardown),
 		cmocka_unit_test(test_limits_validate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
