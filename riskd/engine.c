@@ -1,6 +1,8 @@
 /* riskd/engine.c -- riskd's decision core (see engine.h). */
 #include "riskd/engine.h"
 
+#include "common/msg.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,35 +12,11 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *reason_name(unsigned r)
+/* Zeroes the message and sets type, version, length (hat_msg_init) and origin_ns. */
+static void hdr(struct hat_msg_hdr *h, uint16_t type, uint64_t origin_ns)
 {
-	switch (r) {
-#define RN(name, id) case id: return #name;
-	HAT_REASONS(RN)
-#undef RN
-	default: return "?";
-	}
-}
-
-static void hdr(struct hat_msg_hdr *h, uint16_t type, uint32_t len, uint64_t origin_ns)
-{
-	memset(h, 0, len);
-	h->type = type;
-	h->length = len;
+	hat_msg_init(h, type);
 	h->origin_ns = origin_ns;
-	switch (type) {
-	case HAT_MSG_ORDER: h->version = HAT_MSG_ORDER_VERSION; break;
-	case HAT_MSG_EXEC: h->version = HAT_MSG_EXEC_VERSION; break;
-	case HAT_MSG_POSITION: h->version = HAT_MSG_POSITION_VERSION; break;
-	default: h->version = HAT_MSG_CONTROL_VERSION; break;
-	}
-}
-
-static void text_set(char *dst, size_t len, const char *s)
-{
-	size_t n = strnlen(s, len - 1);
-	memcpy(dst, s, n);
-	memset(dst + n, 0, len - n);
 }
 
 static void logf_(struct risk_engine *e, int level, const char *event, const char *fmt, ...)
@@ -71,13 +49,13 @@ static void send_ctl(struct risk_engine *e, bool exec, uint16_t cmd, uint64_t ar
                      const char *text, uint64_t now_ns)
 {
 	struct hat_msg_control c;
-	hdr(&c.h, HAT_MSG_CONTROL, sizeof c, now_ns);
+	hdr(&c.h, HAT_MSG_CONTROL, now_ns);
 	c.cmd = cmd;
 	c.from_stage = HAT_STAGE_RISKD;
 	c.restart_count = e->cfg.restart_count;
 	c.arg = arg;
 	if (text)
-		text_set(c.text, sizeof c.text, text);
+		hat_text_set(c.text, sizeof c.text, text);
 	if (exec)
 		to_exec(e, &c.h);
 	else
@@ -87,7 +65,7 @@ static void send_ctl(struct risk_engine *e, bool exec, uint16_t cmd, uint64_t ar
 static void send_position(struct risk_engine *e, int coin, uint8_t flags, uint64_t now_ns)
 {
 	struct hat_msg_position p;
-	hdr(&p.h, HAT_MSG_POSITION, sizeof p, now_ns);
+	hdr(&p.h, HAT_MSG_POSITION, now_ns);
 	risk_book_position_msg(&e->book, coin, e->state.st, &p);
 	p.flags = flags;
 	to_signal(e, &p.h);
@@ -193,7 +171,7 @@ static void reject(struct risk_engine *e, const struct hat_msg_intent *m, enum h
                    const char *text)
 {
 	struct hat_msg_exec x;
-	hdr(&x.h, HAT_MSG_EXEC, sizeof x, m->h.origin_ns);
+	hdr(&x.h, HAT_MSG_EXEC, m->h.origin_ns);
 	memcpy(x.cloid, m->o.cloid, HAT_CLOID_LEN);
 	memcpy(x.orig_cloid, m->o.orig_cloid, HAT_CLOID_LEN);
 	memcpy(x.coin, m->o.coin, HAT_COIN_LEN);
@@ -207,8 +185,8 @@ static void reject(struct risk_engine *e, const struct hat_msg_intent *m, enum h
 	x.px = m->o.px;
 	x.sz = m->o.sz;
 	char t[HAT_TEXT_LEN];
-	snprintf(t, sizeof t, "%s: %s", reason_name(r), text);
-	text_set(x.text, sizeof x.text, t);
+	snprintf(t, sizeof t, "%s: %s", hat_reason_name(r), text);
+	hat_text_set(x.text, sizeof x.text, t);
 	to_signal(e, &x.h);
 	e->c.rejected++;
 	e->c.rejected_by[r < RISK_REASON_SLOTS ? r : 0]++;
@@ -265,7 +243,7 @@ enum hat_reason risk_engine_intent(struct risk_engine *e, const struct hat_msg_i
 		return r;
 	}
 	struct hat_msg_order ord;
-	hdr(&ord.h, HAT_MSG_ORDER, sizeof ord, m->h.origin_ns);
+	hdr(&ord.h, HAT_MSG_ORDER, m->h.origin_ns);
 	ord.o = m->o;
 	ord.risk_seq = e->last_risk_seq + 1 > now_ns ? e->last_risk_seq + 1 : now_ns;
 	ord.intent_seq = m->h.seq;
@@ -289,7 +267,7 @@ static void snap_order(void *user, const struct risk_order *o)
 	struct snap_ctx *s = user;
 	struct risk_engine *e = s->e;
 	struct hat_msg_exec x;
-	hdr(&x.h, HAT_MSG_EXEC, sizeof x, s->now_ns);
+	hdr(&x.h, HAT_MSG_EXEC, s->now_ns);
 	memcpy(x.cloid, o->cloid, HAT_CLOID_LEN);
 	memcpy(x.coin, e->book.coins[o->coin].name, HAT_COIN_LEN);
 	x.asset = e->book.coins[o->coin].asset;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/msg.h"
 #include "riskd/limits.h"
 
 #define ONE HAT_FX_ONE
@@ -18,15 +19,6 @@
 #define L5(x) ((int64_t)(x) * 1000)
 #define L4(x) ((int64_t)(x) * 10000)
 
-static const char *reason_name(unsigned r)
-{
-	switch (r) {
-#define N(name, id) case id: return #name;
-	HAT_REASONS(N)
-#undef N
-	default: return "?";
-	}
-}
 
 static const char names[2][HAT_COIN_LEN] = {"BTC", "ETH"};
 static const uint32_t assets[2] = {0, 1};
@@ -176,12 +168,12 @@ static void run_case(struct fx *f, const struct tcase *c)
 	int ci = -2;
 	enum hat_reason got = risk_limits_check(&f->env, &o, NOW, &ci, text, sizeof text);
 	if (got != c->want)
-		fail_msg("%s: got %s (%s), want %s", c->name, reason_name(got), text,
-		         reason_name(c->want));
+		fail_msg("%s: got %s (%s), want %s", c->name, hat_reason_name(got), text,
+		         hat_reason_name(c->want));
 	if (got == HAT_REASON_NONE && text[0] != '\0')
 		fail_msg("%s: approved with text \"%s\"", c->name, text);
 	if (got != HAT_REASON_NONE && text[0] == '\0')
-		fail_msg("%s: %s without text", c->name, reason_name(got));
+		fail_msg("%s: %s without text", c->name, hat_reason_name(got));
 }
 
 #define NEW HAT_INTENT_NEW
