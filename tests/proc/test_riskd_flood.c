@@ -480,14 +480,20 @@ static void test_riskd_halt_command_cancels_all_once(void **state)
 static void test_riskd_bad_config_exits_1_naming_the_key(void **state)
 {
 	(void)state;
-	char dir[256], cfg[320], log[320];
+	char inst[64], dir[256], cfg[320], log[320], err[256];
+	struct hat_control control;
+	tu_instance(inst, sizeof inst);
 	tu_tmpdir(dir, sizeof dir);
+	if (hat_control_create(&control, inst, hat_now_ns(), err, sizeof err))
+		fail_msg("control: %s", err);
+	if (hat_ring_create(inst, "cmd.riskd", 64, HAT_SLOT_CMD, 0, err, sizeof err))
+		fail_msg("cmd ring: %s", err);
 	snprintf(cfg, sizeof cfg, "%s/bad.json", dir);
 	snprintf(log, sizeof log, "%s/riskd.log", dir);
 	FILE *f = fopen(cfg, "w");
 	assert_non_null(f);
-	fprintf(f, "{\"instance\": \"nope\", \"coins\": [\"BTC\"], \"riskd\": {\"limits\": "
-	           "[{\"coin\": \"BTC\", \"max_position\": 1, \"max_order_size\": 1}]}}\n");
+	fprintf(f, "{\"instance\": \"%s\", \"coins\": [\"BTC\"], \"riskd\": {\"limits\": "
+	           "[{\"coin\": \"BTC\", \"max_position\": 1, \"max_order_size\": 1}]}}\n", inst);
 	fclose(f);
 	char *argv[] = { (char *)tu_bin("riskd"), "--config", cfg, NULL };
 	pid_t p = tu_spawn(argv, log);
@@ -496,13 +502,19 @@ static void test_riskd_bad_config_exits_1_naming_the_key(void **state)
 	assert_int_equal(WEXITSTATUS(st), 1);
 	char *text = tu_read_file(log);
 	assert_non_null(text);
-	assert_non_null(strstr(text, "riskd.limits[0].sz_decimals"));
+	bool named = strstr(text, "riskd.limits[0].sz_decimals") != NULL;
 	free(text);
+	assert_true(named);
+	/* the block says the stage stopped */
+	assert_int_equal(hat_control_stage(&control, HAT_STAGE_RISKD)->state, HAT_STATE_STOPPED);
+
 	char *argv2[] = { (char *)tu_bin("riskd"), "--bogus", NULL };
 	p = tu_spawn(argv2, log);
 	st = tu_wait(p, 10000);
 	assert_true(st != -1 && WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 2);
+	hat_control_close(&control);
+	tu_shm_cleanup(inst);
 	tu_rmtree(dir);
 }
 
