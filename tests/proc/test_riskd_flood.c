@@ -38,6 +38,7 @@ struct ctx {
 	struct hat_board board;
 	struct hat_control control;
 	struct hat_ring order, exec, position, cmd;
+	uint32_t position_slots; /* slots of the position ring */
 };
 
 static void write_config(struct ctx *c)
@@ -67,8 +68,9 @@ static void create_segments(struct ctx *c)
 		{ "cmd.riskd", 64, HAT_SLOT_CMD },
 	};
 	for (size_t i = 0; i < sizeof rings / sizeof rings[0]; i++)
-		if (hat_ring_create(c->inst, rings[i].name, rings[i].count, rings[i].slot, 0, err,
-		                    sizeof err) != 0)
+		if (hat_ring_create(c->inst, rings[i].name,
+		                    i == 3 && c->position_slots ? c->position_slots : rings[i].count,
+		                    rings[i].slot, 0, err, sizeof err) != 0)
 			fail_msg("create %s: %s", rings[i].name, err);
 	if (hat_board_create(&c->board, c->inst, 8, getpid(), hat_now_ns(), err, sizeof err))
 		fail_msg("board: %s", err);
@@ -150,9 +152,10 @@ static int cmp_u64(const void *a, const void *b)
 /* Creates the segments and config, starts riskd and plays execd's part of the start-up:
  * HELLO and STATE_REQUEST arrive, an empty snapshot goes back, riskd's own snapshot to signald
  * comes out on the position ring. */
-static void start_riskd(struct ctx *c)
+static void start_riskd(struct ctx *c, uint32_t position_slots)
 {
 	memset(c, 0, sizeof *c);
+	c->position_slots = position_slots;
 	tu_instance(c->inst, sizeof c->inst);
 	tu_tmpdir(c->dir, sizeof c->dir);
 	write_config(c);
@@ -236,7 +239,7 @@ static void test_riskd_flood_respects_throttle_and_counts_add_up(void **state)
 {
 	(void)state;
 	static struct ctx c;
-	start_riskd(&c);
+	start_riskd(&c, 0);
 	unsigned char buf[256] __attribute__((aligned(64)));
 	char err[256];
 	uint64_t end;
@@ -410,7 +413,7 @@ static void test_riskd_halt_command_cancels_all_once(void **state)
 {
 	(void)state;
 	static struct ctx c;
-	start_riskd(&c);
+	start_riskd(&c, 0);
 	unsigned char buf[256] __attribute__((aligned(64)));
 	struct hat_ring intent;
 	attach(&intent, c.inst, "intent", HAT_RING_PRODUCER, HAT_SLOT_INTENT);
@@ -477,6 +480,68 @@ static void test_riskd_halt_command_cancels_all_once(void **state)
 	cleanup(&c);
 }
 
+/* The position ring is tiny and nobody reads it at first: riskd must queue its output, stop
+ * reading intents (back-pressure) and lose nothing once signald reads again. */
+static void test_riskd_full_output_ring_loses_nothing(void **state)
+{
+	(void)state;
+	static struct ctx c;
+	enum { N = 300 };
+	start_riskd(&c, 16);
+	unsigned char buf[256] __attribute__((aligned(64)));
+	struct hat_ring intent;
+	attach(&intent, c.inst, "intent", HAT_RING_PRODUCER, HAT_SLOT_INTENT);
+	for (uint32_t i = 0; i < N; i++) {
+		struct hat_msg_intent m;
+		init_msg(&m.h, HAT_MSG_INTENT);
+		m.o.cloid[14] = (uint8_t)(i >> 8);
+		m.o.cloid[15] = (uint8_t)i;
+		m.o.cloid[0] = 1;
+		strcpy(m.o.coin, "BTC");
+		m.o.kind = HAT_INTENT_NEW;
+		m.o.side = HAT_SIDE_BUY;
+		m.o.tif = HAT_TIF_GTC;
+		m.o.px = 49990 * ONE;
+		m.o.sz = ONE / 100;
+		push(&intent, &m.h);
+	}
+	/* riskd fills the 16 slots, queues the rest of its batch, then stops reading */
+	uint64_t end = tu_now_ms() + 10000;
+	while (counter(&c, "queued_position") == 0) {
+		assert_true(tu_now_ms() < end);
+		usleep(1000);
+	}
+	usleep(50000);
+	assert_true(counter(&c, "intents_in") < N);
+	assert_true(hat_ring_count(&intent) > 0);
+
+	uint64_t answers = 0;
+	end = tu_now_ms() + 20000;
+	while (answers < N) {
+		assert_true(tu_now_ms() < end);
+		int idle = 1;
+		if (hat_ring_try_pop(&c.order, buf, HAT_SLOT_ORDER) == 0) {
+			idle = 0;
+			if (((const struct hat_msg_hdr *)buf)->type == HAT_MSG_ORDER)
+				answers++;
+		}
+		if (hat_ring_try_pop(&c.position, buf, HAT_SLOT_POSITION) == 0) {
+			idle = 0;
+			if (is_reject(buf))
+				answers++;
+		}
+		if (idle)
+			usleep(200);
+	}
+	hat_ring_detach(&intent);
+	stop_riskd(&c);
+	assert_int_equal(counter(&c, "intents_in"), N);
+	assert_int_equal(counter(&c, "approved") + counter(&c, "rejected"), N);
+	assert_int_equal(counter(&c, "out_drops"), 0);
+	assert_int_equal(counter(&c, "seq_gaps"), 0);
+	cleanup(&c);
+}
+
 static void test_riskd_bad_config_exits_1_naming_the_key(void **state)
 {
 	(void)state;
@@ -523,6 +588,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_riskd_flood_respects_throttle_and_counts_add_up),
 		cmocka_unit_test(test_riskd_halt_command_cancels_all_once),
+		cmocka_unit_test(test_riskd_full_output_ring_loses_nothing),
 		cmocka_unit_test(test_riskd_bad_config_exits_1_naming_the_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
