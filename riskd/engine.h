@@ -39,7 +39,9 @@
  * and a FILL also sends that coin's POSITION; exchange REJECTs feed the reject-rate rule.
  * State changes (state.h) are logged, publish every coin's POSITION (carrying the new trading
  * state) and, on entering HALTED, send one CANCEL_ALL to execd.
- * Single-threaded; allocates only in init.
+ * Time: every now_ns is CLOCK_REALTIME (the marks' board times are realtime too); the rate
+ * buckets refill nothing while the clock steps back, and a forward step refills at most a
+ * burst. Single-threaded; allocates only in init.
  */
 #ifndef HAT_RISKD_ENGINE_H
 #define HAT_RISKD_ENGINE_H

@@ -187,6 +187,9 @@ static void learn_order(struct risk_book *b, const struct hat_msg_exec *e, int c
 {
 	struct risk_order *o = risk_book_order_find(b, e->cloid);
 	int64_t rem = e->remaining_sz > 0 ? e->remaining_sz : 0;
+	/* An ACK or snapshot row that leaves remaining_sz 0 means nothing filled yet. */
+	if (rem == 0 && e->kind != HAT_EXEC_REPLACED && e->sz > 0)
+		rem = e->sz;
 	if (o) {
 		o->acked = 1;
 		if (e->oid)

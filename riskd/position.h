@@ -8,7 +8,8 @@
  *
  * Exec events (risk_book_on_exec):
  *   ACK          the order rests: marked acked, oid and remaining size taken from the event
- *                (an unknown cloid is added, e.g. an order approved before a restart).
+ *                (remaining_sz, or sz when remaining_sz is 0); an unknown cloid is added
+ *                (e.g. an order approved before a restart).
  *   OPEN_ORDER   snapshot row: added like an ACK.
  *   FILL         applied to the coin's position (pnl.h); the order's remaining size becomes
  *                the event's remaining_sz; removed when remaining_sz is 0 or FINAL is set.

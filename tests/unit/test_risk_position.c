@@ -268,6 +268,14 @@ static void test_book_exec_events_drive_working_orders(void **state)
 	assert_int_equal(risk_book_on_exec(b, &e, NULL), RISK_EXEC_APPLIED);
 	assert_int_equal(risk_book_open_orders(b), 0);
 
+	/* a snapshot row without remaining_sz counts its whole size */
+	e = ev(HAT_EXEC_OPEN_ORDER, 12, "BTC", HAT_SIDE_SELL);
+	e.px = 101 * ONE;
+	e.sz = 3 * ONE;
+	assert_int_equal(risk_book_on_exec(b, &e, NULL), RISK_EXEC_APPLIED);
+	assert_true(b->coins[0].work_sell == 3 * ONE);
+	assert_int_equal(risk_book_order_remove(b, e.cloid), 0);
+
 	e = ev(HAT_EXEC_FILL, 1, "DOGE", HAT_SIDE_BUY);
 	assert_int_equal(risk_book_on_exec(b, &e, &coin), RISK_EXEC_UNKNOWN_COIN);
 	assert_int_equal(coin, -1);
