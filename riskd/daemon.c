@@ -103,7 +103,7 @@ static int register_counters(struct riskd *d)
 	R(dup_fills); R(exch_rejects); R(positions_out); R(snapshots_in); R(snapshots_bad);
 	R(snapshots_out); R(cancel_alls); R(commands); R(ignored); R(out_drops); R(bad_msgs);
 	R(seq_gaps); R(seq_lost); R(seq_dups); R(state_transitions); R(trading_state);
-	R(state_cause); R(open_orders); R(queued_order); R(queued_position);
+	R(state_cause); R(open_orders); R(queued_order); R(queued_position); R(signald_downs);
 #undef R
 	for (unsigned r = 1; r < RISK_REASON_SLOTS; r++) {
 		const char *n = hat_reason_name(r);
@@ -130,6 +130,19 @@ static unsigned stage_state(const struct riskd *d)
 	case HAT_TS_HALTED: return HAT_STATE_HALTED;
 	default: return HAT_STATE_RUNNING;
 	}
+}
+
+/* signald is alive while its block says it runs and its heartbeat is recent. */
+static bool signald_alive(const struct riskd *d, uint64_t mono)
+{
+	const struct hat_stage_shm *s = hat_control_stage(&d->st.control, HAT_STAGE_SIGNALD);
+	if (!s)
+		return false;
+	struct hat_stage_status ss;
+	hat_stage_status(s, &ss);
+	if (ss.state < HAT_STATE_STARTING || ss.state > HAT_STATE_HALTED)
+		return false;
+	return ss.heartbeat_ns + (uint64_t)d->file.signald_timeout_ms * HAT_NS_PER_MS >= mono;
 }
 
 /* The before-sleep chore (every heartbeat_ms): state, readiness, counters. */
@@ -167,6 +180,7 @@ static void publish_control(struct riskd *d, uint64_t mono)
 	hat_counter_set(k->open_orders, risk_book_open_orders(&d->eng.book));
 	hat_counter_set(k->queued_order, d->q_order.n);
 	hat_counter_set(k->queued_position, d->q_position.n);
+	hat_counter_set(k->signald_downs, c->signald_downs);
 	d->last_flush_mono = mono;
 }
 
@@ -386,8 +400,10 @@ int riskd_run_once(struct riskd *d, int timeout_ms)
 	risk_engine_tick(&d->eng, hat_now_ns());
 	uint64_t mono = hat_mono_ns();
 	hat_daemon_tick(&d->st, mono);
-	if (mono - d->last_flush_mono >= d->st.hb_interval_ns)
+	if (mono - d->last_flush_mono >= d->st.hb_interval_ns) {
+		risk_engine_signald_alive(&d->eng, signald_alive(d, mono), hat_now_ns());
 		publish_control(d, mono);
+	}
 	if (work == 0 && timeout_ms > 0) {
 		/* Nothing ready: sleep briefly (latency stays ~100 us, one core is not burned). */
 		uint64_t ns = (uint64_t)timeout_ms * HAT_NS_PER_MS;

@@ -17,6 +17,8 @@
  * riskd); riskd_deinit() detaches. Messages a full output ring refuses are queued in order
  * (up to RISKD_OUTQ messages per ring) and sent first on the next iteration; while anything is
  * queued riskd reads no new input, so back-pressure reaches signald instead of losing data.
+ * signald counts as down when its control block is not running or its heartbeat is older than
+ * riskd.signald_timeout_ms (engine.h: risk_engine_signald_alive()).
  * Every popped message is validated (common/msg.h) and its seq checked; duplicates (a seq
  * already seen, e.g. after a consumer restart) are dropped.
  *
@@ -24,7 +26,7 @@
  * rejected.<reason> (one per RISK_* reason, e.g. rejected.order_rate), exec_in, fills,
  * dup_fills, exch_rejects, positions_out, snapshots_in, snapshots_bad, snapshots_out,
  * cancel_alls, commands, ignored, out_drops, bad_msgs, seq_gaps, seq_lost, seq_dups,
- * state_transitions, and gauges trading_state (enum hat_trading_state), state_cause
+ * state_transitions, signald_downs, and gauges trading_state (enum hat_trading_state), state_cause
  * (enum risk_cause), open_orders, queued_order, queued_position. Stage state: STARTING until
  * execd's snapshot, then RUNNING (ACTIVE), DEGRADED (REDUCING), HALTED; STOPPING in drain.
  * One process, one thread.
@@ -59,7 +61,7 @@ struct riskd_counters {
 		rejected_by[RISK_REASON_SLOTS], exec_in, fills, dup_fills, exch_rejects,
 		positions_out, snapshots_in, snapshots_bad, snapshots_out, cancel_alls, commands,
 		ignored, out_drops, bad_msgs, seq_gaps, seq_lost, seq_dups, state_transitions,
-		trading_state, state_cause, open_orders, queued_order, queued_position;
+		trading_state, state_cause, open_orders, queued_order, queued_position, signald_downs;
 	struct hat_hist check_ns;
 };
 

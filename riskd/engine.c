@@ -489,6 +489,26 @@ void risk_engine_set_mark(struct risk_engine *e, int coin, int64_t mark_px, uint
 		risk_book_set_mark(&e->book, coin, mark_px, mark_ns);
 }
 
+void risk_engine_signald_alive(struct risk_engine *e, bool alive, uint64_t now_ns)
+{
+	if (alive || e->signald_down) {
+		if (alive && e->signald_down)
+			logf_(e, RISK_LOG_INFO, "signald_up", "signald alive again");
+		e->signald_down = !alive;
+		return;
+	}
+	e->signald_down = true;
+	e->c.signald_downs++;
+	uint32_t n = risk_book_open_orders(&e->book);
+	bool cancel = e->cfg.signald_down_cancel && n > 0;
+	logf_(e, RISK_LOG_WARN, "signald_down", "%u working orders%s", n,
+	      cancel ? ": cancelling all" : "");
+	if (cancel) {
+		send_ctl(e, true, HAT_CTL_CANCEL_ALL, 0, "signald down", now_ns);
+		e->c.cancel_alls++;
+	}
+}
+
 void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset)
 {
 	if (coin >= 0 && (uint32_t)coin < e->book.n_coins)
