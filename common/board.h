@@ -67,6 +67,8 @@ struct hat_board_quote {
 	uint64_t n_stale;        /* times the coin went stale */
 };
 HAT_ASSERT_SIZE(struct hat_board_quote, 128);
+HAT_ASSERT_OFFSET(struct hat_board_quote, bid_px, 24);
+HAT_ASSERT_OFFSET(struct hat_board_quote, update_ns, 96);
 
 struct hat_board_coin_shm {
 	uint64_t seq;                 /* seqlock: odd while a write is in progress */

@@ -94,6 +94,8 @@ struct hat_stage_shm {
 } HAT_ALIGNED(HAT_CACHELINE);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, heartbeat_ns, 16);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, counters, 64);
+HAT_ASSERT_OFFSET(struct hat_stage_shm, hists, 64 + HAT_CTL_MAX_COUNTERS * 40);
+HAT_ASSERT_SIZE(struct hat_stage_shm, 8512);
 HAT_STATIC_ASSERT(sizeof(struct hat_stage_shm) % HAT_CACHELINE == 0, "stage block cache-aligned");
 
 struct hat_control_shm {
@@ -106,6 +108,7 @@ struct hat_control_shm {
 	struct hat_stage_shm stages[HAT_CONTROL_STAGES]; /* stages[id - 1] */
 } HAT_ALIGNED(HAT_CACHELINE);
 HAT_ASSERT_OFFSET(struct hat_control_shm, stages, 64);
+HAT_ASSERT_SIZE(struct hat_control_shm, 64 + HAT_CONTROL_STAGES * 8512);
 
 /* Local handle (per process, caller-owned). */
 struct hat_control {
