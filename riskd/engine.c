@@ -491,21 +491,25 @@ void risk_engine_set_mark(struct risk_engine *e, int coin, int64_t mark_px, uint
 
 void risk_engine_signald_alive(struct risk_engine *e, bool alive, uint64_t now_ns)
 {
-	if (alive || e->signald_down) {
-		if (alive && e->signald_down)
+	if (alive) {
+		if (e->signald_down)
 			logf_(e, RISK_LOG_INFO, "signald_up", "signald alive again");
-		e->signald_down = !alive;
+		e->signald_down = false;
+		e->signald_cancelled = false;
 		return;
 	}
-	e->signald_down = true;
-	e->c.signald_downs++;
 	uint32_t n = risk_book_open_orders(&e->book);
-	bool cancel = e->cfg.signald_down_cancel && n > 0;
-	logf_(e, RISK_LOG_WARN, "signald_down", "%u working orders%s", n,
-	      cancel ? ": cancelling all" : "");
-	if (cancel) {
+	if (!e->signald_down) {
+		e->signald_down = true;
+		e->c.signald_downs++;
+		logf_(e, RISK_LOG_WARN, "signald_down", "%u working orders", n);
+	}
+	/* Orders may appear while signald is down (execd's snapshot after a riskd restart). */
+	if (e->cfg.signald_down_cancel && !e->signald_cancelled && n > 0) {
+		logf_(e, RISK_LOG_WARN, "signald_down_cancel", "cancelling all %u working orders", n);
 		send_ctl(e, true, HAT_CTL_CANCEL_ALL, 0, "signald down", now_ns);
 		e->c.cancel_alls++;
+		e->signald_cancelled = true;
 	}
 }
 

@@ -118,6 +118,7 @@ struct risk_engine {
 	bool signal_hello_pending;     /* signald asked for a snapshot before we were ready */
 	bool shutdown;                 /* SHUTDOWN command received */
 	bool signald_down;             /* last risk_engine_signald_alive() said down */
+	bool signald_cancelled;        /* CANCEL_ALL sent in this down episode */
 	uint64_t snap_rows;            /* rows received since SNAPSHOT_BEGIN */
 	uint64_t last_risk_seq;
 	uint64_t day;                  /* UTC day number of the last tick */
@@ -157,10 +158,11 @@ void risk_engine_set_mark(struct risk_engine *e, int coin, int64_t mark_px, uint
  * not give it). */
 void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset);
 
-/* The daemon's view of signald's liveness (its control-block heartbeat). On a change to down
- * (ARCHITECTURE.md "signald down"), with signald_down_cancel set and working orders on the
- * book, riskd sends one CANCEL_ALL to execd (cause "signald down") and logs it; nothing more
- * until signald is seen alive again. */
+/* The daemon's view of signald's liveness (its control-block heartbeat), called periodically.
+ * While signald is down (ARCHITECTURE.md "signald down") and signald_down_cancel is set, the
+ * first call that finds working orders on the book sends one CANCEL_ALL to execd (cause
+ * "signald down"); nothing more until signald has been seen alive again. Each change is
+ * logged. */
 void risk_engine_signald_alive(struct risk_engine *e, bool alive, uint64_t now_ns);
 
 /* Timers: day roll-over (UTC: realized PnL, fees and the peak equity restart), PnL and data

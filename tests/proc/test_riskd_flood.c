@@ -39,6 +39,7 @@ struct ctx {
 	struct hat_control control;
 	struct hat_ring order, exec, position, cmd;
 	uint32_t position_slots; /* slots of the position ring */
+	pid_t sigd;              /* heartbeats signald's control block */
 };
 
 static void write_config(struct ctx *c)
@@ -52,7 +53,7 @@ static void write_config(struct ctx *c)
 		"  \"max_cancels_per_s\": 1000, \"max_open_orders\": 1000, \"max_working\": 2048,\n"
 		"  \"max_gross_notional_usd\": \"100000000\", \"max_net_notional_usd\": \"100000000\",\n"
 		"  \"stale_mark_ms\": 600000, \"stale_data_ms\": 600000, \"heartbeat_ms\": 10,\n"
-		"  \"position_publish_ms\": 0,\n"
+		"  \"position_publish_ms\": 0, \"signald_timeout_ms\": 2000,\n"
 		"  \"limits\": [{\"coin\": \"BTC\", \"asset\": 0, \"sz_decimals\": 5,\n"
 		"               \"max_position\": \"1000\", \"max_order_size\": \"1\"}]}}\n",
 		c->inst, RATE, BURST);
@@ -149,6 +150,27 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A stand-in for signald's liveness: a process that heartbeats signald's control block every
+ * 5 ms until it is killed. */
+static pid_t start_signald_heartbeat(const char *inst)
+{
+	pid_t p = fork();
+	assert_true(p >= 0);
+	if (p > 0)
+		return p;
+	struct hat_control ctl;
+	char err[256];
+	if (hat_control_open(&ctl, inst, 0, err, sizeof err) != 0)
+		_exit(10);
+	struct hat_stage_shm *s = hat_control_stage(&ctl, HAT_STAGE_SIGNALD);
+	hat_stage_begin(s, getpid(), hat_mono_ns(), hat_now_ns());
+	hat_stage_set_state(s, HAT_STATE_RUNNING);
+	for (;;) {
+		hat_stage_heartbeat(s, hat_mono_ns());
+		usleep(5000);
+	}
+}
+
 /* Creates the segments and config, starts riskd and plays execd's part of the start-up:
  * HELLO and STATE_REQUEST arrive, an empty snapshot goes back, riskd's own snapshot to signald
  * comes out on the position ring. */
@@ -160,6 +182,7 @@ static void start_riskd(struct ctx *c, uint32_t position_slots)
 	tu_tmpdir(c->dir, sizeof c->dir);
 	write_config(c);
 	create_segments(c);
+	c->sigd = start_signald_heartbeat(c->inst);
 	snprintf(c->log, sizeof c->log, "%s/riskd.log", c->dir);
 	char *argv[] = { (char *)tu_bin("riskd"), "--config", c->cfg, NULL };
 	c->riskd = tu_spawn(argv, c->log);
@@ -224,6 +247,8 @@ static void stop_riskd(struct ctx *c)
 
 static void cleanup(struct ctx *c)
 {
+	if (c->sigd > 0)
+		tu_kill_wait(c->sigd, SIGKILL);
 	hat_ring_detach(&c->order);
 	hat_ring_detach(&c->exec);
 	hat_ring_detach(&c->position);
@@ -364,6 +389,11 @@ static bool is_snapshot_end(const void *m)
 {
 	const struct hat_msg_control *c = m;
 	return c->h.type == HAT_MSG_CONTROL && c->cmd == HAT_CTL_SNAPSHOT_END;
+}
+static bool is_cancel_all(const void *m)
+{
+	const struct hat_msg_control *c = m;
+	return c->h.type == HAT_MSG_CONTROL && c->cmd == HAT_CTL_CANCEL_ALL;
 }
 static bool is_reject(const void *m)
 {
@@ -542,6 +572,28 @@ static void test_riskd_full_output_ring_loses_nothing(void **state)
 	cleanup(&c);
 }
 
+/* signald stops heartbeating while an order works: riskd cancels everything once. */
+static void test_riskd_signald_down_cancels_all(void **state)
+{
+	(void)state;
+	static struct ctx c;
+	start_riskd(&c, 0);
+	unsigned char buf[256] __attribute__((aligned(64)));
+	struct hat_ring intent;
+	attach(&intent, c.inst, "intent", HAT_RING_PRODUCER, HAT_SLOT_INTENT);
+	send_intent(&intent, 1);
+	pop_until(&c.order, HAT_SLOT_ORDER, buf, is_order, "ORDER", c.log);
+	tu_kill_wait(c.sigd, SIGKILL);
+	c.sigd = 0;
+	pop_until(&c.order, HAT_SLOT_ORDER, buf, is_cancel_all, "CANCEL_ALL", c.log);
+	assert_string_equal(((const struct hat_msg_control *)buf)->text, "signald down");
+	hat_ring_detach(&intent);
+	stop_riskd(&c);
+	assert_int_equal(counter(&c, "signald_downs"), 1);
+	assert_int_equal(counter(&c, "cancel_alls"), 1);
+	cleanup(&c);
+}
+
 static void test_riskd_bad_config_exits_1_naming_the_key(void **state)
 {
 	(void)state;
@@ -589,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_riskd_flood_respects_throttle_and_counts_add_up),
 		cmocka_unit_test(test_riskd_halt_command_cancels_all_once),
 		cmocka_unit_test(test_riskd_full_output_ring_loses_nothing),
+		cmocka_unit_test(test_riskd_signald_down_cancels_all),
 		cmocka_unit_test(test_riskd_bad_config_exits_1_naming_the_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

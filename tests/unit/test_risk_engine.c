@@ -630,7 +630,7 @@ static void test_engine_signald_down_cancels_all_once(void **state)
 	const struct hat_msg_control *c = (const void *)at(&f->exec, 0);
 	assert_int_equal(c->cmd, HAT_CTL_CANCEL_ALL);
 	assert_string_equal(c->text, "signald down");
-	assert_string_equal(f->last_event, "signald_down");
+	assert_string_equal(f->last_event, "signald_down_cancel");
 	risk_engine_signald_alive(&f->e, false, T0 + 2);
 	assert_int_equal(f->exec.n, 1);
 	/* back, then down again: a new episode */
@@ -645,12 +645,20 @@ static void test_engine_signald_down_cancels_all_once(void **state)
 	risk_engine_signald_alive(&f->e, false, T0 + 6);
 	assert_int_equal(f->exec.n, 2);
 	assert_int_equal(f->e.c.signald_downs, 3);
-	/* nothing working: nothing to cancel */
+	/* nothing working: nothing to cancel, until orders appear while still down */
 	f->e.cfg.signald_down_cancel = 1;
 	risk_book_reset(&f->e.book);
 	risk_engine_signald_alive(&f->e, true, T0 + 7);
 	risk_engine_signald_alive(&f->e, false, T0 + 8);
 	assert_int_equal(f->exec.n, 2);
+	snapshot_from_execd(f, 2, T0 + 9);
+	clear(f);
+	risk_engine_signald_alive(&f->e, false, T0 + 10);
+	assert_int_equal(f->exec.n, 1);
+	assert_int_equal(((const struct hat_msg_control *)at(&f->exec, 0))->cmd, HAT_CTL_CANCEL_ALL);
+	risk_engine_signald_alive(&f->e, false, T0 + 11);
+	assert_int_equal(f->exec.n, 1);
+	assert_int_equal(f->e.c.signald_downs, 4);
 }
 
 static void test_engine_init_rejects_bad_config(void **state)
