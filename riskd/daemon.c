@@ -342,32 +342,40 @@ static int take_cmds(struct riskd *d)
 	return n;
 }
 
+/* Input rings are consumed one message at a time, peek -> handle -> release, so a riskd killed
+ * mid-way finds at most the message it was handling again after its restart (ring.h). */
 static int take_exec(struct riskd *d)
 {
-	unsigned n = hat_ring_peek_n(&d->r_exec, RISKD_BATCH);
-	for (unsigned i = 0; i < n; i++) {
-		const void *slot = hat_ring_slot_at(&d->r_exec, i);
+	int n = 0;
+	const void *slot;
+	while (n < RISKD_BATCH && d->q_order.n == 0 && d->q_position.n == 0 &&
+	       hat_ring_peek(&d->r_exec, &slot) == 0) {
 		char why[128];
 		bool invalid;
-		if (accept_msg(d, &d->rej_exec, &d->seq_exec, slot, HAT_SLOT_EXEC, HAT_MSGS_EXEC, why,
-		               sizeof why, &invalid) || invalid)
-			continue;
-		risk_engine_exec_msg(&d->eng, slot, hat_now_ns());
+		if (!accept_msg(d, &d->rej_exec, &d->seq_exec, slot, HAT_SLOT_EXEC, HAT_MSGS_EXEC,
+		                why, sizeof why, &invalid) && !invalid)
+			risk_engine_exec_msg(&d->eng, slot, hat_now_ns());
+		hat_ring_release(&d->r_exec);
+		n++;
 	}
-	hat_ring_release_n(&d->r_exec, n);
-	return (int)n;
+	return n;
 }
 
 static int take_intents(struct riskd *d)
 {
-	unsigned n = hat_ring_peek_n(&d->r_intent, RISKD_BATCH);
-	for (unsigned i = 0; i < n; i++) {
-		const struct hat_msg_hdr *h = hat_ring_slot_at(&d->r_intent, i);
+	int n = 0;
+	const void *slot;
+	while (n < RISKD_BATCH && d->q_order.n == 0 && d->q_position.n == 0 &&
+	       hat_ring_peek(&d->r_intent, &slot) == 0) {
+		const struct hat_msg_hdr *h = slot;
 		char why[128];
 		bool invalid;
+		n++;
 		if (accept_msg(d, &d->rej_intent, &d->seq_intent, h, HAT_SLOT_INTENT,
-		               HAT_MSGS_INTENT, why, sizeof why, &invalid))
+		               HAT_MSGS_INTENT, why, sizeof why, &invalid)) {
+			hat_ring_release(&d->r_intent);
 			continue;
+		}
 		if (h->type == HAT_MSG_INTENT && h->length == sizeof(struct hat_msg_intent)) {
 			/* Even an invalid intent gets a REJECT back: signald must learn its fate. */
 			uint64_t t0 = hat_mono_ns();
@@ -377,9 +385,9 @@ static int take_intents(struct riskd *d)
 		} else if (!invalid && h->type == HAT_MSG_CONTROL) {
 			risk_engine_intent_ctl(&d->eng, (const struct hat_msg_control *)h, hat_now_ns());
 		}
+		hat_ring_release(&d->r_intent);
 	}
-	hat_ring_release_n(&d->r_intent, n);
-	return (int)n;
+	return n;
 }
 
 /* ---------------------------------------------------------------- loop */
@@ -391,12 +399,10 @@ int riskd_run_once(struct riskd *d, int timeout_ms)
 		return rc;
 	read_marks(d);
 	work += take_cmds(d);
-	/* Input stops while output is queued: back-pressure instead of unbounded memory. */
-	if (d->q_order.n == 0 && d->q_position.n == 0) {
-		work += take_exec(d);
-		if (d->q_order.n == 0 && d->q_position.n == 0)
-			work += take_intents(d);
-	}
+	/* Input stops while output is queued (checked per message in take_*): back-pressure
+	 * instead of unbounded memory. */
+	work += take_exec(d);
+	work += take_intents(d);
 	risk_engine_tick(&d->eng, hat_now_ns());
 	uint64_t mono = hat_mono_ns();
 	hat_daemon_tick(&d->st, mono);

@@ -17,6 +17,8 @@
  * riskd); riskd_deinit() detaches. Messages a full output ring refuses are queued in order
  * (up to RISKD_OUTQ messages per ring) and sent first on the next iteration; while anything is
  * queued riskd reads no new input, so back-pressure reaches signald instead of losing data.
+ * Inputs are taken one message at a time (peek, handle, release): a riskd killed mid-way
+ * handles at most that one message again after its restart (execd de-duplicates by cloid).
  * signald counts as down when its control block is not running or its heartbeat is older than
  * riskd.signald_timeout_ms (engine.h: risk_engine_signald_alive()).
  * Every popped message is validated (common/msg.h) and its seq checked; duplicates (a seq

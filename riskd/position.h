@@ -115,6 +115,10 @@ static inline uint32_t risk_book_open_orders(const struct risk_book *b)
 {
 	return b->by_cloid.count;
 }
+/* Recomputes every coin's working sizes and order counts from the orders and compares them
+ * with the running totals; also checks each order's coin, side and remaining size. O(orders):
+ * for tests and assert() in debug builds (STYLE rule 8b). */
+bool risk_book_check(const struct risk_book *b);
 /* Calls fn for each working order (any order); fn must not change the book. */
 void risk_book_each_order(const struct risk_book *b,
                           void (*fn)(void *user, const struct risk_order *o), void *user);
