@@ -746,6 +746,7 @@ int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_
 	}
 	hlsim_nonce_use(ns, nonce);
 	rc = dispatch(e, type, (uint32_t)acct, action, &ua, out, status);
+	hlsim__flush_market(e);
 done:
 	hat_buf_free(&mp);
 	cJSON_Delete(root);
