@@ -38,7 +38,7 @@ int hat_board_init_mem(struct hat_board *b, void *mem, size_t len, uint32_t max_
 	s->writer_since_ns = now_ns;
 	b->shm = s;
 	b->len = len;
-	b->seg = NULL;
+	memset(&b->seg, 0, sizeof b->seg);
 	return 0;
 }
 
@@ -63,8 +63,58 @@ int hat_board_attach_mem(struct hat_board *b, void *mem, size_t len, char *err, 
 	}
 	b->shm = mem;
 	b->len = len;
-	b->seg = NULL;
+	memset(&b->seg, 0, sizeof b->seg);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- segment */
+
+int hat_board_create(struct hat_board *b, const char *instance, uint32_t max_coins,
+		     pid_t writer_pid, uint64_t now_ns, char *err, size_t errlen)
+{
+	if (max_coins == 0 || max_coins > HAT_BOARD_MAX_COINS) {
+		snprintf(err, errlen, "board: max_coins %" PRIu32 " not in 1..%d", max_coins,
+			 HAT_BOARD_MAX_COINS);
+		return -EINVAL;
+	}
+	struct hat_shm seg;
+	size_t body = hat_board_shm_size(max_coins);
+	int rc = hat_shm_create_begin(&seg, instance, HAT_BOARD_SHM_NAME, HAT_SHM_KIND_BOARD,
+				      HAT_BOARD_LAYOUT_VERSION, HAT_SHM_HDR_SIZE + body, err, errlen);
+	if (rc)
+		return rc;
+	rc = hat_board_init_mem(b, hat_shm_body(&seg), body, max_coins, writer_pid, now_ns);
+	HAT_ASSERT(rc == 0); /* the body is 64-aligned and sized for max_coins */
+	hat_shm_publish(&seg);
+	b->seg = seg;
+	return 0;
+}
+
+int hat_board_open(struct hat_board *b, const char *instance, unsigned shm_flags, char *err,
+		   size_t errlen)
+{
+	struct hat_shm seg;
+	int rc = hat_shm_open(&seg, instance, HAT_BOARD_SHM_NAME, HAT_SHM_KIND_BOARD,
+			      HAT_BOARD_LAYOUT_VERSION, 0, shm_flags, err, errlen);
+	if (rc)
+		return rc;
+	char why[160];
+	rc = hat_board_attach_mem(b, hat_shm_body(&seg), seg.size - HAT_SHM_HDR_SIZE, why, sizeof why);
+	if (rc) {
+		snprintf(err, errlen, "shm %s: %s", seg.name, why);
+		hat_shm_close(&seg);
+		return rc;
+	}
+	b->seg = seg;
+	return 0;
+}
+
+void hat_board_close(struct hat_board *b)
+{
+	if (b->seg.base)
+		hat_shm_close(&b->seg);
+	b->shm = NULL;
+	b->len = 0;
 }
 
 void hat_board_set_writer(struct hat_board *b, pid_t pid, uint64_t now_ns)

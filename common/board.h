@@ -34,6 +34,7 @@
 
 #include "common/compiler.h"
 #include "common/msg_types.h"
+#include "common/shm.h"
 
 #define HAT_BOARD_MAGIC 0x44524f4254414855ull /* "UHATBORD" little-endian-ish tag */
 #define HAT_BOARD_LAYOUT_VERSION 1u
@@ -66,6 +67,8 @@ struct hat_board_quote {
 	uint64_t n_stale;        /* times the coin went stale */
 };
 HAT_ASSERT_SIZE(struct hat_board_quote, 128);
+HAT_ASSERT_OFFSET(struct hat_board_quote, bid_px, 24);
+HAT_ASSERT_OFFSET(struct hat_board_quote, update_ns, 96);
 
 struct hat_board_coin_shm {
 	uint64_t seq;                 /* seqlock: odd while a write is in progress */
@@ -93,12 +96,35 @@ HAT_ASSERT_OFFSET(struct hat_board_shm, coins, 64);
 
 /* Local handle: per process, caller-owned (on the stack or in the daemon context). */
 struct hat_board {
-	struct hat_board_shm *shm; /* borrowed: the mapping's owner unmaps it */
-	size_t len;                /* bytes mapped */
-	void *seg;                 /* shm segment handle when attached through the shm helper, else NULL */
+	struct hat_board_shm *shm; /* the region: inside seg's mapping, or memory the caller owns */
+	size_t len;                /* bytes of the region */
+	struct hat_shm seg;        /* the segment when made by create/open (base NULL otherwise) */
 };
 
-/* ---------------------------------------------------------------- setup */
+/* ---------------------------------------------------------------- segment */
+
+#define HAT_BOARD_SHM_NAME "board" /* the segment is /hat.<instance>.board */
+
+/* superd / test harness: creates /hat.<instance>.board (kind HAT_SHM_KIND_BOARD) for max_coins
+ * coins, formats it with hat_board_init_mem() (writer_pid recorded) and publishes it.
+ * Returns 0 or what hat_shm_create_begin() returns (-EEXIST, -EINVAL, ...) / -EINVAL for a bad
+ * max_coins, with err naming the segment. On failure nothing is left behind. */
+int hat_board_create(struct hat_board *b, const char *instance, uint32_t max_coins,
+		     pid_t writer_pid, uint64_t now_ns, char *err, size_t errlen);
+
+/* Any process: opens the existing board of instance and checks the segment header (kind,
+ * layout version) and the board header. shm_flags: HAT_SHM_RDONLY for readers that never write
+ * (inspector, signald, riskd); feedd and superd (repair) open read-write. Returns 0, the
+ * errors of hat_shm_open() (-ENOENT, HAT_E_BADMAGIC, HAT_E_BADVERSION, HAT_E_BADSIZE, ...) or
+ * those of hat_board_attach_mem(), err naming the segment. */
+int hat_board_open(struct hat_board *b, const char *instance, unsigned shm_flags, char *err,
+		   size_t errlen);
+
+/* Unmaps a board made by create/open (no-op for init_mem/attach_mem boards). The segment stays
+ * until hat_shm_unlink(instance, HAT_BOARD_SHM_NAME). */
+void hat_board_close(struct hat_board *b);
+
+/* ---------------------------------------------------------------- setup on plain memory */
 
 /* Bytes a region for max_coins coins needs (a multiple of 64). */
 size_t hat_board_shm_size(uint32_t max_coins);

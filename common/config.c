@@ -61,6 +61,32 @@ void hat_config_line_col(const char *text, size_t off, unsigned *line, unsigned 
 	*col = c;
 }
 
+/* True if text ends inside a string or with an object/array still open. */
+static bool unclosed(const char *text, size_t len)
+{
+	int depth = 0;
+	bool in_str = false, esc = false;
+	for (size_t i = 0; i < len; i++) {
+		char ch = text[i];
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (ch == '\\')
+				esc = true;
+			else if (ch == '"')
+				in_str = false;
+			continue;
+		}
+		if (ch == '"')
+			in_str = true;
+		else if (ch == '{' || ch == '[')
+			depth++;
+		else if (ch == '}' || ch == ']')
+			depth--;
+	}
+	return in_str || depth > 0;
+}
+
 int hat_config_doc_parse(struct hat_config_doc *doc, const char *name, const char *text,
 			 size_t len, char *err, size_t errlen)
 {
@@ -75,6 +101,10 @@ int hat_config_doc_parse(struct hat_config_doc *doc, const char *name, const cha
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
 	if (!root) {
 		size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
+		/* cJSON points at the last token it read when the text simply stops; an unclosed
+		 * object, array or string is reported at the end, where the problem shows. */
+		if (unclosed(text, len))
+			off = len;
 		unsigned line, col;
 		hat_config_line_col(text, off, &line, &col);
 		/* Show a little of the text where parsing stopped, printable bytes only. */
@@ -179,6 +209,8 @@ static const cJSON *lookup(const cJSON *root, const char *path)
 			key[k++] = *p++;
 		}
 		key[k] = '\0';
+		if (k == 0 && *p != '[')
+			return NULL; /* "a..b" or a trailing '.' */
 		if (k > 0) {
 			if (!cJSON_IsObject(n))
 				return NULL;
@@ -241,11 +273,31 @@ static uint64_t uint_hi(size_t size)
 	return size >= 8 ? UINT64_MAX : ((uint64_t)1 << (size * 8)) - 1;
 }
 
+/* Whether a field's size fits its type (a schema written by hand can get this wrong; such a
+ * field is reported by hat_config_apply() and skipped by hat_config_defaults()). */
+static bool size_ok(const struct hat_cfg_field *f)
+{
+	switch (f->type) {
+	case HAT_CFG_BOOL: return f->size == sizeof(bool);
+	case HAT_CFG_INT:
+	case HAT_CFG_UINT: return f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8;
+	case HAT_CFG_DOUBLE: return f->size == sizeof(double);
+	case HAT_CFG_FX: return f->size == sizeof(int64_t);
+	case HAT_CFG_ENUM: return f->size == sizeof(int) && f->choices != NULL;
+	case HAT_CFG_STRING: return f->size >= 1;
+	case HAT_CFG_OBJECT: return f->sub != NULL;
+	case HAT_CFG_ARRAY: return f->sub != NULL && f->size > 0 && f->max_items > 0;
+	default: return true;
+	}
+}
+
 void hat_config_defaults(const struct hat_cfg_field *schema, void *out)
 {
 	char *base = out;
 	for (const struct hat_cfg_field *f = schema; f->type != HAT_CFG_END; f++) {
 		char *p = base + f->offset;
+		if (!size_ok(f))
+			continue;
 		switch (f->type) {
 		case HAT_CFG_BOOL: { bool b = f->idef != 0; memcpy(p, &b, sizeof b); break; }
 		case HAT_CFG_INT: store_int(p, f->size, f->idef); break;
@@ -314,6 +366,8 @@ static int apply_value(const struct ctx *c, const struct hat_cfg_field *f, const
 		       char *base, const char *path)
 {
 	char *p = base + f->offset;
+	if (!size_ok(f))
+		return bad(c, path, "schema error: field size %zu does not fit type %d", f->size, f->type);
 	switch (f->type) {
 	case HAT_CFG_BOOL: {
 		if (!cJSON_IsBool(n))

@@ -28,6 +28,10 @@
  * Typed getters (hat_config_get_*) read one value by path ("venue.http", "riskd.limits[0].coin")
  * for tools that do not want a schema.
  *
+ * A schema whose field size does not fit its type (an int member declared HAT_CFG_BOOL, an
+ * enum stored in a uint8_t) is reported by hat_config_apply() as "schema error", never
+ * written past.
+ *
  * Not for the hot path (cJSON allocates); load at start-up, keep the typed struct.
  * Single-threaded; no globals.
  */
@@ -67,13 +71,14 @@ void hat_config_line_col(const char *text, size_t off, unsigned *line, unsigned 
 
 enum hat_cfg_type {
 	HAT_CFG_END = 0,   /* terminates a schema */
-	HAT_CFG_BOOL,      /* bool */
+	HAT_CFG_BOOL,      /* bool (the member must be a bool) */
 	HAT_CFG_INT,       /* signed integer of 1, 2, 4 or 8 bytes (size) */
 	HAT_CFG_UINT,      /* unsigned integer of 1, 2, 4 or 8 bytes */
 	HAT_CFG_DOUBLE,    /* double */
 	HAT_CFG_FX,        /* int64 1e-8 fixed point; JSON number or decimal string ("0.001") */
 	HAT_CFG_STRING,    /* char[size], NUL-terminated; longer strings are an error */
-	HAT_CFG_ENUM,      /* string from choices[] (NULL-terminated), stored as int index */
+	HAT_CFG_ENUM,      /* string from choices[] (NULL-terminated), stored as an int index
+			      (the member must be an int) */
 	HAT_CFG_OBJECT,    /* nested object: sub schema, offsets relative to offset */
 	HAT_CFG_ARRAY,     /* array: sub = element schema, size = element stride, max_items,
 			      count_offset = offset of a uint32_t item count */

@@ -36,7 +36,7 @@ int hat_control_init_mem(struct hat_control *c, void *mem, size_t len, uint64_t 
 	for (unsigned i = 0; i < HAT_CONTROL_STAGES; i++)
 		s->stages[i].stage = i + 1;
 	c->shm = s;
-	c->seg = NULL;
+	memset(&c->seg, 0, sizeof c->seg);
 	return 0;
 }
 
@@ -59,8 +59,53 @@ int hat_control_attach_mem(struct hat_control *c, void *mem, size_t len, char *e
 		return HAT_E_BADSIZE;
 	}
 	c->shm = mem;
-	c->seg = NULL;
+	memset(&c->seg, 0, sizeof c->seg);
 	return 0;
+}
+
+/* ---------------------------------------------------------------- segment */
+
+int hat_control_create(struct hat_control *c, const char *instance, uint64_t now_ns, char *err,
+		       size_t errlen)
+{
+	struct hat_shm seg;
+	size_t body = hat_control_shm_size();
+	int rc = hat_shm_create_begin(&seg, instance, HAT_CONTROL_SHM_NAME, HAT_SHM_KIND_CONTROL,
+				      HAT_CONTROL_LAYOUT_VERSION, HAT_SHM_HDR_SIZE + body, err, errlen);
+	if (rc)
+		return rc;
+	rc = hat_control_init_mem(c, hat_shm_body(&seg), body, now_ns);
+	HAT_ASSERT(rc == 0); /* the body is 64-aligned and exactly sized */
+	hat_shm_publish(&seg);
+	c->seg = seg;
+	return 0;
+}
+
+int hat_control_open(struct hat_control *c, const char *instance, unsigned shm_flags, char *err,
+		     size_t errlen)
+{
+	struct hat_shm seg;
+	int rc = hat_shm_open(&seg, instance, HAT_CONTROL_SHM_NAME, HAT_SHM_KIND_CONTROL,
+			      HAT_CONTROL_LAYOUT_VERSION, HAT_SHM_HDR_SIZE + hat_control_shm_size(),
+			      shm_flags, err, errlen);
+	if (rc)
+		return rc;
+	char why[200];
+	rc = hat_control_attach_mem(c, hat_shm_body(&seg), seg.size - HAT_SHM_HDR_SIZE, why, sizeof why);
+	if (rc) {
+		snprintf(err, errlen, "shm %s: %s", seg.name, why);
+		hat_shm_close(&seg);
+		return rc;
+	}
+	c->seg = seg;
+	return 0;
+}
+
+void hat_control_close(struct hat_control *c)
+{
+	if (c->seg.base)
+		hat_shm_close(&c->seg);
+	c->shm = NULL;
 }
 
 struct hat_stage_shm *hat_control_stage(const struct hat_control *c, unsigned stage)

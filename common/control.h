@@ -37,6 +37,7 @@
 
 #include "common/compiler.h"
 #include "common/msg_types.h"
+#include "common/shm.h"
 
 #define HAT_CONTROL_MAGIC 0x4c52544354414855ull /* "UHATCTRL" */
 #define HAT_CONTROL_LAYOUT_VERSION 1u
@@ -93,6 +94,8 @@ struct hat_stage_shm {
 } HAT_ALIGNED(HAT_CACHELINE);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, heartbeat_ns, 16);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, counters, 64);
+HAT_ASSERT_OFFSET(struct hat_stage_shm, hists, 64 + HAT_CTL_MAX_COUNTERS * 40);
+HAT_ASSERT_SIZE(struct hat_stage_shm, 8512);
 HAT_STATIC_ASSERT(sizeof(struct hat_stage_shm) % HAT_CACHELINE == 0, "stage block cache-aligned");
 
 struct hat_control_shm {
@@ -105,11 +108,12 @@ struct hat_control_shm {
 	struct hat_stage_shm stages[HAT_CONTROL_STAGES]; /* stages[id - 1] */
 } HAT_ALIGNED(HAT_CACHELINE);
 HAT_ASSERT_OFFSET(struct hat_control_shm, stages, 64);
+HAT_ASSERT_SIZE(struct hat_control_shm, 64 + HAT_CONTROL_STAGES * 8512);
 
 /* Local handle (per process, caller-owned). */
 struct hat_control {
-	struct hat_control_shm *shm; /* borrowed */
-	void *seg;                   /* shm segment handle when attached through the shm helper */
+	struct hat_control_shm *shm; /* the region: inside seg's mapping, or caller-owned memory */
+	struct hat_shm seg;          /* the segment when made by create/open (base NULL otherwise) */
 };
 
 /* Local handle to a counter: cheap to copy, valid while the region is mapped. */
@@ -121,7 +125,27 @@ struct hat_hist {
 	struct hat_hist_shm *h;
 };
 
-/* ---------------------------------------------------------------- setup */
+/* ---------------------------------------------------------------- segment */
+
+#define HAT_CONTROL_SHM_NAME "control" /* the segment is /hat.<instance>.control */
+
+/* superd / test harness: creates and formats /hat.<instance>.control (kind
+ * HAT_SHM_KIND_CONTROL). Returns 0 or what hat_shm_create_begin() returns (-EEXIST, ...),
+ * err naming the segment. On failure nothing is left behind. */
+int hat_control_create(struct hat_control *c, const char *instance, uint64_t now_ns, char *err,
+		       size_t errlen);
+
+/* Opens the control segment of instance and checks both headers. shm_flags: 0 for the stages
+ * and superd (they write their blocks), HAT_SHM_RDONLY for the inspector and hatctl.
+ * Returns 0, the errors of hat_shm_open() (-ENOENT, HAT_E_BADMAGIC, HAT_E_BADVERSION,
+ * HAT_E_BADSIZE, ...) or of hat_control_attach_mem(), err naming the segment. */
+int hat_control_open(struct hat_control *c, const char *instance, unsigned shm_flags, char *err,
+		     size_t errlen);
+
+/* Unmaps a control region made by create/open (no-op otherwise). */
+void hat_control_close(struct hat_control *c);
+
+/* ---------------------------------------------------------------- setup on plain memory */
 
 /* Bytes the region needs. */
 size_t hat_control_shm_size(void);

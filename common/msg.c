@@ -333,9 +333,9 @@ static int check_order_fields(const char *t, const struct hat_order_fields *o, c
 	bool places = o->kind != HAT_INTENT_CANCEL; /* NEW and REPLACE put an order on the book */
 	if (o->kind == HAT_INTENT_REPLACE) {
 		if (all_zero(o->orig_cloid, sizeof o->orig_cloid))
-			return fail(err, errlen, "%s.orig_cloid: all zero for a replace", t);
+			return fail(err, errlen, "%s.orig_cloid: all zero for kind replace", t);
 	} else if (!all_zero(o->orig_cloid, sizeof o->orig_cloid)) {
-		return fail(err, errlen, "%s.orig_cloid: must be zero for a %s", t,
+		return fail(err, errlen, "%s.orig_cloid: must be zero for kind %s", t,
 			    hat_intent_kind_name(o->kind));
 	}
 	TRY(check_flags(t, "flags", o->flags, HAT_OF_ALL, err, errlen));
@@ -390,9 +390,10 @@ int hat_msg_exec_check(const struct hat_msg_exec *m, char *err, size_t errlen)
 		return fail(err, errlen, "%s.reason: unknown reason %u", t, m->reason);
 	bool rejecting = m->kind == HAT_EXEC_REJECT || m->kind == HAT_EXEC_CANCEL_REJECT;
 	if (rejecting && m->reason == HAT_REASON_NONE)
-		return fail(err, errlen, "%s.reason: must not be NONE for a %s", t, hat_exec_kind_name(m->kind));
-	if (!rejecting && m->reason != HAT_REASON_NONE)
-		return fail(err, errlen, "%s.reason: must be NONE for a %s (got %s)", t,
+		return fail(err, errlen, "%s.reason: must not be NONE for kind %s", t, hat_exec_kind_name(m->kind));
+	/* CANCELED may carry why the exchange canceled (margin, reduce-only, self-trade). */
+	if (!rejecting && m->kind != HAT_EXEC_CANCELED && m->reason != HAT_REASON_NONE)
+		return fail(err, errlen, "%s.reason: must be NONE for kind %s (got %s)", t,
 			    hat_exec_kind_name(m->kind), hat_reason_name(m->reason));
 	TRY(check_str(t, "text", m->text, sizeof m->text, false, err, errlen));
 	if (m->kind == HAT_EXEC_FILL) {

@@ -13,6 +13,8 @@
 
 #include "common/control.h"
 #include "common/err.h"
+#include "common/shm.h"
+#include "tests/helpers/test_util.h"
 
 static void *region(size_t len)
 {
@@ -276,6 +278,51 @@ static void test_control_hist_percentiles_exact(void **state)
 	free(mem);
 }
 
+/* The real segment: superd creates it, a stage writes its block, the inspector reads it
+ * read-only; a wrong kind of segment under the control name is refused. */
+static void test_control_segment_create_open(void **state)
+{
+	(void)state;
+	char inst[32], err[256];
+	tu_instance(inst, sizeof inst);
+	struct hat_control sup, stage, insp;
+	assert_int_equal(hat_control_open(&insp, inst, HAT_SHM_RDONLY, err, sizeof err), -ENOENT);
+	assert_int_equal(hat_control_create(&sup, inst, 99, err, sizeof err), 0);
+	assert_int_equal(hat_control_create(&stage, inst, 99, err, sizeof err), -EEXIST);
+	assert_int_equal(hat_control_open(&stage, inst, 0, err, sizeof err), 0);
+	assert_int_equal(hat_control_open(&insp, inst, HAT_SHM_RDONLY, err, sizeof err), 0);
+	struct hat_stage_shm *s = hat_control_stage(&stage, HAT_STAGE_FEEDD);
+	struct hat_counter n;
+	hat_stage_begin(s, getpid(), 5, 6);
+	assert_int_equal(hat_counter_register(s, "frames", &n), 0);
+	hat_counter_add(n, 12);
+	uint64_t v = 0;
+	assert_int_equal(hat_stage_counter_find(hat_control_stage(&insp, HAT_STAGE_FEEDD), "frames", &v), 0);
+	assert_int_equal(v, 12);
+	struct hat_stage_status st;
+	hat_stage_status(hat_control_stage(&insp, HAT_STAGE_FEEDD), &st);
+	assert_int_equal(st.pid, getpid());
+	assert_int_equal(insp.shm->created_ns, 99);
+	hat_control_close(&insp);
+	hat_control_close(&stage);
+	/* A stage opening with the wrong layout in the body is refused with the segment named. */
+	sup.shm->n_stages = 4;
+	assert_int_equal(hat_control_open(&insp, inst, HAT_SHM_RDONLY, err, sizeof err), HAT_E_BADSIZE);
+	char want[64];
+	snprintf(want, sizeof want, "shm /hat.%s.control: control: size", inst);
+	assert_memory_equal(err, want, strlen(want));
+	hat_control_close(&sup);
+	assert_int_equal(hat_shm_unlink(inst, HAT_CONTROL_SHM_NAME, err, sizeof err), 0);
+	/* Another kind under the control name: refused by the shm header check. */
+	struct hat_shm other;
+	assert_int_equal(hat_shm_create(&other, inst, HAT_CONTROL_SHM_NAME, HAT_SHM_KIND_BOARD, 1,
+					HAT_SHM_HDR_SIZE + 4096, err, sizeof err), 0);
+	assert_int_equal(hat_control_open(&insp, inst, HAT_SHM_RDONLY, err, sizeof err), HAT_E_BADMAGIC);
+	hat_shm_close(&other);
+	assert_int_equal(hat_shm_unlink(inst, HAT_CONTROL_SHM_NAME, err, sizeof err), 0);
+	assert_int_equal(tu_shm_count(inst), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_control_counters_shared_across_fork),
 		cmocka_unit_test(test_control_hist_buckets),
 		cmocka_unit_test(test_control_hist_percentiles_exact),
+		cmocka_unit_test(test_control_segment_create_open),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

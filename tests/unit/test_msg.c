@@ -292,9 +292,9 @@ static void test_msg_intent_rejects(void **state)
 	i = intent(); memset(i.o.cloid, 0, HAT_CLOID_LEN);
 	EXPECT(&i, HAT_E_RANGE, "INTENT.cloid: all zero");
 	i = intent(); i.o.orig_cloid[3] = 1;
-	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: must be zero for a new");
+	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: must be zero for kind new");
 	i = intent(); i.o.kind = HAT_INTENT_REPLACE;
-	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: all zero for a replace");
+	EXPECT(&i, HAT_E_RANGE, "INTENT.orig_cloid: all zero for kind replace");
 	i.o.orig_cloid[0] = 9;
 	EXPECT(&i, 0, "");
 	i = intent(); i.o.flags = 0x20;
@@ -354,9 +354,13 @@ static void test_msg_exec_rejects(void **state)
 	e = exec_fill(); e.reason = 50;
 	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: unknown reason 50");
 	e = exec_fill(); e.reason = HAT_REASON_EXCH_TICK;
-	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must be NONE for a fill (got EXCH_TICK)");
+	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must be NONE for kind fill (got EXCH_TICK)");
+	e = exec_fill(); e.kind = HAT_EXEC_CANCELED; e.reason = HAT_REASON_EXCH_MARGIN;
+	EXPECT(&e, 0, "");
+	e = exec_fill(); e.kind = HAT_EXEC_ACK; e.reason = HAT_REASON_EXCH_MARGIN;
+	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must be NONE for kind ack (got EXCH_MARGIN)");
 	e = exec_fill(); e.kind = HAT_EXEC_REJECT;
-	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must not be NONE for a reject");
+	EXPECT(&e, HAT_E_RANGE, "EXEC.reason: must not be NONE for kind reject");
 	e.reason = HAT_REASON_RISK_MAX_POSITION;
 	hat_text_set(e.text, sizeof e.text, "max position");
 	EXPECT(&e, 0, "");
@@ -467,6 +471,43 @@ static void test_msg_format_line(void **state)
 	struct hat_msg_control c = control();
 	hat_msg_format(&b, &c, sizeof c);
 	assert_string_equal(b.data, "CONTROL #0 halt from=operator arg=0 restarts=0 \"operator\"");
+	hat_buf_reset(&b);
+	struct hat_msg_bbo q = bbo();
+	q.has_ask = 0;
+	q.exch_time_ms = 5;
+	hat_msg_format(&b, &q, sizeof q);
+	assert_string_equal(b.data, "BBO #0 ETH bid 1 x 3000 ask - t=5");
+	hat_buf_reset(&b);
+	struct hat_msg_exec e = exec_fill();
+	e.h.seq = 3;
+	e.kind = HAT_EXEC_REJECT;
+	e.reason = HAT_REASON_EXCH_TICK;
+	e.fee = 0;
+	hat_text_set(e.text, sizeof e.text, "Price must be divisible by tick size.");
+	hat_msg_format(&b, &e, sizeof e);
+	assert_string_equal(b.data, "EXEC #3 reject BTC buy 0.1 @ 67000 rem=0.2 oid=99 "
+				    "cloid=0x01010101010101010101010101010101 reason=EXCH_TICK "
+				    "\"Price must be divisible by tick size.\"");
+	hat_buf_reset(&b);
+	e = exec_fill();
+	hat_msg_format(&b, &e, sizeof e);
+	assert_string_equal(b.data, "EXEC #0 fill BTC buy 0.1 @ 67000 fee=-0.5 tid=1234 rem=0.2 oid=99 "
+				    "cloid=0x01010101010101010101010101010101");
+	hat_buf_reset(&b);
+	struct hat_msg_position p = position();
+	hat_msg_format(&b, &p, sizeof p);
+	assert_string_equal(b.data, "POSITION #0 ETH szi=-1.5 entry=3000 mark=2990 upnl=15 rpnl=0 fees=0 "
+				    "total=0 active");
+	hat_buf_reset(&b);
+	struct hat_msg_order o = order();
+	o.o.kind = HAT_INTENT_REPLACE;
+	memset(o.o.orig_cloid, 3, HAT_CLOID_LEN);
+	o.o.flags = HAT_OF_REDUCE_ONLY;
+	o.o.tif = HAT_TIF_GTC;
+	hat_msg_format(&b, &o, sizeof o);
+	assert_string_equal(b.data, "ORDER #0 replace SOL sell 2 @ 150.25 Gtc reduce-only "
+				    "cloid=0xabababababababababababababababab "
+				    "orig=0x03030303030303030303030303030303 strat=3 risk_seq=11");
 	hat_buf_free(&b);
 }
 
