@@ -15,6 +15,11 @@ TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/u
          tests/unit/test_config
 
 # ---- journal, loop
+LIBHAT_SRCS += common/journal.c common/ws_client.c
+TESTS += tests/unit/test_journal
+TESTS += tests/unit/test_ws_client
+tests/unit/test_ws_client_SRCS := tests/helpers/ws_test_server.c
+tests/unit/test_ws_client_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_SSL)
 
 
 # ---- instance segments, stage runtime (lead)

@@ -422,8 +422,10 @@ static int parse_object(struct jtext *t, int depth)
 		if ((rc = parse_string(t)))
 			break;
 		for (size_t k = 0; k < n; k++) {
+			/* An empty key leaves scratch.data NULL: compare lengths only then. */
 			if (keys[k].len == t->scratch.len &&
-			    memcmp(t->out->data + keys[k].off, t->scratch.data, t->scratch.len) == 0) {
+			    (t->scratch.len == 0 ||
+			     memcmp(t->out->data + keys[k].off, t->scratch.data, t->scratch.len) == 0)) {
 				t->i = key_at;
 				rc = jfail(t, "duplicate key in object");
 				break;

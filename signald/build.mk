@@ -9,3 +9,9 @@ tests/unit/test_sig_quote_SRCS := $(SIGNALD_CORE_SRCS)
 tests/unit/test_sig_model_SRCS := $(SIGNALD_CORE_SRCS)
 tests/unit/test_sig_strategy_SRCS := $(SIGNALD_CORE_SRCS)
 tests/unit/test_sig_engine_SRCS := $(SIGNALD_CORE_SRCS)
+
+SIGNALD_DAEMON_SRCS := signald/config.c signald/daemon.c
+PROGRAMS += signald
+signald_SRCS := signald/main.c $(SIGNALD_DAEMON_SRCS) $(SIGNALD_CORE_SRCS)
+TESTS += tests/proc/test_signald
+tests/proc/test_signald_SRCS := tests/helpers/pipeline_fixture.c

@@ -180,6 +180,7 @@ static void test_msgpack_text_keeps_key_order_and_types(void **state)
 	expect_text("{}", "80");
 	expect_text("[]", "90");
 	expect_text("\"\"", "a0");
+	expect_text("{\"\":1,\"a\":{\"\":\"\"}}", "82a001a16181a0a0");
 	expect_text("-1", "ff");
 	expect_text("-0", "00");
 	expect_text("[[[]]]", "919190");
@@ -219,6 +220,7 @@ static void test_msgpack_text_rejects_bad_input(void **state)
 	expect_text_reject("{\"p\":1.0}", "floats are not allowed");
 	expect_text_reject("1e3", "floats are not allowed");
 	expect_text_reject("{\"a\":1,\"a\":2}", "duplicate key");
+	expect_text_reject("{\"\":1,\"\":2}", "duplicate key");
 	expect_text_reject("{\"a\":1", "expected ',' or '}'");
 	expect_text_reject("[1 2]", "expected ',' or ']'");
 	expect_text_reject("{\"a\":1} x", "trailing characters");
