@@ -16,6 +16,8 @@ TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/u
 FUZZERS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_config
 tests/fuzz/fuzz_msg_corpus := tests/fuzz/fuzz_msg_corpus
 tests/fuzz/fuzz_config_corpus := tests/fuzz/fuzz_config_corpus
+BENCHES += common
+bench-common_SRCS := bench/bench_common.c
 
 # ---- journal, loop
 LIBHAT_SRCS += common/journal.c common/ws_client.c
