@@ -17,7 +17,7 @@
 #include "hl/sign.h"
 
 #define TEST_KEY "0x0123456789012345678901234567890123456789012345678901234567890123"
-#define TEST_ADDR "0x14791697260e4c9a71f18484c9f997b308e59325"
+#define TEST_ADDR_HEX "14791697260e4c9a71f18484c9f997b308e59325"
 
 static const char *hex(const void *p, size_t n)
 {
@@ -95,7 +95,7 @@ static void check_l1(const struct l1_case *c)
 	assert_memory_equal(sig.s, want.s, 32);
 	assert_int_equal(sig.v, c->v);
 	assert_int_equal(hl_recover_address(digest, &sig, addr, err, sizeof err), 0);
-	assert_string_equal(hex(addr, 20), TEST_ADDR + 2);
+	assert_string_equal(hex(addr, 20), TEST_ADDR_HEX);
 	hat_buf_free(&mp);
 	hl_signer_deinit(&s);
 }
@@ -106,7 +106,7 @@ static void test_sign_address_and_constants(void **state)
 	struct hl_signer s;
 	uint8_t h[32];
 	signer_setup(&s);
-	assert_string_equal(hex(hl_signer_address(&s), 20), TEST_ADDR + 2);
+	assert_string_equal(hex(hl_signer_address(&s), 20), TEST_ADDR_HEX);
 	hl_signer_deinit(&s);
 	const char *dt = "EIP712Domain(string name,string version,uint256 chainId,address "
 			 "verifyingContract)";
@@ -293,7 +293,7 @@ static void test_sign_v7_user_signed_usd_send_and_withdraw(void **state)
 				      27, &want, err, sizeof err), 0);
 	assert_memory_equal(&sig, &want, sizeof sig);
 	assert_int_equal(hl_recover_address(digest, &sig, addr, err, sizeof err), 0);
-	assert_string_equal(hex(addr, 20), TEST_ADDR + 2);
+	assert_string_equal(hex(addr, 20), TEST_ADDR_HEX);
 
 	a.kind = HL_USER_WITHDRAW;
 	hl_user_digest(&a, digest);
