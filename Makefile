@@ -149,6 +149,10 @@ $(foreach b,$(BENCHES),$(eval $(call BENCH_template,$(b))))
 # ---------------------------------------------------------------- fuzzers (clang)
 # Each fuzz target also builds with the normal compiler as a corpus replayer (tests/fuzz/replay.c
 # provides main), so make test runs every corpus file through the target under ASan.
+# A fuzz target's seed corpus: the directory named by <path>_corpus, default <path>_corpus.
+corpus_of = $(or $($(1)_corpus),$(1)_corpus)
+FUZZ_ART = $(FUZ)/artifacts
+
 define FUZZ_template
 $(FUZ)/$(1): $(1).c $($(1)_SRCS) $(LIBHAT_SRCS) $(LIBHL_SRCS)
 	@mkdir -p $$(@D)
@@ -171,7 +175,7 @@ test: deps
 	@HAT_BIN_DIR=$(abspath $(ASAN)/bin) HAT_REL_BIN_DIR=$(abspath $(BIN)) \
 	  scripts/run-tests.sh --timeout $(TEST_TIMEOUT) \
 	  $(addprefix $(ASAN)/,$(TESTS)) \
-	  $(foreach f,$(FUZZERS),$(ASAN)/$(f)-replay:$(f)_corpus) \
+	  $(foreach f,$(FUZZERS),$(ASAN)/$(f)-replay:$(call corpus_of,$(f))) \
 	  $(TEST_SCRIPTS)
 
 bench: deps
@@ -180,9 +184,10 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) $(addprefix $(FUZ)/,$(FUZZERS))
-	@set -e; for f in $(FUZZERS); do mkdir -p $(FUZ)/corpus/$$f; \
-	  echo "== $$f for $(FUZZ_SECONDS)s"; \
-	  $(FUZ)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZ)/corpus/$$f $${f}_corpus; done
+	@set -e; $(foreach f,$(FUZZERS),mkdir -p $(FUZ)/corpus/$(f) $(FUZ)/artifacts; \
+	  echo "== $(f) for $(FUZZ_SECONDS)s"; \
+	  $(FUZ)/$(f) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_ART)/ $(FUZ)/corpus/$(f) $(call corpus_of,$(f));)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all

@@ -15,3 +15,28 @@ FUZZERS += tests/fuzz/fuzz_action
 endif
 
 # ---- wire, parsers
+LIBHL_SRCS += hl/wire.c hl/json.c hl/records.c hl/meta.c hl/parse_ws.c hl/parse_exchange.c \
+              hl/parse_info.c
+TESTS += tests/unit/test_wire
+tests/unit/test_wire_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_meta
+tests/unit/test_meta_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_exchange
+tests/unit/test_parse_exchange_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_ws
+tests/unit/test_parse_ws_LIBS := $(LIB_CJSON)
+TESTS += tests/unit/test_parse_info
+tests/unit/test_parse_info_LIBS := $(LIB_CJSON)
+# Fuzz targets: make test replays tests/fuzz/<target>_corpus under ASan (the Makefile uses the
+# path <target>_corpus directly); make fuzz runs them with libFuzzer. The libFuzzer build
+# compiles every libhat/libhl source, so each target links every library those use.
+FUZZERS += tests/fuzz/fuzz_parse_ws tests/fuzz/fuzz_parse_exchange tests/fuzz/fuzz_parse_info \
+           tests/fuzz/fuzz_number
+tests/fuzz/fuzz_parse_ws_corpus := tests/fuzz/fuzz_parse_ws_corpus
+tests/fuzz/fuzz_parse_exchange_corpus := tests/fuzz/fuzz_parse_exchange_corpus
+tests/fuzz/fuzz_parse_info_corpus := tests/fuzz/fuzz_parse_info_corpus
+tests/fuzz/fuzz_number_corpus := tests/fuzz/fuzz_number_corpus
+tests/fuzz/fuzz_parse_ws_LIBS := $(LIB_CJSON) $(LIB_SECP) $(LIB_SODIUM)
+tests/fuzz/fuzz_parse_exchange_LIBS := $(LIB_CJSON) $(LIB_SECP) $(LIB_SODIUM)
+tests/fuzz/fuzz_parse_info_LIBS := $(LIB_CJSON) $(LIB_SECP) $(LIB_SODIUM)
+tests/fuzz/fuzz_number_LIBS := $(LIB_CJSON) $(LIB_SECP) $(LIB_SODIUM)
