@@ -8,11 +8,9 @@ TESTS += tests/unit/test_keccak tests/unit/test_msgpack tests/unit/test_sign \
 TEST_SCRIPTS += tests/hl_sign_cli.sh
 BENCHES += sign
 bench-sign_SRCS := bench/bench_sign.c
-# The fuzz target needs the corpus replayer tests/fuzz/replay.c (not in the tree yet): it joins
-# FUZZERS as soon as that file exists.
-ifneq ($(wildcard tests/fuzz/replay.c),)
+# JSON -> msgpack, canonical re-encoder and user digests under libFuzzer (corpus replayed by
+# make test).
 FUZZERS += tests/fuzz/fuzz_action
-endif
 
 # ---- wire, parsers
 LIBHL_SRCS += hl/wire.c hl/json.c hl/records.c hl/meta.c hl/parse_ws.c hl/parse_exchange.c \
