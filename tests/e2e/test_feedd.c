@@ -477,6 +477,55 @@ static void test_feedd_record_then_replay_is_identical(void **state)
 				 a[i].h.type, (unsigned long long)a[i].h.seq);
 	}
 	h_fini(&rep);
+
+	/* Paced replay (--speed): same messages. */
+	struct h rep2;
+	h_init(&rep2, "ws://127.0.0.1:1/unused");
+	char *argv[] = { (char *)tu_bin("feedd"), "--config", rep2.cfg, "--create", "--replay", journal,
+			 "--speed", "20", NULL };
+	rep2.pid = tu_spawn(argv, rep2.log);
+	h_attach(&rep2);
+	nb = drain_ring(&rep2, b, MAXM, na, 20000);
+	assert_int_equal(nb, na);
+	st = tu_wait(rep2.pid, 20000);
+	rep2.pid = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < na; i++) {
+		b[i].h.send_ns = 0;
+		assert_memory_equal(&a[i], &b[i], a[i].h.length);
+	}
+	h_fini(&rep2);
+
+	/* A corrupt record in the middle: every message before it, then exit code 2. */
+	size_t jlen;
+	FILE *jf = fopen(journal, "r+b");
+	assert_non_null(jf);
+	fseek(jf, 0, SEEK_END);
+	jlen = (size_t)ftell(jf);
+	fseek(jf, (long)(jlen / 2), SEEK_SET);
+	int ch = fgetc(jf);
+	fseek(jf, (long)(jlen / 2), SEEK_SET);
+	fputc(ch ^ 0x40, jf);
+	fclose(jf);
+	struct h rep3;
+	h_init(&rep3, "ws://127.0.0.1:1/unused");
+	h_spawn(&rep3, "--replay", journal, "--max");
+	h_attach(&rep3);
+	st = tu_wait(rep3.pid, 20000);
+	rep3.pid = 0;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	nb = drain_ring(&rep3, b, MAXM, na, 500);
+	assert_true(nb > 0 && nb < na);
+	for (int i = 0; i < nb; i++) {
+		b[i].h.send_ns = 0;
+		assert_memory_equal(&a[i], &b[i], a[i].h.length);
+	}
+	char *log = tu_read_file(rep3.log);
+	assert_non_null(log);
+	assert_non_null(strstr(log, "checksum mismatch at offset"));
+	free(log);
+	h_fini(&rep3);
 	h_fini(&live);
 	ws_ts_stop(&s);
 }
