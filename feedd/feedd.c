@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -440,8 +441,27 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 
 	if (o->replay_path) {
 		f->replaying = true;
-		if ((rc = hat_journal_reader_open(&f->rd, o->replay_path, err, errlen)) < 0)
+		struct stat sb;
+		if (stat(o->replay_path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			rc = hat_journal_list(o->replay_path, "feed", &f->rd_files, &f->rd_nfiles, err,
+					      errlen);
+			if (rc == 0 && f->rd_nfiles == 0) {
+				snprintf(err, errlen, "%s: no feed-*.hjl journal files", o->replay_path);
+				rc = -ENOENT;
+			}
+		} else {
+			f->rd_files = calloc(1, sizeof *f->rd_files);
+			rc = f->rd_files ? 0 : -ENOMEM;
+			if (f->rd_files) {
+				f->rd_nfiles = 1;
+				snprintf(f->rd_files[0].path, sizeof f->rd_files[0].path, "%s", o->replay_path);
+			}
+		}
+		if (rc < 0)
 			goto fail;
+		if ((rc = hat_journal_reader_open(&f->rd, f->rd_files[0].path, err, errlen)) < 0)
+			goto fail;
+		f->rd_next = 1;
 		f->rd_open = true;
 		hat_log(&f->d.log, HAT_LOG_INFO, "replay_start", "file=%s speed=%g max=%d", o->replay_path,
 			f->opts.speed, (int)o->max_speed);
@@ -488,6 +508,8 @@ void feedd_deinit(struct feedd *f)
 	if (f->rd_open)
 		hat_journal_reader_close(&f->rd);
 	f->rd_open = false;
+	hat_journal_list_free(f->rd_files);
+	f->rd_files = NULL;
 	feed_pub_deinit(&f->pub);
 	if (f->meta_inited)
 		hl_meta_deinit(&f->meta);
@@ -521,6 +543,20 @@ static int replay_step(struct feedd *f, int timeout_ms)
 		if (!f->rd_have) {
 			char err[256];
 			int rc = hat_journal_next(&f->rd, &f->rd_rec, err, sizeof err);
+			if ((rc == -ENODATA || rc == HAT_E_TRUNCATED) && f->rd_next < f->rd_nfiles) {
+				/* The next file of a rotated recording (a torn tail in the middle
+				 * means the recorder failed a write and went on in a new file). */
+				if (rc == HAT_E_TRUNCATED)
+					hat_log(&f->d.log, HAT_LOG_WARN, "replay_torn_file", "error=%s", err);
+				hat_journal_reader_close(&f->rd);
+				f->rd_open = false;
+				const char *next = f->rd_files[f->rd_next++].path;
+				rc = hat_journal_reader_open(&f->rd, next, err, sizeof err);
+				if (rc == 0) {
+					f->rd_open = true;
+					continue;
+				}
+			}
 			if (rc < 0) {
 				f->rd_done = true;
 				f->rd_result = rc;
@@ -534,7 +570,8 @@ static int replay_step(struct feedd *f, int timeout_ms)
 				return feed_pub_backlog(&f->pub) ? 0 : 1;
 			}
 			f->rd_have = true;
-			if (f->rd.records == 1) {
+			if (!f->rd_started) {
+				f->rd_started = true;
 				f->rd_t0_ns = f->rd_rec.ts_ns;
 				f->rd_m0_ns = hat_mono_ns();
 			}

@@ -69,7 +69,8 @@ enum feed_rec_type {
 struct feedd_opts {
 	const char *ws_url;       /* overrides venue.ws; NULL = config's */
 	const char *record_dir;   /* enables recording into this directory */
-	const char *replay_path;  /* replay this journal instead of connecting */
+	const char *replay_path;  /* replay this journal file, or every feed-*.hjl file of this
+				   * directory in sequence order, instead of connecting */
 	double speed;             /* replay speed factor (1 = real time) */
 	bool max_speed;           /* replay as fast as the ring allows */
 	bool create;              /* create missing shm segments (hat_instance_create): standalone
@@ -133,7 +134,9 @@ struct feedd {
 	/* replay */
 	bool replaying;
 	struct hat_journal_reader rd;
-	bool rd_open, rd_done, rd_have;
+	struct hat_journal_file *rd_files;      /* the files to replay, in order (owned) */
+	size_t rd_nfiles, rd_next;              /* count, index of the next one to open */
+	bool rd_open, rd_done, rd_have, rd_started;
 	struct hat_journal_rec rd_rec;
 	uint64_t rd_t0_ns, rd_m0_ns;
 	int rd_result;                          /* final reader code: -ENODATA = clean end */

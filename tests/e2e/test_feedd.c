@@ -449,10 +449,43 @@ static void test_feedd_record_then_replay_is_identical(void **state)
 	live.pid = 0;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(counter(&live, "ring_full"), 0);
-
-	/* Replay into a fresh instance, as fast as the ring allows. */
 	char journal[600];
-	find_journal(rec_dir, journal, sizeof journal);
+	find_journal(rec_dir, journal, sizeof journal); /* the first (only) file so far */
+
+	/* feedd restarted, still recording: a second file; the ring continues. */
+	h_spawn(&live, "--record", rec_dir, NULL);
+	int n1 = na;
+	na += drain_ring(&live, a + na, MAXM - na, 6, 20000);
+	for (int k = 200; k < 205; k++) {
+		trade_frame("ETH", k, buf, sizeof buf);
+		assert_int_equal(ws_ts_broadcast(&s, buf, strlen(buf)), 1);
+	}
+	na += drain_ring(&live, a + na, MAXM - na, 5, 20000);
+	assert_int_equal(na, n1 + 11);
+	st = tu_kill_wait(live.pid, SIGTERM);
+	live.pid = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* Replaying the directory goes through both files in order: the whole ring again. */
+	struct h repd;
+	h_init(&repd, "ws://127.0.0.1:1/unused");
+	h_spawn(&repd, "--replay", rec_dir, "--max");
+	h_attach(&repd);
+	int nd = drain_ring(&repd, b, MAXM, na, 20000);
+	assert_int_equal(nd, na);
+	st = tu_wait(repd.pid, 20000);
+	repd.pid = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < na; i++) {
+		union slot x = a[i];
+		x.h.send_ns = b[i].h.send_ns = 0;
+		if (memcmp(&x, &b[i], x.h.length) != 0)
+			fail_msg("message %d differs between live and directory replay", i);
+	}
+	h_fini(&repd);
+	na = n1; /* below: the first file alone */
+
+	/* Replay the first file into a fresh instance, as fast as the ring allows. */
 	struct h rep;
 	h_init(&rep, "ws://127.0.0.1:1/unused");
 	h_spawn(&rep, "--replay", journal, "--max");
