@@ -233,7 +233,6 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 	f->st.bytes += len;
 	uint64_t now_ms = mono_ms();
 	feed_session_rx(&f->sess, now_ms);
-	record(f, FEED_REC_FRAME, recv_ns, data, len);
 	char err[256];
 	struct hl_ws_msg *m = &f->msg;
 	int rc = hl_ws_parse(data, len, recv_ns, f->meta_ok ? &f->meta : NULL, &f->bufs, m, err,
@@ -242,7 +241,7 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 		/* A coin the table does not know: count it like a coin we did not subscribe. */
 		f->st.unknown_coin++;
 		hat_log_rl(&f->d.log, &f->rl_coin, recv_ns, HAT_LOG_WARN, "unknown_coin", "error=%s", err);
-		return;
+		goto out;
 	}
 	if (rc < 0) {
 		/* Logged once per kind (then at most every 10 s with the count suppressed). */
@@ -250,7 +249,7 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 		bool json = strncmp(err, "invalid JSON", 12) == 0;
 		hat_log_rl(&f->d.log, json ? &f->rl_json : &f->rl_parse, recv_ns, HAT_LOG_WARN,
 			   json ? "bad_json" : "bad_frame", "error=%s len=%zu", err, len);
-		return;
+		goto out;
 	}
 	int i;
 	switch (m->kind) {
@@ -298,6 +297,10 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 		break;
 	}
 	hl_ws_msg_clear(m);
+out:
+	/* Recorded after publishing, so the journal write never delays the ring; every frame,
+	 * malformed ones too, so a replay meets exactly what the live run met. */
+	record(f, FEED_REC_FRAME, recv_ns, data, len);
 }
 
 /* ================================================================ WebSocket callbacks */

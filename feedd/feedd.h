@@ -16,9 +16,10 @@
  * coin is first added, so they are known only if the table was there at start.
  *
  * Every received frame goes through feedd_frame() -- live frames from the socket and replayed
- * frames from a journal alike -- so a backtest runs exactly the live code: record (optional),
- * parse with hl/parse_ws (origin_ns = the frame's receive time), session bookkeeping
- * (freshness), publish (md ring + board). Journal record types: FEED_REC_FRAME (payload = the
+ * frames from a journal alike -- so a backtest runs exactly the live code: parse with
+ * hl/parse_ws (origin_ns = the frame's receive time), session bookkeeping (freshness),
+ * publish (md ring + board), then record (optional; after publishing, so the journal write
+ * never delays the ring; a frame published just before a crash may miss the journal). Journal record types: FEED_REC_FRAME (payload = the
  * frame text, ts = receive time), FEED_REC_OPEN (payload = the URL) and FEED_REC_CLOSE
  * (payload = the reason), so a replay re-creates the connection events (staleness and the
  * BOOK SNAPSHOT flag) exactly. What "identical" means for a replay: every message byte of the
