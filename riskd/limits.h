@@ -13,7 +13,8 @@
  *                             REPLACE without orig_cloid or with orig_cloid == cloid
  *   2  RISK_NOT_READY         no snapshot from execd yet (start or execd restart)
  *   CANCEL only:
- *   3  RISK_UNKNOWN_ORDER     cloid is not a working order
+ *   3  RISK_UNKNOWN_ORDER     cloid is not a working order (BAD_INTENT if it is on another
+ *                             coin)
  *   4  RISK_CANCEL_RATE       cancel bucket empty                  -> else approved
  *   NEW / REPLACE:
  *   3  RISK_HALTED            trading state HALTED

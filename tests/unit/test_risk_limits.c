@@ -213,6 +213,8 @@ static const struct tcase cases[] = {
 	{ "cancel while halted", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
 	  .ts = HAT_TS_HALTED, .want = R(NONE) },
 	{ "cancel unknown", .kind = CXL, .asset = -1, .orig = 77, .want = R(RISK_UNKNOWN_ORDER) },
+	{ "cancel on the wrong coin", .kind = CXL, .coin = "ETH", .asset = -1, .orig = 50,
+	  .btc_wbuy = ONE / 10, .want = R(RISK_BAD_INTENT) },
 	{ "cancel rate: 1 token left", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
 	  .drain_cancels = 1, .want = R(NONE) },
 	{ "cancel rate: empty", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
