@@ -23,3 +23,5 @@ TESTS += tests/proc/test_riskd_flood
 # Benchmark: build/bin/bench-risk
 BENCHES += risk
 bench-risk_SRCS := bench/bench_risk.c $(RISK_CORE_SRCS)
+TESTS += tests/unit/test_riskd_daemon
+tests/unit/test_riskd_daemon_SRCS := $(RISK_CORE_SRCS) riskd/config.c riskd/daemon.c

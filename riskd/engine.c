@@ -176,16 +176,21 @@ static void reject(struct risk_engine *e, const struct hat_msg_intent *m, enum h
 	hdr(&x.h, HAT_MSG_EXEC, m->h.origin_ns);
 	memcpy(x.cloid, m->o.cloid, HAT_CLOID_LEN);
 	memcpy(x.orig_cloid, m->o.orig_cloid, HAT_CLOID_LEN);
+	/* The REJECT must pass signald's validator even when the intent was garbage: fields out of
+	 * range are replaced (coin "?", side 0, px/sz 0). */
 	memcpy(x.coin, m->o.coin, HAT_COIN_LEN);
 	x.coin[HAT_COIN_LEN - 1] = '\0';
+	memset(x.coin + strlen(x.coin), 0, HAT_COIN_LEN - strlen(x.coin));
+	if (x.coin[0] == '\0')
+		x.coin[0] = '?';
 	x.asset = m->o.asset;
 	x.kind = HAT_EXEC_REJECT;
-	x.side = m->o.side;
+	x.side = m->o.side == HAT_SIDE_BUY || m->o.side == HAT_SIDE_SELL ? m->o.side : 0;
 	x.flags = HAT_EXEC_F_FROM_RISK | HAT_EXEC_F_FINAL;
 	x.reason = (uint16_t)r;
 	x.strategy_id = m->o.strategy_id;
-	x.px = m->o.px;
-	x.sz = m->o.sz;
+	x.px = m->o.px >= 0 && m->o.px <= HAT_FX_MAX ? m->o.px : 0;
+	x.sz = m->o.sz >= 0 && m->o.sz <= HAT_FX_MAX ? m->o.sz : 0;
 	char t[HAT_TEXT_LEN];
 	snprintf(t, sizeof t, "%s: %s", hat_reason_name(r), text);
 	hat_text_set(x.text, sizeof x.text, t);
