@@ -224,8 +224,8 @@ static void commit(struct risk_engine *e, const struct hat_msg_intent *m, int co
 	w.sz = o->sz;
 	w.remaining = o->sz;
 	w.risk_seq = risk_seq;
-	/* Cannot be full: max_working >= max_open_orders, which NEW was checked against;
-	 * a REPLACE may briefly need one more slot, counted in orders_full if absent. */
+	/* Cannot be full: a NEW was checked against max_open_orders <= max_working, a REPLACE
+	 * against the free slots. */
 	risk_book_order_add(&e->book, &w);
 }
 

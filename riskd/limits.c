@@ -284,6 +284,10 @@ enum hat_reason risk_limits_check(const struct risk_check_env *env,
 		return fail(HAT_REASON_RISK_MAX_NET_NOTIONAL, text, len, "net notional %s > max %s",
 		            fx16(net_new).s, fx(env->lim->max_net_notional).s);
 
+	if (o->kind == HAT_INTENT_REPLACE && b->n_free == 0)
+		return fail(HAT_REASON_RISK_MAX_OPEN_ORDERS, text, len,
+		            "replace: no room to track the new order (%u working)",
+		            risk_book_open_orders(b));
 	if (o->kind == HAT_INTENT_NEW) {
 		if (risk_book_open_orders(b) >= env->lim->max_open_orders)
 			return fail(HAT_REASON_RISK_MAX_OPEN_ORDERS, text, len,
