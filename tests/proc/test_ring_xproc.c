@@ -184,22 +184,34 @@ static int consumer_single(const char *inst, uint64_t total, int fd)
 
 /* ---------------------------------------------------------------- parent */
 
-static void run(uint32_t count, uint64_t total, unsigned batch)
+static int teardown(void **state)
 {
-	char inst[32], err[256];
-	tu_instance(inst, sizeof inst);
+	char *inst = *state;
+	if (!inst)
+		return 0;
+	tu_kill_all();
+	tu_shm_cleanup(inst);
+	free(inst);
+	return 0;
+}
+
+static void run(void **state, uint32_t count, uint64_t total, unsigned batch)
+{
+	char *inst = calloc(1, 32), err[256];
+	*state = inst;
+	tu_instance(inst, 32);
 	assert_int_equal(hat_ring_create(inst, "x", count, 64, 0, err, sizeof err), 0);
 	int pfd[2];
 	assert_int_equal(pipe(pfd), 0);
 	uint64_t t0 = hat_mono_ns();
-	pid_t cons = fork();
+	pid_t cons = tu_fork();
 	if (cons == 0) {
 		close(pfd[0]);
 		_exit(batch ? consumer_batch(inst, total, batch, pfd[1])
 			    : consumer_single(inst, total, pfd[1]));
 	}
 	close(pfd[1]);
-	pid_t prod = fork();
+	pid_t prod = tu_fork();
 	if (prod == 0)
 		_exit(batch ? producer_batch(inst, total, batch) : producer_single(inst, total));
 
@@ -251,21 +263,19 @@ static void run(uint32_t count, uint64_t total, unsigned batch)
 
 static void test_ring_xproc_10m_batched_in_order_intact(void **state)
 {
-	(void)state;
-	run(4096, 10000000, 256);
+	run(state, 4096, 10000000, 256);
 }
 
 static void test_ring_xproc_single_calls_small_ring(void **state)
 {
-	(void)state;
-	run(8, 300000, 0);
+	run(state, 8, 300000, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ring_xproc_10m_batched_in_order_intact),
-		cmocka_unit_test(test_ring_xproc_single_calls_small_ring),
+		cmocka_unit_test_teardown(test_ring_xproc_10m_batched_in_order_intact, teardown),
+		cmocka_unit_test_teardown(test_ring_xproc_single_calls_small_ring, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

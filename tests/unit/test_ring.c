@@ -597,7 +597,7 @@ static void test_ring_second_live_producer_is_refused(void **state)
 	assert_int_equal(atomic_load(&sh->producer_pid), 0);
 
 	/* A dead pid is not an owner: attach succeeds without TAKEOVER. */
-	pid_t child = fork();
+	pid_t child = tu_fork();
 	if (child == 0)
 		_exit(0);
 	assert_int_equal(waitpid(child, NULL, 0), child);
@@ -628,7 +628,7 @@ static void test_ring_reader_is_read_only_and_reports(void **state)
 	assert_int_equal(st.consumer_pid, getpid());
 
 	/* A write through the reader's mapping faults: prove it in a child. */
-	pid_t child = fork();
+	pid_t child = tu_fork();
 	if (child == 0) {
 		signal(SIGSEGV, SIG_DFL); /* die by the signal, not by ASan's report */
 		atomic_store_explicit(&rd.sh->cons, 0, memory_order_relaxed);
@@ -714,7 +714,7 @@ static void test_ring_corrupt_indices_return_eproto(void **state)
 static void test_ring_wrong_role_call_aborts(void **state)
 {
 	struct fx *f = fx_new(state, 4, 64, 0);
-	pid_t child = fork();
+	pid_t child = tu_fork();
 	if (child == 0) {
 		/* Keep the child's abort quiet in the log apart from the assert line. */
 		uint64_t v = 1;
