@@ -248,7 +248,8 @@ static inline uint64_t hat_ring_cons_index(const struct hat_ring *r) { return r-
 /* ---------------------------------------------------------------- read-only (any role) */
 
 /* Messages published and not yet released, from a consistent-enough snapshot (cons loaded
- * before prod, so 0 <= result; may be stale by the time it returns). Never writes. */
+ * before prod, so 0 <= result; may be stale by the time it returns); 0 if the indices are
+ * corrupt (hat_ring_check() says why). Never writes. */
 uint64_t hat_ring_count(const struct hat_ring *r);
 
 struct hat_ring_stats {

@@ -2,7 +2,9 @@
  * random moments mid-stream and start a new process on the same segment each time: every message
  * must still arrive exactly once, in order, intact, and nothing half-written may ever be seen.
  *
- * Consumer kills. The consumer "processes" a message by advancing last_seq in a small progress
+ * Consumer kills. The first consumer is killed deterministically after processing half of a
+ * peeked, unreleased batch; the next must skip exactly that half (redelivered count) and is
+ * itself killed at a random moment, and so on. The consumer "processes" a message by advancing last_seq in a small progress
  * segment (what a real consumer's state would be), and only then releases the slot. A new
  * consumer resumes at the ring's consumer index C; the dead one may have processed some peeked
  * but unreleased messages, so last_seq L must satisfy C <= L <= C + batch (L < C would mean a
@@ -16,6 +18,8 @@
  * producer continues from the published index (seq = index + 1), overwriting whatever the dead
  * one left in unpublished slots.
  *
+ * A gate in the progress segment keeps each killed generation from reaching the end of the
+ * stream, so every kill lands mid-stream however the machine's load delays the parent.
  * Set HAT_TEST_SEED to replay a run; the seed is printed. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -47,7 +51,9 @@
 struct prog {
 	_Atomic uint64_t last_seq;    /* highest seq processed by a consumer */
 	_Atomic uint64_t redelivered; /* peeked-not-released messages seen again after a kill */
+	_Atomic uint64_t gate;        /* children never go past this seq (parent raises it) */
 	_Atomic uint32_t mid_write;   /* producer: set while it holds a half-written batch */
+	_Atomic uint32_t mid_read;    /* consumer: processed this many of a peeked, unreleased batch */
 	_Atomic uint32_t failed;      /* a child found a violation; err says what */
 	char err[256];
 };
@@ -94,8 +100,10 @@ static int producer(const char *inst, int mode)
 	hat_ring_backoff_init(&b, 32, 200, 100000);
 	int batches = 0;
 	while (hat_ring_next_seq(&r) <= TOTAL) {
-		uint64_t left = TOTAL - hat_ring_next_seq(&r) + 1;
-		unsigned k = hat_ring_reserve_n(&r, left < BATCH ? (unsigned)left : BATCH);
+		/* Acquire pairs with the parent's release store of gate. */
+		uint64_t gate = atomic_load_explicit(&p->gate, memory_order_acquire);
+		uint64_t left = gate >= hat_ring_next_seq(&r) ? gate - hat_ring_next_seq(&r) + 1 : 0;
+		unsigned k = left ? hat_ring_reserve_n(&r, left < BATCH ? (unsigned)left : BATCH) : 0;
 		if (k == 0) {
 			hat_ring_backoff_wait(&b);
 			continue;
@@ -123,8 +131,9 @@ static int producer(const char *inst, int mode)
 }
 
 /* Consumes until seq TOTAL, de-duplicating what a killed predecessor processed but did not
- * release. */
-static int consumer(const char *inst)
+ * release. mode 1: after one full batch, process half of the next peeked batch, record how many
+ * in mid_read, and wait to be killed without releasing. */
+static int consumer(const char *inst, int mode)
 {
 	struct hat_shm ps;
 	struct prog *p = prog_map(&ps, inst, 0);
@@ -145,14 +154,21 @@ static int consumer(const char *inst)
 				  (unsigned long long)last, (unsigned long long)c);
 	struct hat_ring_backoff b;
 	hat_ring_backoff_init(&b, 32, 200, 100000);
+	int batches = 0;
 	while (last < TOTAL) {
-		unsigned k = hat_ring_peek_n(&r, BATCH);
+		/* Acquire pairs with the parent's release store of gate. */
+		uint64_t gate = atomic_load_explicit(&p->gate, memory_order_acquire);
+		uint64_t left = gate > hat_ring_cons_index(&r) ? gate - hat_ring_cons_index(&r) : 0;
+		unsigned k = left ? hat_ring_peek_n(&r, left < BATCH ? (unsigned)left : BATCH) : 0;
 		if (k == 0) {
 			hat_ring_backoff_wait(&b);
 			continue;
 		}
 		hat_ring_backoff_reset(&b);
-		for (unsigned i = 0; i < k; i++) {
+		unsigned upto = k;
+		if (mode == 1 && batches == 1 && k >= 2)
+			upto = k / 2;
+		for (unsigned i = 0; i < upto; i++) {
 			uint64_t idx = hat_ring_cons_index(&r) + i;
 			const struct tmsg *m = hat_ring_slot_at(&r, i);
 			const char *why = tmsg_check(m, idx + 1);
@@ -170,7 +186,13 @@ static int consumer(const char *inst)
 			/* "Processing" is recording it; then (below) the slot is released. */
 			atomic_store_explicit(&p->last_seq, last, memory_order_release);
 		}
+		if (upto < k) {
+			atomic_store(&p->mid_read, upto);
+			for (;;)
+				pause(); /* killed here, holding k peeked slots, upto processed */
+		}
 		hat_ring_release_n(&r, k);
+		batches++;
 	}
 	const void *slot;
 	if (hat_ring_peek(&r, &slot) != -EAGAIN)
@@ -226,7 +248,7 @@ static pid_t spawn(const char *inst, int role, int mode)
 	if (pid < 0)
 		fail_msg("fork failed");
 	if (pid == 0)
-		_exit(role == HAT_RING_PRODUCER ? producer(inst, mode) : consumer(inst));
+		_exit(role == HAT_RING_PRODUCER ? producer(inst, mode) : consumer(inst, mode));
 	return pid;
 }
 
@@ -249,6 +271,20 @@ static void kill_reap(pid_t pid)
 	kill(pid, SIGKILL);
 	int st = tu_wait(pid, WAIT_MS);
 	assert_int_not_equal(st, -1);
+}
+
+/* Lets the children go up to seq gate. */
+static void open_gate(struct fx *f, uint64_t gate)
+{
+	/* Release pairs with the children's acquire loads of gate. */
+	atomic_store_explicit(&f->p->gate, gate, memory_order_release);
+}
+
+/* Generation g (0-based) of KILLS may go up to here: far enough to be busy for a while after
+ * the kill delay, never to the end, so every kill lands mid-stream even on a loaded machine. */
+static uint64_t gate_for(int g)
+{
+	return (uint64_t)(g + 1) * (TOTAL / (KILLS + 2));
 }
 
 /* Sleeps a random 0..3 ms. */
@@ -278,13 +314,37 @@ static void test_ring_fault_consumer_killed_resumes_exactly_once(void **state)
 	struct fx *f = *state;
 	unsigned seed = tu_seed();
 	srand(seed);
+	open_gate(f, TOTAL); /* the producer is not limited; it waits on the ring */
 	pid_t prod = spawn(f->inst, HAT_RING_PRODUCER, 0);
-	int kills = 0, gens = 0;
+
+	/* Generation 0: killed after processing half of a peeked batch, deterministically. */
+	pid_t c0 = spawn(f->inst, HAT_RING_CONSUMER, 1);
+	uint64_t end = tu_now_ms() + WAIT_MS;
+	while (!atomic_load(&f->p->mid_read) && !atomic_load(&f->p->failed) && tu_now_ms() < end)
+		hat_sleep_ns(50 * HAT_NS_PER_US);
+	assert_int_equal(atomic_load(&f->p->failed), 0);
+	uint32_t half = atomic_load(&f->p->mid_read);
+	assert_true(half >= 1);
+	kill_reap(c0);
+	uint64_t at_kill = atomic_load(&f->p->last_seq);
+	assert_true(at_kill > BATCH); /* one full batch, then half of the next */
+
+	/* The next consumer gets the unreleased batch again and skips exactly the processed half. */
+	open_gate(f, gate_for(0));
+	pid_t c1 = spawn(f->inst, HAT_RING_CONSUMER, 0);
+	while (atomic_load(&f->p->last_seq) == at_kill && !atomic_load(&f->p->failed) &&
+	       tu_now_ms() < end)
+		hat_sleep_ns(20 * HAT_NS_PER_US);
+	assert_int_equal(atomic_load(&f->p->failed), 0);
+	assert_int_equal(atomic_load(&f->p->redelivered), half);
+	kill_reap(c1);
+
+	int kills = 2, gens = 1;
 	for (; kills < KILLS; gens++) {
 		uint64_t before = atomic_load(&f->p->last_seq);
+		open_gate(f, gate_for(gens));
 		pid_t c = spawn(f->inst, HAT_RING_CONSUMER, 0);
 		/* Let it make some progress first, so each generation does real work. */
-		uint64_t end = tu_now_ms() + WAIT_MS;
 		while (atomic_load(&f->p->last_seq) == before && !atomic_load(&f->p->failed) &&
 		       tu_now_ms() < end)
 			hat_sleep_ns(20 * HAT_NS_PER_US);
@@ -298,13 +358,14 @@ static void test_ring_fault_consumer_killed_resumes_exactly_once(void **state)
 	}
 	uint64_t at_last_kill = atomic_load(&f->p->last_seq);
 	if (kills == KILLS) {
+		open_gate(f, TOTAL);
 		pid_t c = spawn(f->inst, HAT_RING_CONSUMER, 0);
 		expect_clean_exit(f, c, "last consumer");
 		gens++;
 	}
 	expect_clean_exit(f, prod, "producer");
-	printf("# seed %u: %d consumer kills (last at seq %llu of %llu), %llu redelivered\n", seed,
-	       kills, (unsigned long long)at_last_kill, TOTAL,
+	printf("# seed %u: %d consumer kills (1 mid-batch, last at seq %llu of %llu), %llu redelivered\n",
+	       seed, kills, (unsigned long long)at_last_kill, TOTAL,
 	       (unsigned long long)atomic_load(&f->p->redelivered));
 	assert_int_equal(kills, KILLS); /* every kill landed mid-stream */
 	check_final(f);
@@ -315,6 +376,7 @@ static void test_ring_fault_producer_killed_continues_nothing_half_written(void 
 	struct fx *f = *state;
 	unsigned seed = tu_seed();
 	srand(seed);
+	open_gate(f, TOTAL); /* the consumer is not limited; it waits on the ring */
 	pid_t c = spawn(f->inst, HAT_RING_CONSUMER, 0);
 
 	/* Generation 0: killed in the middle of a batch, deterministically. */
@@ -338,6 +400,7 @@ static void test_ring_fault_producer_killed_continues_nothing_half_written(void 
 	int kills = 1;
 	for (int g = 1; g <= KILLS; g++) {
 		uint64_t before = atomic_load(&f->p->last_seq);
+		open_gate(f, gate_for(g));
 		pid_t p = spawn(f->inst, HAT_RING_PRODUCER, 0);
 		while (atomic_load(&f->p->last_seq) == before && !atomic_load(&f->p->failed) &&
 		       tu_now_ms() < end)
@@ -352,6 +415,7 @@ static void test_ring_fault_producer_killed_continues_nothing_half_written(void 
 	}
 	uint64_t at_last_kill = atomic_load(&f->p->last_seq);
 	if (atomic_load(&f->p->last_seq) < TOTAL && !atomic_load(&f->p->failed)) {
+		open_gate(f, TOTAL);
 		pid_t p = spawn(f->inst, HAT_RING_PRODUCER, 0);
 		expect_clean_exit(f, p, "last producer");
 	}
