@@ -49,7 +49,12 @@
 
 /* ---------------------------------------------------------------- timing */
 
-static double tsc_ns_per_tick = 0; /* 0: use CLOCK_MONOTONIC */
+/* Everything the run needs, set up once in main (no mutable globals). */
+struct bench {
+	double ns_per_tick;  /* TSC ticks to ns (1.0 when ticks() is CLOCK_MONOTONIC) */
+	int cpu_a, cpu_b;    /* consumer's and producer's CPU, -1: not pinned */
+	char inst[32];       /* shm instance of this run's rings */
+};
 
 static inline uint64_t ticks(void)
 {
@@ -60,15 +65,15 @@ static inline uint64_t ticks(void)
 #endif
 }
 
-static void calibrate(void)
+static void calibrate(struct bench *b)
 {
 #if defined(__x86_64__)
 	uint64_t m0 = hat_mono_ns(), t0 = __rdtsc();
 	hat_sleep_ns(100 * HAT_NS_PER_MS);
 	uint64_t m1 = hat_mono_ns(), t1 = __rdtsc();
-	tsc_ns_per_tick = (double)(m1 - m0) / (double)(t1 - t0);
+	b->ns_per_tick = (double)(m1 - m0) / (double)(t1 - t0);
 #else
-	tsc_ns_per_tick = 1.0;
+	b->ns_per_tick = 1.0;
 #endif
 }
 
@@ -79,23 +84,22 @@ static uint64_t tv_ns(struct timeval tv)
 	return (uint64_t)tv.tv_sec * HAT_NS_PER_S + (uint64_t)tv.tv_usec * 1000u;
 }
 
-static int cpu_a = -1, cpu_b = -1; /* set once in main before any fork */
-
-static void pick_cpus(void)
+static void pick_cpus(struct bench *b)
 {
 	cpu_set_t set;
+	b->cpu_a = b->cpu_b = -1;
 	if (sched_getaffinity(0, sizeof set, &set) != 0)
 		return;
 	for (int c = 0; c < CPU_SETSIZE; c++) {
 		if (!CPU_ISSET(c, &set))
 			continue;
-		if (cpu_a < 0)
-			cpu_a = c;
-		else if (cpu_b < 0)
-			cpu_b = c;
+		if (b->cpu_a < 0)
+			b->cpu_a = c;
+		else if (b->cpu_b < 0)
+			b->cpu_b = c;
 	}
-	if (cpu_b < 0)
-		cpu_a = -1; /* one CPU only: no pinning */
+	if (b->cpu_b < 0)
+		b->cpu_a = -1; /* one CPU only: no pinning */
 }
 
 static void pin(int cpu)
@@ -108,13 +112,13 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof set, &set);
 }
 
-static void unpin(void)
+static void unpin(const struct bench *b)
 {
 	cpu_set_t set;
 	CPU_ZERO(&set);
-	if (cpu_a >= 0) {
-		CPU_SET(cpu_a, &set);
-		CPU_SET(cpu_b, &set);
+	if (b->cpu_a >= 0) {
+		CPU_SET(b->cpu_a, &set);
+		CPU_SET(b->cpu_b, &set);
 		sched_setaffinity(0, sizeof set, &set);
 	}
 }
@@ -183,22 +187,20 @@ static uint64_t self_cpu_ns(void)
 	return tv_ns(ru.ru_utime) + tv_ns(ru.ru_stime);
 }
 
-static char inst[32];
-
-static void ring_make(const char *name, uint32_t count)
+static void ring_make(const struct bench *b, const char *name, uint32_t count)
 {
 	char err[256];
-	hat_ring_unlink(inst, name, NULL, 0);
-	if (hat_ring_create(inst, name, count, MSG, 0, err, sizeof err) != 0) {
+	hat_ring_unlink(b->inst, name, NULL, 0);
+	if (hat_ring_create(b->inst, name, count, MSG, 0, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-ring: %s\n", err);
 		exit(1);
 	}
 }
 
-static void ring_open(struct hat_ring *r, const char *name, int role)
+static void ring_open(const struct bench *b, struct hat_ring *r, const char *name, int role)
 {
 	char err[256];
-	if (hat_ring_attach(r, inst, name, role, MSG, 0, err, sizeof err) != 0) {
+	if (hat_ring_attach(r, b->inst, name, role, MSG, 0, err, sizeof err) != 0) {
 		fprintf(stderr, "bench-ring: %s\n", err);
 		exit(1);
 	}
@@ -208,12 +210,12 @@ static void ring_open(struct hat_ring *r, const char *name, int role)
 
 enum transport { T_RING, T_RING_BATCH, T_PIPE, T_UNIX };
 
-static void child_recv(enum transport t, int fd, uint64_t n, struct ctl *c)
+static void child_recv(const struct bench *b, enum transport t, int fd, uint64_t n, struct ctl *c)
 {
-	pin(cpu_a);
+	pin(b->cpu_a);
 	struct hat_ring r;
 	if (t == T_RING || t == T_RING_BATCH)
-		ring_open(&r, "tp", HAT_RING_CONSUMER);
+		ring_open(b, &r, "tp", HAT_RING_CONSUMER);
 	atomic_store(&c->ready, 1);
 	uint64_t bad = 0;
 	unsigned char buf[32][MSG];
@@ -260,7 +262,7 @@ struct tp {
 	double cpu_ns_per_msg; /* CPU time of both processes per message */
 };
 
-static struct tp throughput(enum transport t, uint64_t n)
+static struct tp throughput(const struct bench *b, enum transport t, uint64_t n)
 {
 	struct ctl *c = ctl_new();
 	int fds[2] = { -1, -1 };
@@ -273,19 +275,19 @@ static struct tp throughput(enum transport t, uint64_t n)
 		exit(1);
 	}
 	if (t == T_RING || t == T_RING_BATCH)
-		ring_make("tp", 65536);
+		ring_make(b, "tp", 65536);
 	pid_t pid = fork();
 	if (pid == 0) {
 		if (fds[1] >= 0)
 			close(fds[1]);
-		child_recv(t, fds[0], n, c);
+		child_recv(b, t, fds[0], n, c);
 	}
 	if (fds[0] >= 0)
 		close(fds[0]);
-	pin(cpu_b);
+	pin(b->cpu_b);
 	struct hat_ring r;
 	if (t == T_RING || t == T_RING_BATCH)
-		ring_open(&r, "tp", HAT_RING_PRODUCER);
+		ring_open(b, &r, "tp", HAT_RING_PRODUCER);
 	SPIN_UNTIL(atomic_load(&c->ready));
 	unsigned char buf[32][MSG];
 	memset(buf, 0x5a, sizeof buf);
@@ -327,12 +329,12 @@ static struct tp throughput(enum transport t, uint64_t n)
 	}
 	if (t == T_RING || t == T_RING_BATCH) {
 		hat_ring_detach(&r);
-		hat_ring_unlink(inst, "tp", NULL, 0);
+		hat_ring_unlink(b->inst, "tp", NULL, 0);
 	}
 	if (fds[1] >= 0)
 		close(fds[1]);
 	munmap(c, sizeof *c);
-	unpin();
+	unpin(b);
 	struct tp r2 = { (double)n * 1e9 / (double)ns, (double)cpu / (double)n };
 	return r2;
 }
@@ -350,11 +352,11 @@ struct pct {
 };
 
 /* samples are round trips in ticks; percentiles of one-way ns (RTT / 2). */
-static struct pct percentiles(uint64_t *s, size_t n)
+static struct pct percentiles(const struct bench *b, uint64_t *s, size_t n)
 {
 	qsort(s, n, sizeof *s, cmp_u64);
 	struct pct p;
-	double k = tsc_ns_per_tick / 2.0;
+	double k = b->ns_per_tick / 2.0;
 	p.min = (double)s[0] * k;
 	p.p50 = (double)s[n / 2] * k;
 	p.p99 = (double)s[(size_t)((double)n * 0.99)] * k;
@@ -362,13 +364,13 @@ static struct pct percentiles(uint64_t *s, size_t n)
 	return p;
 }
 
-static struct pct lat_pingpong(void)
+static struct pct lat_pingpong(const struct bench *b)
 {
 	struct ctl *c = ctl_new();
 	uint64_t total = LAT_WARMUP + LAT_SAMPLES;
 	pid_t pid = fork();
 	if (pid == 0) {
-		pin(cpu_a);
+		pin(b->cpu_a);
 		atomic_store(&c->ready, 1);
 		for (uint64_t i = 1; i <= total; i++) {
 			/* Acquire pairs with the parent's release store of ping. */
@@ -378,7 +380,7 @@ static struct pct lat_pingpong(void)
 		}
 		_exit(0);
 	}
-	pin(cpu_b);
+	pin(b->cpu_b);
 	SPIN_UNTIL(atomic_load(&c->ready));
 	uint64_t *s = malloc(sizeof(uint64_t) * LAT_SAMPLES);
 	for (uint64_t i = 1; i <= total; i++) {
@@ -391,24 +393,24 @@ static struct pct lat_pingpong(void)
 	}
 	(void)wait_child(pid);
 	munmap(c, sizeof *c);
-	unpin();
-	struct pct p = percentiles(s, LAT_SAMPLES);
+	unpin(b);
+	struct pct p = percentiles(b, s, LAT_SAMPLES);
 	free(s);
 	return p;
 }
 
-static struct pct lat_ring(void)
+static struct pct lat_ring(const struct bench *b)
 {
 	struct ctl *c = ctl_new();
-	ring_make("ping", 1024);
-	ring_make("pong", 1024);
+	ring_make(b, "ping", 1024);
+	ring_make(b, "pong", 1024);
 	uint64_t total = LAT_WARMUP + LAT_SAMPLES;
 	pid_t pid = fork();
 	if (pid == 0) {
-		pin(cpu_a);
+		pin(b->cpu_a);
 		struct hat_ring in, out;
-		ring_open(&in, "ping", HAT_RING_CONSUMER);
-		ring_open(&out, "pong", HAT_RING_PRODUCER);
+		ring_open(b, &in, "ping", HAT_RING_CONSUMER);
+		ring_open(b, &out, "pong", HAT_RING_PRODUCER);
 		atomic_store(&c->ready, 1);
 		unsigned char buf[MSG];
 		for (uint64_t i = 0; i < total; i++) {
@@ -419,10 +421,10 @@ static struct pct lat_ring(void)
 		hat_ring_detach(&out);
 		_exit(0);
 	}
-	pin(cpu_b);
+	pin(b->cpu_b);
 	struct hat_ring out, in;
-	ring_open(&out, "ping", HAT_RING_PRODUCER);
-	ring_open(&in, "pong", HAT_RING_CONSUMER);
+	ring_open(b, &out, "ping", HAT_RING_PRODUCER);
+	ring_open(b, &in, "pong", HAT_RING_CONSUMER);
 	SPIN_UNTIL(atomic_load(&c->ready));
 	uint64_t *s = malloc(sizeof(uint64_t) * LAT_SAMPLES);
 	unsigned char buf[MSG];
@@ -446,11 +448,11 @@ static struct pct lat_ring(void)
 	(void)wait_child(pid);
 	hat_ring_detach(&out);
 	hat_ring_detach(&in);
-	hat_ring_unlink(inst, "ping", NULL, 0);
-	hat_ring_unlink(inst, "pong", NULL, 0);
+	hat_ring_unlink(b->inst, "ping", NULL, 0);
+	hat_ring_unlink(b->inst, "pong", NULL, 0);
 	munmap(c, sizeof *c);
-	unpin();
-	struct pct p = percentiles(s, LAT_SAMPLES);
+	unpin(b);
+	struct pct p = percentiles(b, s, LAT_SAMPLES);
 	free(s);
 	return p;
 }
@@ -459,32 +461,38 @@ static struct pct lat_ring(void)
 
 int main(void)
 {
-	snprintf(inst, sizeof inst, "bench%d", (int)getpid());
+	struct bench bench, *b = &bench;
+	memset(b, 0, sizeof *b);
+	snprintf(b->inst, sizeof b->inst, "bench%d", (int)getpid());
 	signal(SIGPIPE, SIG_IGN);
-	pick_cpus();
-	calibrate();
+	pick_cpus(b);
+	calibrate(b);
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double load[3] = { 0, 0, 0 };
 	if (getloadavg(load, 3) < 0)
 		load[0] = -1;
 	printf("bench-ring: %ld CPUs online, load average %.2f; ", ncpu, load[0]);
-	if (cpu_a >= 0)
-		printf("consumer pinned to CPU %d, producer to CPU %d\n", cpu_a, cpu_b);
+	if (b->cpu_a >= 0)
+		printf("consumer pinned to CPU %d, producer to CPU %d\n", b->cpu_a, b->cpu_b);
 	else
 		printf("one CPU available: not pinned (figures mean little)\n");
-	printf("timer: %s\n", tsc_ns_per_tick > 0 && tsc_ns_per_tick != 1.0 ? "TSC" : "CLOCK_MONOTONIC");
+#if defined(__x86_64__)
+	printf("timer: TSC, %.3f ns per tick\n", b->ns_per_tick);
+#else
+	printf("timer: CLOCK_MONOTONIC\n");
+#endif
 
 	printf("\nthroughput, 64-byte messages, one call per message each side:\n");
-	struct tp ring = throughput(T_RING, RING_MSGS);
+	struct tp ring = throughput(b, T_RING, RING_MSGS);
 	printf("  shm ring          %14.0f msg/s  %8.1f CPU ns/msg  (%llu messages)\n",
 	       ring.msgs_per_s, ring.cpu_ns_per_msg, RING_MSGS);
-	struct tp ringb = throughput(T_RING_BATCH, RING_BATCH_MSGS);
+	struct tp ringb = throughput(b, T_RING_BATCH, RING_BATCH_MSGS);
 	printf("  shm ring, batch 32%14.0f msg/s  %8.1f CPU ns/msg  (%llu messages; not a headline)\n",
 	       ringb.msgs_per_s, ringb.cpu_ns_per_msg, RING_BATCH_MSGS);
-	struct tp pipe_r = throughput(T_PIPE, SYSCALL_MSGS);
+	struct tp pipe_r = throughput(b, T_PIPE, SYSCALL_MSGS);
 	printf("  pipe              %14.0f msg/s  %8.1f CPU ns/msg  (%llu messages)\n",
 	       pipe_r.msgs_per_s, pipe_r.cpu_ns_per_msg, SYSCALL_MSGS);
-	struct tp unix_r = throughput(T_UNIX, SYSCALL_MSGS);
+	struct tp unix_r = throughput(b, T_UNIX, SYSCALL_MSGS);
 	printf("  unix socket       %14.0f msg/s  %8.1f CPU ns/msg  (%llu messages, SOCK_STREAM)\n",
 	       unix_r.msgs_per_s, unix_r.cpu_ns_per_msg, SYSCALL_MSGS);
 	printf("  ring / pipe %.1f x, ring / unix socket %.1f x (target >= 50 x pipe); "
@@ -494,10 +502,10 @@ int main(void)
 
 	printf("\none-way latency (round trip / 2), %d samples after %d warm-up:\n", LAT_SAMPLES,
 	       LAT_WARMUP);
-	struct pct pp = lat_pingpong();
+	struct pct pp = lat_pingpong(b);
 	printf("  cache-line ping-pong  min %6.0f  p50 %6.0f  p99 %7.0f  p99.9 %8.0f ns\n", pp.min, pp.p50,
 	       pp.p99, pp.p999);
-	struct pct rl = lat_ring();
+	struct pct rl = lat_ring(b);
 	printf("  shm ring              min %6.0f  p50 %6.0f  p99 %7.0f  p99.9 %8.0f ns\n", rl.min, rl.p50,
 	       rl.p99, rl.p999);
 	printf("  ring p50 / ping-pong p50 %.2f x (target <= 3 x)\n", rl.p50 / pp.p50);
