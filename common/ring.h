@@ -2,10 +2,16 @@
  *
  * CONTRACT (read before using; the DPDK rte_ring.h way)
  *
+ *  - Setup: superd (or a test harness) calls hat_ring_create() before the stages start; stages
+ *    hat_ring_attach() in their role and hat_ring_detach() on exit; superd hat_ring_unlink()s
+ *    at teardown. Create/attach/detach/unlink are safe from any process.
  *  - Exactly one producer process and one consumer process per ring at any time. attach()
  *    takes a role: HAT_RING_PRODUCER, HAT_RING_CONSUMER or HAT_RING_READER. The role's pid is
- *    stored in the segment; attaching a second live producer (or consumer) fails with -EBUSY
- *    unless HAT_RING_TAKEOVER is given (superd, after it reaped the old one).
+ *    stored in the segment; attaching while another live process holds the role fails with
+ *    -EBUSY unless HAT_RING_TAKEOVER is given (superd, after it reaped the old one). A dead
+ *    owner's pid does not block; an unreaped (zombie) one does, so reap before restarting.
+ *    One process may hold several handles of the same role (tests do); it must then use only
+ *    one of them at a time.
  *  - Producer only: try_push, push_n, push_msg, reserve, reserve_n, slot_at, commit,
  *    commit_n, commit_msg_n, next_seq.
  *    Consumer only: try_pop, pop_n, peek, peek_n, slot_at, release, release_n.
@@ -28,11 +34,16 @@
  *    the first message not yet released (a message peeked but not released by a dead consumer is
  *    delivered again: consumers that must not act twice de-duplicate by hdr.seq). A restarted
  *    producer continues at the published producer index; messages pushed with push_msg or
- *    commit_msg_n carry seq = index + 1, so seq stays continuous across producer restarts.
- *    The cached opposite index is local and is refreshed at attach.
+ *    commit_msg_n carry seq = index + 1, so seq stays continuous across producer restarts and
+ *    a consumer can check hdr.seq == hat_ring_cons_index() + 1 for every message. Unpublished
+ *    reservations of a dead producer are lost (they were never sent). The cached opposite
+ *    index is local and is refreshed at attach.
+ *  - Copies (try_push, push_n, push_msg) write only the bytes given; the rest of the slot keeps
+ *    what an earlier lap left there. Consumers read only as much as their message says.
  *  - Never: write a slot after committing it, read a slot after releasing it, keep a slot
  *    pointer across a commit/release, share one handle between threads, run two producers or
- *    two consumers, or write through a READER handle. Indices read from shm are input from
+ *    two consumers, write through a READER handle, or change the indices outside this API.
+ *    Indices read from shm are input from
  *    another process: a corrupt ring (producer - consumer > count) is reported as -EPROTO,
  *    never asserted.
  *
