@@ -31,6 +31,7 @@
 #include <sys/time.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__x86_64__)
 #include <x86intrin.h>
@@ -339,6 +340,51 @@ static struct tp throughput(const struct bench *b, enum transport t, uint64_t n)
 	return r2;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * HAT_NS_PER_S + (uint64_t)ts.tv_nsec;
+}
+
+/* The ring's own cost without any cache-line sharing: one thread pushes 256 messages then pops
+ * them, repeatedly. Returns CPU ns per message (one push + one pop); CPU time, so the load of
+ * the machine does not count. */
+static double ring_local_cost(const struct bench *b)
+{
+	ring_make(b, "local", 1024);
+	struct hat_ring p, c;
+	ring_open(b, &p, "local", HAT_RING_PRODUCER);
+	ring_open(b, &c, "local", HAT_RING_CONSUMER);
+	unsigned char buf[MSG];
+	memset(buf, 0x11, sizeof buf);
+	uint64_t n = 0, bad = 0;
+	uint64_t t0 = thread_cpu_ns();
+	for (int round = 0; round < 40000; round++) {
+		for (unsigned i = 0; i < 256; i++) {
+			uint64_t v = n + i;
+			memcpy(buf, &v, 8);
+			bad += hat_ring_try_push(&p, buf, MSG) != 0;
+		}
+		for (unsigned i = 0; i < 256; i++) {
+			uint64_t v;
+			bad += hat_ring_try_pop(&c, buf, MSG) != 0;
+			memcpy(&v, buf, 8);
+			bad += v != n + i;
+		}
+		n += 256;
+	}
+	uint64_t ns = thread_cpu_ns() - t0;
+	hat_ring_detach(&p);
+	hat_ring_detach(&c);
+	hat_ring_unlink(b->inst, "local", NULL, 0);
+	if (bad) {
+		fprintf(stderr, "bench-ring: local round trip lost messages\n");
+		exit(1);
+	}
+	return (double)ns / (double)n;
+}
+
 /* ---------------------------------------------------------------- latency */
 
 static int cmp_u64(const void *a, const void *b)
@@ -495,6 +541,8 @@ int main(void)
 	struct tp unix_r = throughput(b, T_UNIX, SYSCALL_MSGS);
 	printf("  unix socket       %14.0f msg/s  %8.1f CPU ns/msg  (%llu messages, SOCK_STREAM)\n",
 	       unix_r.msgs_per_s, unix_r.cpu_ns_per_msg, SYSCALL_MSGS);
+	double local = ring_local_cost(b);
+	printf("  (ring's own cost, one thread, no sharing: %.1f CPU ns per push + pop)\n", local);
 	printf("  ring / pipe %.1f x, ring / unix socket %.1f x (target >= 50 x pipe); "
 	       "CPU per message: pipe / ring %.1f x\n",
 	       ring.msgs_per_s / pipe_r.msgs_per_s, ring.msgs_per_s / unix_r.msgs_per_s,
@@ -517,6 +565,7 @@ int main(void)
 	printf("BENCH ring_vs_pipe_ratio %.1f x\n", ring.msgs_per_s / pipe_r.msgs_per_s);
 	printf("BENCH ring_vs_unix_ratio %.1f x\n", ring.msgs_per_s / unix_r.msgs_per_s);
 	printf("BENCH ring_cpu_ns_per_msg %.1f ns\n", ring.cpu_ns_per_msg);
+	printf("BENCH ring_local_ns_per_msg %.1f ns\n", local);
 	printf("BENCH pipe_cpu_ns_per_msg %.1f ns\n", pipe_r.cpu_ns_per_msg);
 	printf("BENCH ring_p50_ns %.0f ns\n", rl.p50);
 	printf("BENCH ring_p99_ns %.0f ns\n", rl.p99);
