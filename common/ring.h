@@ -15,7 +15,7 @@
  *  - Producer only: try_push, push_n, push_msg, reserve, reserve_n, slot_at, commit,
  *    commit_n, commit_msg_n, next_seq.
  *    Consumer only: try_pop, pop_n, peek, peek_n, slot_at, release, release_n.
- *    Any role, read-only, never writes: count, stats, check. A HAT_RING_READER handle maps the
+ *    Any role, read-only, never writes: count, stats, read, check. A HAT_RING_READER handle maps the
  *    segment PROT_READ (the inspector), so it cannot disturb the ring even by mistake.
  *    Calling a function from the wrong role is a programming error (HAT_ASSERT).
  *  - A handle is used by one thread at a time. Everything is non-blocking: a full or empty ring
@@ -280,6 +280,16 @@ struct hat_ring_stats {
 
 /* Fills st from the segment (loads only). Any role. */
 void hat_ring_stats(const struct hat_ring *r, struct hat_ring_stats *st);
+
+/* Copies the first len bytes (1 <= len <= slot size) of the message at index into buf without
+ * consuming it: for the inspector, which shows what is queued. Any role; never writes the
+ * segment. The copy is checked afterwards the seqlock way: it is reported intact only if the
+ * slot was published and not yet released throughout, so the producer cannot have been
+ * rewriting it. Returns 0 (buf holds the intact message), -ENOENT (index is not in
+ * [consumer index, producer index) at the start: not published yet, or already released),
+ * -ESTALE (the consumer released it during the copy: buf may be torn, discard it), -EMSGSIZE
+ * (bad len). */
+int hat_ring_read(const struct hat_ring *r, uint64_t index, void *buf, size_t len);
 
 /* Checks the ring's invariants (config valid, prod >= cons, prod - cons <= count, indices >=
  * start_index). Returns 0 or -EPROTO with err saying what is wrong. Any role; never writes. */
