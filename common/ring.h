@@ -188,7 +188,8 @@ int hat_ring_try_push(struct hat_ring *r, const void *data, size_t len);
 
 /* Copies up to n items of stride bytes each (1 <= stride <= slot size) from the array src into
  * consecutive slots and publishes them with one release store. Returns how many were pushed:
- * 0 when the ring is full (or n == 0, or stride invalid, or indices corrupt). */
+ * 0 when the ring is full (or n == 0, or stride invalid, or indices corrupt: hat_ring_check()
+ * tells which). */
 unsigned hat_ring_push_n(struct hat_ring *r, const void *src, unsigned n, size_t stride);
 
 /* Pushes one message: stamps m->seq = producer index + 1 and m->send_ns = hat_now_ns() in the
@@ -203,7 +204,8 @@ int hat_ring_push_msg(struct hat_ring *r, struct hat_msg_hdr *m);
  * slot. Returns 0 or -EAGAIN (full) or -EPROTO (indices corrupt). */
 int hat_ring_reserve(struct hat_ring *r, void **slot);
 
-/* Reserves up to n consecutive free slots; returns how many (0 when full). Get each with
+/* Reserves up to n consecutive free slots; returns how many (0 when full, or when the indices
+ * are corrupt: hat_ring_check() tells). Get each with
  * hat_ring_slot_at(r, i) for i < returned count, fill them, then commit_n. */
 unsigned hat_ring_reserve_n(struct hat_ring *r, unsigned n);
 
@@ -237,7 +239,8 @@ static inline uint64_t hat_ring_next_seq(const struct hat_ring *r) { return r->l
 int hat_ring_try_pop(struct hat_ring *r, void *buf, size_t len);
 
 /* Copies up to n slots (stride bytes of each, 1 <= stride <= slot size) into the array dst and
- * releases them with one release store. Returns how many (0 when empty). */
+ * releases them with one release store. Returns how many (0 when empty, or stride invalid, or
+ * indices corrupt). */
 unsigned hat_ring_pop_n(struct hat_ring *r, void *dst, unsigned n, size_t stride);
 
 /* Zero-copy: *slot = the oldest unreleased slot (read-only for the consumer; valid until
@@ -245,7 +248,8 @@ unsigned hat_ring_pop_n(struct hat_ring *r, void *dst, unsigned n, size_t stride
  * -EPROTO (indices corrupt). */
 int hat_ring_peek(struct hat_ring *r, const void **slot);
 
-/* Peeks up to n oldest slots; returns how many (0 when empty). Use hat_ring_slot_at(). */
+/* Peeks up to n oldest slots; returns how many (0 when empty, or when the indices are corrupt:
+ * hat_ring_check() tells). Use hat_ring_slot_at(). */
 unsigned hat_ring_peek_n(struct hat_ring *r, unsigned n);
 
 /* Frees the slot of the last peek (release) or the first k of the last peek_n (release_n,
