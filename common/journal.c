@@ -191,8 +191,10 @@ static int start_file(struct hat_journal *j, uint64_t now_ns, char *err, size_t 
 	put_u64(h + 24, j->seq);
 	int rc = write_all(fd, h, sizeof h);
 	if (rc < 0) {
+		/* Leave no headerless file behind (a full disk would otherwise collect one per try). */
 		snprintf(err, errlen, "write(%s) failed: %s", j->path, strerror(-rc));
 		close(fd);
+		unlink(j->path);
 		return rc;
 	}
 	j->fd = fd;

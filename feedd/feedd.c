@@ -139,9 +139,16 @@ static void record(struct feedd *f, uint32_t type, uint64_t ts_ns, const void *p
 {
 	if (!f->recording)
 		return;
+	uint64_t now_ms = mono_ms();
+	if (now_ms < f->rec_retry_ms) {
+		f->st.record_errors++; /* a frame not recorded */
+		return;
+	}
 	char err[256];
-	int rc = hat_journal_append(&f->jr, type, ts_ns, p, n, hat_now_ns(), mono_ms(), err, sizeof err);
+	int rc = hat_journal_append(&f->jr, type, ts_ns, p, n, hat_now_ns(), now_ms, err, sizeof err);
 	if (rc < 0) {
+		/* Disk full or gone: keep feeding the ring, try the journal again in 5 s. */
+		f->rec_retry_ms = now_ms + 5000;
 		f->st.record_errors++;
 		hat_log_rl(&f->d.log, &f->rl_rec, hat_now_ns(), HAT_LOG_ERROR, "record_failed", "error=%s", err);
 	}

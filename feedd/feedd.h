@@ -131,6 +131,7 @@ struct feedd {
 	/* recording */
 	struct hat_journal jr;
 	bool recording;
+	uint64_t rec_retry_ms;                  /* after a failed append, skip until then */
 
 	/* replay */
 	bool replaying;
