@@ -97,17 +97,15 @@ static double run_full(struct hat_journal *jr, size_t *nlat, double *mbps)
 		fprintf(stderr, "ring: %s\n", err);
 		return -1;
 	}
-	struct hat_ring prod, cons;
-	if (hat_ring_attach(&prod, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err, sizeof err) ||
-	    hat_ring_attach(&cons, inst, "md", HAT_RING_CONSUMER, HAT_SLOT_MD, 0, err, sizeof err)) {
-		fprintf(stderr, "attach: %s\n", err);
-		return -1;
-	}
+	struct hat_ring prod = { 0 }, cons = { 0 };
+	struct feed_pub pub = { 0 };
+	double result = -1;
 	const char *coins[] = { "BTC", "ETH" };
-	struct feed_pub pub;
-	if (feed_pub_init(&pub, &prod, NULL, coins, NULL, 2, 1024, err, sizeof err) != 0) {
-		fprintf(stderr, "pub: %s\n", err);
-		return -1;
+	if (hat_ring_attach(&prod, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err, sizeof err) ||
+	    hat_ring_attach(&cons, inst, "md", HAT_RING_CONSUMER, HAT_SLOT_MD, 0, err, sizeof err) ||
+	    feed_pub_init(&pub, &prod, NULL, coins, NULL, 2, 1024, err, sizeof err) != 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		goto out;
 	}
 	static struct hat_msg_trade trades[512];
 	struct hl_ws_bufs bufs = { .trades = trades, .trades_cap = 512 };
@@ -122,11 +120,11 @@ static double run_full(struct hat_journal *jr, size_t *nlat, double *mbps)
 			if (jr && hat_journal_append(jr, 1, recv, frames[k].text, frames[k].len, recv,
 						     hat_mono_ns() / 1000000u, err, sizeof err) != 0) {
 				fprintf(stderr, "append: %s\n", err);
-				return -1;
+				goto out;
 			}
 			if (hl_ws_parse(frames[k].text, frames[k].len, recv, NULL, &bufs, &m, err, sizeof err) != 0) {
 				fprintf(stderr, "parse: %s\n", err);
-				return -1;
+				goto out;
 			}
 			if (m.kind == HL_WS_BOOK)
 				feed_pub_book(&pub, m.u.book.coin[0] == 'B' ? 0 : 1, &m.u.book, recv);
@@ -148,11 +146,13 @@ static double run_full(struct hat_journal *jr, size_t *nlat, double *mbps)
 		*nlat = n_lat;
 		*mbps = (double)n_bytes / full_s / 1e6;
 	}
+	result = (double)n_msgs / full_s;
+out:
 	feed_pub_deinit(&pub);
 	hat_ring_detach(&prod);
 	hat_ring_detach(&cons);
 	hat_ring_unlink(inst, "md", NULL, 0);
-	return (double)n_msgs / full_s;
+	return result;
 }
 
 int main(void)
@@ -208,6 +208,8 @@ int main(void)
 			}
 		}
 		double r = run_full(pass == 1 ? &jr : NULL, pass == 0 ? &nlat : NULL, &mbps);
+		if (r < 0)
+			return 1;
 		if (pass == 0) {
 			rate = r;
 		} else {
