@@ -669,8 +669,6 @@ void hlsim__check_triggers(struct hlsim_engine *e, uint32_t coin)
 
 /* ------------------------------------------------------------------ placement */
 
-static int64_t llabs64(int64_t v) { return v < 0 ? -v : v; }
-
 static void fail(struct hlsim_place_result *r, const char *msg)
 {
 	r->kind = HLSIM_PLACED_ERROR;
@@ -747,7 +745,6 @@ int hlsim__place(struct hlsim_engine *e, uint32_t acct, const struct hlsim_order
 			return 0;
 		}
 	}
-	(void)llabs64;
 	struct hlsim_order *o = calloc(1, sizeof *o);
 	if (!o)
 		return -ENOMEM;
