@@ -13,6 +13,11 @@ TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock \
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
 TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
          tests/unit/test_config
+FUZZERS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_config
+tests/fuzz/fuzz_msg_corpus := tests/fuzz/fuzz_msg_corpus
+tests/fuzz/fuzz_config_corpus := tests/fuzz/fuzz_config_corpus
+BENCHES += common
+bench-common_SRCS := bench/bench_common.c
 
 # ---- journal, loop
 LIBHAT_SRCS += common/journal.c common/ws_client.c

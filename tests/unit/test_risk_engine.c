@@ -618,6 +618,49 @@ static void test_engine_counters_add_up_over_a_mix(void **state)
 	assert_int_equal(f->sig.n, 2);
 }
 
+static void test_engine_signald_down_cancels_all_once(void **state)
+{
+	struct fx *f = *state;
+	make_ready(f); /* one working ETH order from the snapshot */
+	f->e.cfg.signald_down_cancel = 1;
+	risk_engine_signald_alive(&f->e, true, T0);
+	assert_int_equal(f->exec.n, 0);
+	risk_engine_signald_alive(&f->e, false, T0 + 1);
+	assert_int_equal(f->exec.n, 1);
+	const struct hat_msg_control *c = (const void *)at(&f->exec, 0);
+	assert_int_equal(c->cmd, HAT_CTL_CANCEL_ALL);
+	assert_string_equal(c->text, "signald down");
+	assert_string_equal(f->last_event, "signald_down_cancel");
+	risk_engine_signald_alive(&f->e, false, T0 + 2);
+	assert_int_equal(f->exec.n, 1);
+	/* back, then down again: a new episode */
+	risk_engine_signald_alive(&f->e, true, T0 + 3);
+	assert_string_equal(f->last_event, "signald_up");
+	risk_engine_signald_alive(&f->e, false, T0 + 4);
+	assert_int_equal(f->exec.n, 2);
+	assert_int_equal(f->e.c.signald_downs, 2);
+	/* policy off: logged, nothing sent */
+	f->e.cfg.signald_down_cancel = 0;
+	risk_engine_signald_alive(&f->e, true, T0 + 5);
+	risk_engine_signald_alive(&f->e, false, T0 + 6);
+	assert_int_equal(f->exec.n, 2);
+	assert_int_equal(f->e.c.signald_downs, 3);
+	/* nothing working: nothing to cancel, until orders appear while still down */
+	f->e.cfg.signald_down_cancel = 1;
+	risk_book_reset(&f->e.book);
+	risk_engine_signald_alive(&f->e, true, T0 + 7);
+	risk_engine_signald_alive(&f->e, false, T0 + 8);
+	assert_int_equal(f->exec.n, 2);
+	snapshot_from_execd(f, 2, T0 + 9);
+	clear(f);
+	risk_engine_signald_alive(&f->e, false, T0 + 10);
+	assert_int_equal(f->exec.n, 1);
+	assert_int_equal(((const struct hat_msg_control *)at(&f->exec, 0))->cmd, HAT_CTL_CANCEL_ALL);
+	risk_engine_signald_alive(&f->e, false, T0 + 11);
+	assert_int_equal(f->exec.n, 1);
+	assert_int_equal(f->e.c.signald_downs, 4);
+}
+
 static void test_engine_init_rejects_bad_config(void **state)
 {
 	(void)state;
@@ -664,6 +707,7 @@ int main(void)
 		T(test_engine_replace_flow),
 		T(test_engine_refused_output_is_counted),
 		T(test_engine_counters_add_up_over_a_mix),
+		T(test_engine_signald_down_cancels_all_once),
 		cmocka_unit_test(test_engine_init_rejects_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
