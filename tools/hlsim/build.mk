@@ -13,7 +13,7 @@ HLSIM_NET_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_HTTP) $(LIB_CJSON) $(LIB_SSL)
 # The unit test of the net layer runs the server in-process against a fake engine.
 TESTS += tests/unit/test_hlsim_net
 tests/unit/test_hlsim_net_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
-                                  tests/helpers/ws_test_client.c
+                                  tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
 tests/unit/test_hlsim_net_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
 
 # The program, its end-to-end tests and its benchmark need the engine (the core section).

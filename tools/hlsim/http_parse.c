@@ -43,14 +43,15 @@ static struct hlsim_http_parse *of(http_parser *hp)
 	return hp->data;
 }
 
-/* Records the first error; returning 1 from a callback makes http-parser stop. */
+/* Records the first error; returning -1 from a callback makes http-parser stop (from
+ * on_headers_complete 1 and 2 mean "skip the body", so errors must be another value). */
 static int fail(struct hlsim_http_parse *p, int status, const char *text)
 {
 	if (!p->err_status) {
 		p->err_status = status;
 		snprintf(p->err_text, sizeof p->err_text, "%s", text);
 	}
-	return 1;
+	return -1;
 }
 
 static int count_header(struct hlsim_http_parse *p, size_t n)
@@ -117,7 +118,7 @@ static int on_header_field(http_parser *hp, const char *at, size_t n)
 	}
 	/* 4 bytes of ": " and CRLF per header keep many tiny headers inside the budget too. */
 	if (count_header(p, n + (p->field.len ? 0 : 4)))
-		return 1;
+		return -1;
 	hat_buf_append(&p->field, at, n);
 	return 0;
 }
@@ -127,7 +128,7 @@ static int on_header_value(http_parser *hp, const char *at, size_t n)
 	struct hlsim_http_parse *p = of(hp);
 	p->last_was_value = true;
 	if (count_header(p, n))
-		return 1;
+		return -1;
 	hat_buf_append(&p->value, at, n);
 	return 0;
 }
