@@ -25,7 +25,8 @@ ASAN_CFLAGS := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefin
                -fno-sanitize-recover=undefined -DHAT_TEST_BUILD
 FUZZ_CFLAGS := $(filter-out -MMD -MP,$(BASE)) -O1 -g -fsanitize=fuzzer,address,undefined \
                -DHAT_FUZZ_BUILD
-LDLIBS  := -lm -lrt -lpthread
+# Every binary links every library hat uses; --as-needed keeps only those it references, so a
+# fragment's <name>_LIBS is needed only for something unusual.
 
 # Libraries a binary may name in its <name>_LIBS.
 LIB_UV     := -luv
@@ -38,6 +39,8 @@ LIB_SSL    := -lssl -lcrypto
 LIB_HTTP   := -lhttp_parser
 LIB_ZSTD   := -lzstd
 LIB_CMOCKA := -lcmocka
+LDLIBS  := -Wl,--as-needed $(LIB_UV) $(LIB_WSLAY) $(LIB_CURL) $(LIB_CJSON) $(LIB_SECP) \
+           $(LIB_SODIUM) $(LIB_SSL) $(LIB_HTTP) $(LIB_ZSTD) -lm -lrt -lpthread
 
 # Filled by the fragments.
 LIBHAT_SRCS :=          # common/: libhat.a
@@ -146,6 +149,10 @@ $(foreach b,$(BENCHES),$(eval $(call BENCH_template,$(b))))
 # ---------------------------------------------------------------- fuzzers (clang)
 # Each fuzz target also builds with the normal compiler as a corpus replayer (tests/fuzz/replay.c
 # provides main), so make test runs every corpus file through the target under ASan.
+# A fuzz target's seed corpus: the directory named by <path>_corpus, default <path>_corpus.
+corpus_of = $(or $($(1)_corpus),$(1)_corpus)
+FUZZ_ART = $(FUZ)/artifacts
+
 define FUZZ_template
 $(FUZ)/$(1): $(1).c $($(1)_SRCS) $(LIBHAT_SRCS) $(LIBHL_SRCS)
 	@mkdir -p $$(@D)
@@ -168,7 +175,7 @@ test: deps
 	@HAT_BIN_DIR=$(abspath $(ASAN)/bin) HAT_REL_BIN_DIR=$(abspath $(BIN)) \
 	  scripts/run-tests.sh --timeout $(TEST_TIMEOUT) \
 	  $(addprefix $(ASAN)/,$(TESTS)) \
-	  $(foreach f,$(FUZZERS),$(ASAN)/$(f)-replay:$(f)_corpus) \
+	  $(foreach f,$(FUZZERS),$(ASAN)/$(f)-replay:$(call corpus_of,$(f))) \
 	  $(TEST_SCRIPTS)
 
 bench: deps
@@ -177,9 +184,10 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) $(addprefix $(FUZ)/,$(FUZZERS))
-	@set -e; for f in $(FUZZERS); do mkdir -p $(FUZ)/corpus/$$f; \
-	  echo "== $$f for $(FUZZ_SECONDS)s"; \
-	  $(FUZ)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZ)/corpus/$$f $${f}_corpus; done
+	@set -e; $(foreach f,$(FUZZERS),mkdir -p $(FUZ)/corpus/$(f) $(FUZ)/artifacts; \
+	  echo "== $(f) for $(FUZZ_SECONDS)s"; \
+	  $(FUZ)/$(f) -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_ART)/ $(FUZ)/corpus/$(f) $(call corpus_of,$(f));)
 
 run: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all

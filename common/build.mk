@@ -5,8 +5,23 @@ LIBHAT_SRCS += common/err.c common/buf.c common/fixed.c
 TESTS += tests/unit/test_fixed tests/unit/test_buf
 
 # ---- shm, ring, clock (tests and bench-ring)
+LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c
+TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock \
+         tests/proc/test_ring_xproc
 
 # ---- msg, board, control, log, config
+LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
+TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
+         tests/unit/test_config
 
 # ---- journal, loop
+LIBHAT_SRCS += common/journal.c common/ws_client.c
+TESTS += tests/unit/test_journal
+TESTS += tests/unit/test_ws_client
+tests/unit/test_ws_client_SRCS := tests/helpers/ws_test_server.c
+tests/unit/test_ws_client_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_SSL)
 
+
+# ---- instance segments, stage runtime (lead)
+LIBHAT_SRCS += common/instance.c common/daemon.c
+TESTS += tests/unit/test_instance

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -141,4 +143,42 @@ int tu_wait_file(const char *path, int timeout_ms)
 		usleep(5000);
 	}
 	return -1;
+}
+
+static int shm_scan(const char *instance, int do_unlink)
+{
+	char prefix[128];
+	snprintf(prefix, sizeof prefix, "hat.%s.", instance);
+	size_t plen = strlen(prefix);
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, prefix, plen) != 0)
+			continue;
+		n++;
+		if (do_unlink) {
+			char path[300];
+			snprintf(path, sizeof path, "/%s", e->d_name);
+			shm_unlink(path);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+int tu_shm_count(const char *instance) { return shm_scan(instance, 0); }
+
+int tu_shm_cleanup(const char *instance) { return shm_scan(instance, 1); }
+
+unsigned tu_seed(void)
+{
+	const char *s = getenv("HAT_TEST_SEED");
+	if (s && *s)
+		return (unsigned)strtoul(s, NULL, 0);
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (unsigned)(ts.tv_nsec ^ (ts.tv_sec << 16) ^ ((long)getpid() << 8));
 }

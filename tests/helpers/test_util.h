@@ -43,4 +43,15 @@ char *tu_read_file(const char *path);
 /* Waits up to timeout_ms until path exists and is non-empty; returns 0 or -1. */
 int tu_wait_file(const char *path, int timeout_ms);
 
+/* Number of shm segments of this instance left in /dev/shm (/dev/shm/hat.<instance>.*). */
+int tu_shm_count(const char *instance);
+
+/* Unlinks every segment of this instance (best effort; for cleanup after a failure). Returns how
+ * many it removed. */
+int tu_shm_cleanup(const char *instance);
+
+/* Random seed for a test: HAT_TEST_SEED if set, else time and pid mixed. Print it in the test so
+ * a failure can be replayed. */
+unsigned tu_seed(void);
+
 #endif

@@ -118,8 +118,9 @@ void hlsim_engine_set_sink(struct hlsim_engine *e, hlsim_event_cb cb, void *user
  * subscription; call hlsim_subscription_check for the text), -ENOMEM. */
 int hlsim_snapshot_json(struct hlsim_engine *e, const cJSON *subscription, struct hat_buf *out);
 
-/* Validates a subscription object. Returns 0 and writes the canonical channel name ("l2Book",
- * "trades", "bbo", "allMids", "candle", "orderUpdates", "userFills", "userEvents") into err, or
+/* Validates a subscription object. Returns 0 and writes the canonical subscription name ("l2Book",
+ * "trades", "bbo", "allMids", "candle", "orderUpdates", "userFills", "userEvents"; note the
+ * exchange pushes userEvents on the channel "user") into err, or
  * -EINVAL with the exchange's error text in err (e.g. "Invalid subscription ..."), or -ENOENT
  * for an unknown coin (text in err). */
 int hlsim_subscription_check(struct hlsim_engine *e, const cJSON *subscription, char *err,

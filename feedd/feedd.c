@@ -1,0 +1,624 @@
+/* feedd/feedd.c -- the market-data stage: wiring of session, WebSocket, parser, publisher,
+ * journal and control block. Contract in feedd.h. */
+#include "feedd/feedd.h"
+#include "common/clock.h"
+#include "common/err.h"
+#include "common/msg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *const counter_names[FC_N] = {
+	[FC_FRAMES] = "frames", [FC_BYTES] = "bytes", [FC_MSGS_BOOK] = "msgs.book",
+	[FC_MSGS_TRADE] = "msgs.trade", [FC_MSGS_BBO] = "msgs.bbo",
+	[FC_PARSE_ERRORS] = "parse_errors", [FC_UNKNOWN_COIN] = "unknown_coin",
+	[FC_EXCH_ERRORS] = "exch_errors", [FC_SUB_ACKS] = "sub_acks", [FC_PONGS] = "pongs",
+	[FC_TRADES_TRUNCATED] = "trades_truncated", [FC_RECORD_ERRORS] = "record_errors",
+	[FC_CONNECTS] = "connects", [FC_RECONNECTS] = "reconnects", [FC_OVERSIZE] = "oversize_closes",
+	[FC_RING_FULL] = "ring_full", [FC_BOOKS_COALESCED] = "books_coalesced",
+	[FC_BBOS_COALESCED] = "bbos_coalesced", [FC_TRADES_QUEUED] = "trades_queued",
+	[FC_TRADES_DROPPED] = "trades_dropped", [FC_PINGS] = "pings",
+	[FC_SILENT_DROPS] = "silent_drops", [FC_BACKLOG] = "backlog", [FC_LIVE] = "live",
+};
+
+static uint64_t mono_ms(void) { return hat_mono_ns() / HAT_NS_PER_MS; }
+
+/* ================================================================ shm */
+
+static int attach_ring(struct feedd *f, const char *inst, char *err, size_t errlen)
+{
+	int rc = hat_ring_attach(&f->md, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err, errlen);
+	if (rc == -ENOENT && f->opts.create) {
+		rc = hat_ring_create(inst, "md", f->cfg.rings.md, HAT_SLOT_MD, 0, err, errlen);
+		if (rc == 0 || rc == -EEXIST)
+			rc = hat_ring_attach(&f->md, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err,
+					     errlen);
+	}
+	return rc;
+}
+
+static int attach_board(struct feedd *f, const char *inst, char *err, size_t errlen)
+{
+	int rc = hat_shm_open(&f->board_seg, inst, "board", HAT_SHM_KIND_BOARD,
+			      HAT_BOARD_LAYOUT_VERSION, 0, 0, err, errlen);
+	bool fresh = false;
+	if (rc == -ENOENT && f->opts.create) {
+		rc = hat_shm_create(&f->board_seg, inst, "board", HAT_SHM_KIND_BOARD,
+				    HAT_BOARD_LAYOUT_VERSION,
+				    HAT_SHM_HDR_SIZE + hat_board_shm_size(FEED_BOARD_COINS), err, errlen);
+		fresh = rc == 0;
+	}
+	if (rc < 0)
+		return rc;
+	void *body = hat_shm_body(&f->board_seg);
+	size_t len = f->board_seg.size - HAT_SHM_HDR_SIZE;
+	if (fresh)
+		return hat_board_init_mem(&f->board, body, len, FEED_BOARD_COINS, getpid(), hat_now_ns());
+	rc = hat_board_attach_mem(&f->board, body, len, err, errlen);
+	if (rc == 0)
+		hat_board_set_writer(&f->board, getpid(), hat_now_ns());
+	return rc;
+}
+
+static int attach_control(struct feedd *f, const char *inst, char *err, size_t errlen)
+{
+	int rc = hat_shm_open(&f->ctl_seg, inst, "control", HAT_SHM_KIND_CONTROL,
+			      HAT_CONTROL_LAYOUT_VERSION, 0, 0, err, errlen);
+	bool fresh = false;
+	if (rc == -ENOENT && f->opts.create) {
+		rc = hat_shm_create(&f->ctl_seg, inst, "control", HAT_SHM_KIND_CONTROL,
+				    HAT_CONTROL_LAYOUT_VERSION, HAT_SHM_HDR_SIZE + hat_control_shm_size(),
+				    err, errlen);
+		fresh = rc == 0;
+	}
+	if (rc < 0)
+		return rc;
+	void *body = hat_shm_body(&f->ctl_seg);
+	size_t len = f->ctl_seg.size - HAT_SHM_HDR_SIZE;
+	rc = fresh ? hat_control_init_mem(&f->ctl, body, len, hat_now_ns())
+		   : hat_control_attach_mem(&f->ctl, body, len, err, errlen);
+	if (rc < 0)
+		return rc;
+	f->stage = hat_control_stage(&f->ctl, HAT_STAGE_FEEDD);
+	hat_stage_begin(f->stage, getpid(), hat_mono_ns(), hat_now_ns());
+	for (int i = 0; i < FC_N; i++)
+		if ((rc = hat_counter_register(f->stage, counter_names[i], &f->ctr[i])) < 0)
+			goto full;
+	for (uint32_t i = 0; i < f->sess.n_coins; i++) {
+		const char *c = f->sess.coins[i].coin;
+		if ((rc = hat_counter_registerf(f->stage, &f->stale_ctr[i], "stale.%s", c)) < 0 ||
+		    (rc = hat_counter_registerf(f->stage, &f->age_ctr[i], "age_ms.%s", c)) < 0)
+			goto full;
+	}
+	if ((rc = hat_hist_register(f->stage, "frame_to_ring_ns", &f->pub.lat)) < 0)
+		goto full;
+	for (int i = 0; i < FC_N; i++)
+		f->ctr_last[i] = 0;
+	return 0;
+full:
+	snprintf(err, errlen, "control block of feedd: cannot register counters: %s", hat_strerror(rc));
+	return rc;
+}
+
+/* ================================================================ counters, chores */
+
+static uint64_t counter_value(const struct feedd *f, int i)
+{
+	const struct feed_stats *s = &f->st;
+	const struct feed_pub_stats *p = &f->pub.st;
+	switch (i) {
+	case FC_FRAMES: return s->frames;
+	case FC_BYTES: return s->bytes;
+	case FC_MSGS_BOOK: return s->msgs_book;
+	case FC_MSGS_TRADE: return s->msgs_trade;
+	case FC_MSGS_BBO: return s->msgs_bbo;
+	case FC_PARSE_ERRORS: return s->parse_errors;
+	case FC_UNKNOWN_COIN: return s->unknown_coin;
+	case FC_EXCH_ERRORS: return s->exch_errors;
+	case FC_SUB_ACKS: return s->sub_acks;
+	case FC_PONGS: return s->pongs;
+	case FC_TRADES_TRUNCATED: return s->trades_truncated;
+	case FC_RECORD_ERRORS: return s->record_errors;
+	case FC_CONNECTS: return s->connects;
+	case FC_RECONNECTS: return s->reconnects;
+	case FC_OVERSIZE: return s->oversize_closes;
+	case FC_RING_FULL: return p->ring_full;
+	case FC_BOOKS_COALESCED: return p->books_coalesced;
+	case FC_BBOS_COALESCED: return p->bbos_coalesced;
+	case FC_TRADES_QUEUED: return p->trades_queued;
+	case FC_TRADES_DROPPED: return p->trades_dropped;
+	case FC_PINGS: return f->sess.pings;
+	case FC_SILENT_DROPS: return f->sess.silent_drops;
+	default: return 0;
+	}
+}
+
+/* The before-sleep chore: heartbeat, counters (as deltas, so totals survive restarts), gauges,
+ * stage state, journal fsync. */
+static void chore(struct feedd *f, uint64_t now_ms)
+{
+	if (now_ms < f->next_chore_ms)
+		return;
+	f->next_chore_ms = now_ms + f->fc.heartbeat_ms;
+	hat_stage_heartbeat(f->stage, hat_mono_ns());
+	for (int i = 0; i < FC_N; i++) {
+		if (i == FC_BACKLOG || i == FC_LIVE)
+			continue;
+		uint64_t v = counter_value(f, i);
+		if (v != f->ctr_last[i]) {
+			hat_counter_add(f->ctr[i], v - f->ctr_last[i]);
+			f->ctr_last[i] = v;
+		}
+	}
+	hat_counter_set(f->ctr[FC_BACKLOG], feed_pub_backlog(&f->pub));
+	bool live = f->sess.state == FEED_SS_LIVE;
+	hat_counter_set(f->ctr[FC_LIVE], live);
+	uint64_t now_ns = hat_now_ns();
+	bool all_fresh = live;
+	for (uint32_t i = 0; i < f->sess.n_coins; i++) {
+		uint64_t age = f->last_md_ns[i] ? (now_ns - f->last_md_ns[i]) / HAT_NS_PER_MS : UINT32_MAX;
+		hat_counter_set(f->age_ctr[i], age);
+		bool stale = !f->sess.coins[i].fresh || age >= f->fc.stale_after_ms;
+		hat_counter_set(f->stale_ctr[i], stale);
+		all_fresh = all_fresh && f->sess.coins[i].fresh;
+	}
+	if (!f->stopping) {
+		hat_stage_set_state(f->stage, all_fresh || f->replaying ? HAT_STATE_RUNNING : HAT_STATE_DEGRADED);
+		if (all_fresh)
+			hat_stage_set_ready(f->stage, true);
+	}
+	if (f->recording && hat_journal_tick(&f->jr, now_ms) < 0)
+		f->st.record_errors++;
+}
+
+/* ================================================================ recording */
+
+static void record(struct feedd *f, uint32_t type, uint64_t ts_ns, const void *p, size_t n)
+{
+	if (!f->recording)
+		return;
+	char err[256];
+	int rc = hat_journal_append(&f->jr, type, ts_ns, p, n, hat_now_ns(), mono_ms(), err, sizeof err);
+	if (rc < 0) {
+		f->st.record_errors++;
+		hat_log_rl(&f->log, &f->rl_exch, hat_now_ns(), HAT_LOG_ERROR, "record_failed", "error=%s", err);
+	}
+}
+
+/* ================================================================ the frame path */
+
+static void mark_all_stale(struct feedd *f)
+{
+	uint64_t now = hat_now_ns();
+	for (uint32_t i = 0; i < f->sess.n_coins; i++)
+		feed_pub_set_stale(&f->pub, i, true, now);
+}
+
+static int coin_of(struct feedd *f, const char *coin)
+{
+	int i = feed_session_coin_index(&f->sess, coin, strnlen(coin, HAT_COIN_LEN));
+	if (i < 0) {
+		f->st.unknown_coin++;
+		hat_log_rl(&f->log, &f->rl_coin, hat_now_ns(), HAT_LOG_WARN, "unknown_coin",
+			   "coin=%.*s", HAT_COIN_LEN, coin);
+	}
+	return i;
+}
+
+void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns)
+{
+	f->st.frames++;
+	f->st.bytes += len;
+	uint64_t now_ms = mono_ms();
+	feed_session_rx(&f->sess, now_ms);
+	record(f, FEED_REC_FRAME, recv_ns, data, len);
+	char err[256];
+	struct hl_ws_msg *m = &f->msg;
+	int rc = hl_ws_parse(data, len, recv_ns, NULL, &f->bufs, m, err, sizeof err);
+	if (rc < 0) {
+		f->st.parse_errors++;
+		hat_log_rl(&f->log, &f->rl_parse, recv_ns, HAT_LOG_WARN, "parse_error", "error=%s len=%zu",
+			   err, len);
+		return;
+	}
+	int i;
+	switch (m->kind) {
+	case HL_WS_BOOK:
+		if ((i = coin_of(f, m->u.book.coin)) < 0)
+			break;
+		/* The first book of a coin on a new connection is its snapshot: flag it, so a
+		 * consumer knows the book was replaced after a gap. */
+		if (feed_session_snapshot(&f->sess, (uint32_t)i, 1, now_ms))
+			m->u.book.flags |= HAT_BOOK_SNAPSHOT;
+		f->st.msgs_book++;
+		f->last_md_ns[i] = recv_ns;
+		feed_pub_book(&f->pub, (uint32_t)i, &m->u.book, recv_ns);
+		break;
+	case HL_WS_BBO:
+		if ((i = coin_of(f, m->u.bbo.coin)) < 0)
+			break;
+		feed_session_snapshot(&f->sess, (uint32_t)i, 2, now_ms);
+		f->st.msgs_bbo++;
+		f->last_md_ns[i] = recv_ns;
+		feed_pub_bbo(&f->pub, (uint32_t)i, &m->u.bbo, f->sess.coins[i].fresh, recv_ns);
+		break;
+	case HL_WS_TRADES:
+		if (m->list.total > m->list.n)
+			f->st.trades_truncated += m->list.total - m->list.n;
+		for (size_t k = 0; k < m->list.n; k++) {
+			if ((i = coin_of(f, f->trades[k].coin)) < 0)
+				continue;
+			f->st.msgs_trade++;
+			feed_pub_trade(&f->pub, (uint32_t)i, &f->trades[k], recv_ns);
+		}
+		break;
+	case HL_WS_PONG:
+		f->st.pongs++;
+		break;
+	case HL_WS_SUB_RESPONSE:
+		f->st.sub_acks++;
+		break;
+	case HL_WS_ERROR:
+		f->st.exch_errors++;
+		hat_log_rl(&f->log, &f->rl_exch, recv_ns, HAT_LOG_WARN, "exchange_error", "text=%s",
+			   m->u.error.text);
+		break;
+	default:
+		break;
+	}
+	hl_ws_msg_clear(m);
+}
+
+/* ================================================================ WebSocket callbacks */
+
+static void ws_open(void *user)
+{
+	struct feedd *f = user;
+	feed_session_opened(&f->sess, mono_ms());
+	record(f, FEED_REC_OPEN, hat_now_ns(), f->ws_url, strlen(f->ws_url));
+	hat_log(&f->log, HAT_LOG_INFO, "ws_open", "url=%s attempt=%u", f->ws_url, f->sess.attempt);
+	char buf[256];
+	for (uint32_t k = 0; k < feed_session_sub_count(&f->sess); k++) {
+		int n = feed_session_sub_text(&f->sess, k, buf, sizeof buf);
+		if (n > 0 && hat_ws_client_send_text(&f->ws, buf, (size_t)n) < 0)
+			break; /* the connection is going; on_close follows */
+	}
+}
+
+static void ws_text(void *user, const char *data, size_t len, uint64_t recv_ns)
+{
+	feedd_frame(user, data, len, recv_ns);
+}
+
+static void ws_pong(void *user, uint64_t recv_ns)
+{
+	(void)recv_ns;
+	struct feedd *f = user;
+	feed_session_rx(&f->sess, mono_ms());
+}
+
+static void ws_close(void *user, const struct hat_ws_close_info *why)
+{
+	struct feedd *f = user;
+	bool was_live = f->sess.state == FEED_SS_LIVE || f->sess.state == FEED_SS_CONNECTING;
+	feed_session_closed(&f->sess, mono_ms());
+	mark_all_stale(f);
+	if (why->err == -EMSGSIZE)
+		f->st.oversize_closes++;
+	if (was_live && f->sess.opens)
+		f->st.reconnects++;
+	record(f, FEED_REC_CLOSE, hat_now_ns(), why->text, strlen(why->text));
+	if (!f->stopping)
+		hat_log(&f->log, HAT_LOG_WARN, "ws_closed", "reason=%s err=%d code_rx=%u code_tx=%u retry_in_ms=%llu",
+			why->text, why->err, why->code_received, why->code_sent,
+			(unsigned long long)f->sess.last_delay_ms);
+}
+
+static void noop_timer(uv_timer_t *t) { (void)t; }
+
+/* ================================================================ init / deinit */
+
+int feedd_init(struct feedd *f, const struct feedd_opts *o, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof *f);
+	f->opts = *o;
+	if (f->opts.speed <= 0)
+		f->opts.speed = 1.0;
+	struct hat_config_doc doc = { 0 };
+	int rc = hat_config_load(&f->cfg, &doc, o->config_path, err, errlen);
+	if (rc == 0)
+		rc = feed_config_load(&f->fc, &doc, err, errlen);
+	hat_config_doc_free(&doc);
+	if (rc < 0)
+		return rc;
+	if (o->instance)
+		snprintf(f->cfg.instance, sizeof f->cfg.instance, "%s", o->instance);
+	snprintf(f->ws_url, sizeof f->ws_url, "%s", o->ws_url ? o->ws_url : f->cfg.venue.ws);
+	rc = hat_log_open(&f->log, "feedd", o->log_path, HAT_LOG_INFO, err, errlen);
+	if (rc < 0)
+		return rc;
+	f->log_open = true;
+	hat_log_rl_init(&f->rl_parse, 0, 10 * HAT_NS_PER_S);
+	hat_log_rl_init(&f->rl_coin, 0, 10 * HAT_NS_PER_S);
+	hat_log_rl_init(&f->rl_exch, 0, 10 * HAT_NS_PER_S);
+
+	struct feed_session_cfg sc = {
+		.ping_idle_ms = f->fc.ping_interval_ms,
+		.silent_ms = f->fc.ping_interval_ms + f->fc.silence_timeout_ms,
+		.backoff_min_ms = f->fc.reconnect_min_ms, .backoff_max_ms = f->fc.reconnect_max_ms,
+		.stable_ms = f->fc.stable_ms, .min_connect_interval_ms = f->fc.min_connect_interval_ms,
+		.n_sig_figs = (uint8_t)f->fc.l2_sig_figs, .mantissa = (uint8_t)f->fc.l2_mantissa,
+		.sub_l2book = f->fc.sub_l2book, .sub_trades = f->fc.sub_trades, .sub_bbo = f->fc.sub_bbo,
+	};
+	const char *coins[HAT_CONFIG_MAX_COINS];
+	for (uint32_t i = 0; i < f->cfg.n_coins; i++)
+		coins[i] = f->cfg.coins[i];
+	uint64_t seed = hat_now_ns() ^ ((uint64_t)getpid() << 32);
+	if ((rc = feed_session_init(&f->sess, &sc, coins, f->cfg.n_coins, seed, err, errlen)) < 0)
+		goto fail;
+
+	const char *inst = f->cfg.instance;
+	if ((rc = attach_ring(f, inst, err, errlen)) < 0 || (rc = attach_board(f, inst, err, errlen)) < 0)
+		goto fail;
+	if ((rc = feed_pub_init(&f->pub, &f->md, &f->board, coins, NULL, f->cfg.n_coins,
+				f->fc.trade_queue, err, errlen)) < 0)
+		goto fail;
+	if ((rc = attach_control(f, inst, err, errlen)) < 0)
+		goto fail;
+	f->bufs.trades = f->trades;
+	f->bufs.trades_cap = FEED_TRADES_PER_FRAME;
+	mark_all_stale(f);
+
+	if (o->replay_path) {
+		f->replaying = true;
+		if ((rc = hat_journal_reader_open(&f->rd, o->replay_path, err, errlen)) < 0)
+			goto fail;
+		f->rd_open = true;
+		f->rd_result = 0;
+		hat_log(&f->log, HAT_LOG_INFO, "replay_start", "file=%s speed=%g max=%d", o->replay_path,
+			f->opts.speed, (int)o->max_speed);
+	} else {
+		const char *dir = o->record_dir ? o->record_dir
+				  : f->fc.record ? (f->fc.record_dir[0] ? f->fc.record_dir : f->cfg.paths.journal_dir)
+						 : NULL;
+		if (dir) {
+			struct hat_journal_opts jo = {
+				.dir = dir, .prefix = "feed",
+				.max_file_bytes = (uint64_t)f->fc.record_max_file_mb << 20,
+				.fsync = (enum hat_journal_fsync)f->fc.record_fsync,
+				.fsync_interval_ms = f->fc.record_fsync_ms,
+			};
+			if ((rc = hat_journal_open(&f->jr, &jo, hat_now_ns(), err, errlen)) < 0)
+				goto fail;
+			f->recording = true;
+			hat_log(&f->log, HAT_LOG_INFO, "record_start", "file=%s", f->jr.path);
+		}
+		if ((rc = uv_loop_init(&f->loop)) < 0) {
+			snprintf(err, errlen, "uv_loop_init failed: %s", uv_strerror(rc));
+			goto fail;
+		}
+		f->loop_ready = true;
+		uv_timer_init(&f->loop, &f->timer);
+		static const struct hat_ws_client_cbs cbs = { ws_open, ws_text, ws_pong, ws_close };
+		hat_ws_client_init(&f->ws, &f->loop, &cbs, f);
+		f->ws_ready = true;
+		struct hat_ws_url u;
+		if ((rc = hat_ws_url_parse(f->ws_url, &u, err, errlen)) < 0)
+			goto fail;
+		feed_session_start(&f->sess, mono_ms());
+	}
+	hat_log(&f->log, HAT_LOG_INFO, "started", "instance=%s coins=%u url=%s", inst, f->cfg.n_coins,
+		f->replaying ? o->replay_path : f->ws_url);
+	return 0;
+fail:
+	if (f->log_open)
+		hat_log(&f->log, HAT_LOG_ERROR, "init_failed", "error=%s", err);
+	feedd_deinit(f);
+	return rc;
+}
+
+void feedd_deinit(struct feedd *f)
+{
+	if (f->ws_ready) {
+		hat_ws_client_deinit(&f->ws);
+		f->ws_ready = false;
+	}
+	if (f->loop_ready) {
+		uv_close((uv_handle_t *)&f->timer, NULL);
+		while (uv_run(&f->loop, UV_RUN_DEFAULT) != 0)
+			;
+		uv_loop_close(&f->loop);
+		f->loop_ready = false;
+	}
+	if (f->recording)
+		hat_journal_close(&f->jr);
+	f->recording = false;
+	if (f->rd_open)
+		hat_journal_reader_close(&f->rd);
+	f->rd_open = false;
+	if (f->stage) {
+		hat_stage_set_state(f->stage, HAT_STATE_STOPPED);
+		hat_stage_set_ready(f->stage, false);
+	}
+	feed_pub_deinit(&f->pub);
+	hat_ring_detach(&f->md);
+	hat_shm_close(&f->board_seg);
+	hat_shm_close(&f->ctl_seg);
+	f->stage = NULL;
+	if (f->log_open)
+		hat_log_close(&f->log);
+	f->log_open = false;
+}
+
+/* ================================================================ run */
+
+/* Replay: delivers due records; waits for ring space instead of coalescing. Returns 1 at the
+ * end (all published), 0 otherwise. */
+static int replay_step(struct feedd *f, int timeout_ms)
+{
+	if (feed_pub_backlog(&f->pub)) {
+		feed_pub_flush(&f->pub);
+		if (feed_pub_backlog(&f->pub)) {
+			if (timeout_ms > 0)
+				hat_sleep_ns(HAT_NS_PER_MS / 4);
+			return 0;
+		}
+	}
+	if (f->rd_done)
+		return 1;
+	for (int n = 0; n < 4096; n++) {
+		if (!f->rd_have) {
+			char err[256];
+			int rc = hat_journal_next(&f->rd, &f->rd_rec, err, sizeof err);
+			if (rc < 0) {
+				f->rd_done = true;
+				f->rd_result = rc;
+				if (rc != -ENODATA) {
+					hat_log(&f->log, rc == HAT_E_TRUNCATED ? HAT_LOG_WARN : HAT_LOG_ERROR,
+						"replay_stopped", "error=%s records=%llu", err,
+						(unsigned long long)f->rd.records);
+					if (rc != HAT_E_TRUNCATED)
+						f->exit_code = 2;
+				}
+				return feed_pub_backlog(&f->pub) ? 0 : 1;
+			}
+			f->rd_have = true;
+			if (f->rd.records == 1) {
+				f->rd_t0_ns = f->rd_rec.ts_ns;
+				f->rd_m0_ns = hat_mono_ns();
+			}
+		}
+		if (!f->opts.max_speed) {
+			uint64_t rel = f->rd_rec.ts_ns > f->rd_t0_ns ? f->rd_rec.ts_ns - f->rd_t0_ns : 0;
+			uint64_t due = f->rd_m0_ns + (uint64_t)((double)rel / f->opts.speed);
+			uint64_t now = hat_mono_ns();
+			if (due > now) {
+				uint64_t wait = due - now;
+				uint64_t cap = (uint64_t)timeout_ms * HAT_NS_PER_MS;
+				hat_sleep_ns(wait < cap ? wait : cap);
+				return 0;
+			}
+		}
+		f->rd_have = false;
+		const struct hat_journal_rec *r = &f->rd_rec;
+		switch (r->type) {
+		case FEED_REC_FRAME:
+			feedd_frame(f, (const char *)r->data, r->len, r->ts_ns);
+			break;
+		case FEED_REC_OPEN:
+			feed_session_connecting(&f->sess, mono_ms());
+			feed_session_opened(&f->sess, mono_ms());
+			break;
+		case FEED_REC_CLOSE:
+			feed_session_closed(&f->sess, mono_ms());
+			mark_all_stale(f);
+			break;
+		default:
+			break;
+		}
+		if (feed_pub_backlog(&f->pub))
+			return 0; /* wait for the consumer: a replay never coalesces */
+	}
+	return 0;
+}
+
+static void session_actions(struct feedd *f, uint64_t now_ms)
+{
+	enum feed_action a;
+	while (!f->stopping && (a = feed_session_poll(&f->sess, now_ms)) != FEED_ACT_NONE) {
+		if (a == FEED_ACT_CONNECT) {
+			struct hat_ws_client_opts wo = {
+				.url = f->ws_url, .ca_file = f->fc.ca_file[0] ? f->fc.ca_file : NULL,
+				.connect_timeout_ms = f->fc.connect_timeout_ms, .max_msg = f->fc.max_frame_bytes,
+			};
+			char err[256] = "";
+			feed_session_connecting(&f->sess, now_ms);
+			f->st.connects++;
+			int rc = hat_ws_client_connect(&f->ws, &wo, err, sizeof err);
+			if (rc < 0) {
+				hat_log(&f->log, HAT_LOG_ERROR, "connect_failed", "error=%s", err);
+				feed_session_closed(&f->sess, now_ms);
+			}
+		} else if (a == FEED_ACT_PING) {
+			const char *p = feed_session_ping_text();
+			hat_ws_client_send_text(&f->ws, p, strlen(p));
+		} else if (a == FEED_ACT_RECONNECT) {
+			hat_log(&f->log, HAT_LOG_WARN, "ws_silent", "silent_ms=%u",
+				f->sess.cfg.silent_ms);
+			hat_ws_client_abort(&f->ws);
+		}
+	}
+}
+
+int feedd_run_once(struct feedd *f, int timeout_ms)
+{
+	uint64_t now = mono_ms();
+	if (f->replaying) {
+		int rc = replay_step(f, timeout_ms);
+		chore(f, mono_ms());
+		if (rc == 1) {
+			f->next_chore_ms = 0;
+			chore(f, mono_ms());
+		}
+		return rc;
+	}
+	session_actions(f, now);
+	if (feed_pub_backlog(&f->pub))
+		feed_pub_flush(&f->pub);
+	chore(f, now);
+	uint64_t wait = (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
+	uint64_t s = feed_session_next_ms(&f->sess, now);
+	if (s < wait)
+		wait = s;
+	uint64_t c = f->next_chore_ms > now ? f->next_chore_ms - now : 0;
+	if (c < wait)
+		wait = c;
+	if (feed_pub_backlog(&f->pub) && wait > 1)
+		wait = 1; /* poll for ring space */
+	if (wait == 0) {
+		uv_run(&f->loop, UV_RUN_NOWAIT);
+	} else {
+		uv_timer_start(&f->timer, noop_timer, wait, 0);
+		uv_run(&f->loop, UV_RUN_ONCE);
+		uv_timer_stop(&f->timer);
+	}
+	return 0;
+}
+
+void feedd_drain(struct feedd *f, int timeout_ms)
+{
+	f->stopping = true;
+	if (f->stage)
+		hat_stage_set_state(f->stage, HAT_STATE_STOPPING);
+	feed_session_stop(&f->sess);
+	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
+	if (f->ws_ready && f->ws.conn) {
+		if (hat_ws_client_is_open(&f->ws))
+			hat_ws_client_close(&f->ws, HAT_WS_CLOSE_GOING_AWAY, "feedd stopping");
+		else
+			hat_ws_client_abort(&f->ws);
+		while (f->ws.conn && mono_ms() < end) {
+			uv_timer_start(&f->timer, noop_timer, 10, 0);
+			uv_run(&f->loop, UV_RUN_ONCE);
+		}
+		uv_timer_stop(&f->timer);
+	}
+	while (feed_pub_backlog(&f->pub) && mono_ms() < end) {
+		feed_pub_flush(&f->pub);
+		if (feed_pub_backlog(&f->pub))
+			hat_sleep_ns(HAT_NS_PER_MS);
+	}
+	mark_all_stale(f);
+	f->next_chore_ms = 0;
+	chore(f, mono_ms());
+	if (f->recording)
+		hat_journal_sync(&f->jr, mono_ms());
+	hat_log(&f->log, HAT_LOG_INFO, "stopped", "frames=%llu msgs=%llu backlog_left=%u",
+		(unsigned long long)f->st.frames,
+		(unsigned long long)(f->st.msgs_book + f->st.msgs_trade + f->st.msgs_bbo),
+		feed_pub_backlog(&f->pub));
+}

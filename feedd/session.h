@@ -1,0 +1,124 @@
+/* feedd/session.h -- the public-feed WebSocket session as an I/O-free state machine.
+ *
+ * The core decides; the adapter (feedd/feedd.c) acts. It owns the subscription list (per
+ * configured coin: l2Book with the configured aggregation, trades, bbo), the application ping
+ * schedule ({"method":"ping"} after ping_idle_ms without any received frame, section 3.3 of the
+ * protocol notes), silent-connection detection (nothing received, not even a pong, for
+ * silent_ms), and the reconnect policy: jittered exponential backoff ("equal jitter": a delay
+ * for attempt k is uniform in [d/2, d] with d = min(backoff_max, backoff_min * 2^k)), reset
+ * only after a connection stayed open stable_ms, plus a floor of min_connect_interval_ms
+ * between connection attempts, so a server that accepts and closes at once (a reconnect
+ * storm) costs at most one attempt per interval and the CPU sleeps in between.
+ *
+ * Per coin it tracks freshness: every coin is stale while disconnected and after each
+ * (re)subscribe until the coin's first snapshot (its l2Book, or its bbo when l2Book is not
+ * subscribed) arrives on the new connection.
+ *
+ * Time is passed in (now_ms, monotonic). The jitter comes from a xorshift generator seeded at
+ * init. No I/O, no allocation, no globals: tests drive it step by step.
+ */
+#ifndef HAT_FEEDD_SESSION_H
+#define HAT_FEEDD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/msg_types.h"
+
+#define FEED_MAX_COINS 32
+
+struct feed_session_cfg {
+	uint32_t ping_idle_ms;            /* app ping after this long without a received frame */
+	uint32_t silent_ms;               /* reconnect after this long without a received frame */
+	uint32_t backoff_min_ms;          /* first reconnect delay bound */
+	uint32_t backoff_max_ms;          /* delay cap */
+	uint32_t stable_ms;               /* open this long: backoff starts over */
+	uint32_t min_connect_interval_ms; /* floor between two connection attempts */
+	uint8_t n_sig_figs;               /* l2Book aggregation: 0 = full precision, else 2..5 */
+	uint8_t mantissa;                 /* 0 = none, else 1, 2 or 5 (only with n_sig_figs 5) */
+	bool sub_l2book, sub_trades, sub_bbo;
+};
+
+enum feed_sess_state {
+	FEED_SS_IDLE = 0,       /* not started */
+	FEED_SS_WAIT = 1,       /* waiting to (re)connect at next_connect_ms */
+	FEED_SS_CONNECTING = 2, /* the adapter is connecting */
+	FEED_SS_LIVE = 3,       /* open and subscribed */
+	FEED_SS_STOPPED = 4,    /* shutting down: never connects again */
+};
+
+enum feed_action {
+	FEED_ACT_NONE = 0,
+	FEED_ACT_CONNECT = 1,   /* start a connection, then call feed_session_connecting() */
+	FEED_ACT_PING = 2,      /* send feed_session_ping_text() */
+	FEED_ACT_RECONNECT = 3, /* the link is silent: drop it (on_closed follows) */
+};
+
+struct feed_session_coin {
+	char coin[HAT_COIN_LEN];
+	bool fresh;             /* snapshot seen on the current connection */
+	uint64_t fresh_ms;      /* when it became fresh */
+};
+
+struct feed_session {
+	struct feed_session_cfg cfg;
+	struct feed_session_coin coins[FEED_MAX_COINS];
+	uint32_t n_coins;
+	int state;              /* enum feed_sess_state */
+	uint32_t attempt;       /* consecutive attempts without a stable connection */
+	uint64_t next_connect_ms;
+	uint64_t last_attempt_ms;
+	bool attempted;         /* last_attempt_ms is valid */
+	uint64_t open_ms;       /* when the current connection opened */
+	bool was_open;          /* the current attempt reached open */
+	uint64_t last_rx_ms;    /* last frame of any kind */
+	uint64_t last_ping_ms;  /* last app ping sent */
+	uint64_t last_delay_ms; /* the last backoff delay chosen */
+	uint64_t rng;           /* xorshift64 state, never 0 */
+	/* counters */
+	uint64_t connects, opens, closes, pings, silent_drops;
+};
+
+/* Sets up the session for coins[0..n) (names copied; at most FEED_MAX_COINS, each shorter
+ * than HAT_COIN_LEN). Returns 0 or -EINVAL (err says which coin or setting is bad: backoff_min
+ * 0 or > max, silent_ms <= ping_idle_ms, bad n_sig_figs/mantissa, nothing subscribed). */
+int feed_session_init(struct feed_session *s, const struct feed_session_cfg *cfg,
+		      const char *const *coins, uint32_t n, uint64_t seed, char *err, size_t errlen);
+
+/* Starts (state WAIT, connect due now). */
+void feed_session_start(struct feed_session *s, uint64_t now_ms);
+/* Stops for good (shutdown): no more CONNECT actions. */
+void feed_session_stop(struct feed_session *s);
+
+/* What to do now (at most one action per call; call again until NONE). */
+enum feed_action feed_session_poll(struct feed_session *s, uint64_t now_ms);
+/* Milliseconds from now until the session next needs a poll (0 = now); UINT32_MAX if never. */
+uint64_t feed_session_next_ms(const struct feed_session *s, uint64_t now_ms);
+
+/* Events from the adapter. */
+void feed_session_connecting(struct feed_session *s, uint64_t now_ms);
+void feed_session_opened(struct feed_session *s, uint64_t now_ms);   /* then send the subs */
+void feed_session_rx(struct feed_session *s, uint64_t now_ms);       /* any frame, pong too */
+void feed_session_closed(struct feed_session *s, uint64_t now_ms);   /* any end, any reason */
+/* A snapshot for coin index i arrived (l2Book, or bbo when l2Book is off; kind 1 = book,
+ * 2 = bbo). Returns true if the coin just went from stale to fresh. */
+bool feed_session_snapshot(struct feed_session *s, uint32_t i, int kind, uint64_t now_ms);
+
+/* Index of coin (n bytes), or -ENOENT. */
+int feed_session_coin_index(const struct feed_session *s, const char *coin, size_t n);
+
+/* Subscription messages: count, and the k-th one as JSON text into buf. Returns the text
+ * length, or -ENOSPC if len is too small, -EINVAL if k is out of range. */
+uint32_t feed_session_sub_count(const struct feed_session *s);
+int feed_session_sub_text(const struct feed_session *s, uint32_t k, char *buf, size_t len);
+/* The application ping text ({"method":"ping"}). */
+const char *feed_session_ping_text(void);
+
+/* The backoff delay bound for attempt k (before jitter): min(max, min * 2^k). */
+uint64_t feed_session_backoff_cap(const struct feed_session_cfg *cfg, uint32_t k);
+
+/* Checks the session's invariants (state in range, counts, fresh only while LIVE). */
+bool feed_session_check(const struct feed_session *s);
+
+#endif
