@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "tools/hlsim/log.h"
+#include "common/log.h"
 #include "tools/hlsim/server.h"
 #include "tools/hlsim/ws.h"
 
@@ -27,8 +27,8 @@ void hlsim_conn_send(struct hlsim_conn *c, const void *data, size_t len)
 		return;
 	hat_buf_append(&c->out, data, len);
 	if (!hat_buf_ok(&c->out) || c->out.len > MAX_PENDING_OUT) {
-		hlsim_log("warn", "connection dropped: %zu bytes of output unsent (client not reading)",
-			  c->out.len);
+		hat_log(NULL, HAT_LOG_WARN, "conn_dropped", "reason=%s unsent_bytes=%zu",
+			"client not reading", c->out.len);
 		hlsim_conn_close(c);
 	}
 }
@@ -224,8 +224,8 @@ static void api(struct hlsim_conn *c, bool info, const struct hlsim_http_request
 	int rc = info ? hlsim_info(s->engine, r->body, r->body_len, now, &c->resp, &status, &weight)
 		      : hlsim_exchange(s->engine, r->body, r->body_len, now, &c->resp, &status, &weight);
 	if (rc < 0 || !hat_buf_ok(&c->resp)) {
-		hlsim_log("error", "%s failed: %s", info ? "hlsim_info" : "hlsim_exchange",
-			  hat_strerror(rc < 0 ? rc : -ENOMEM));
+		hat_log(NULL, HAT_LOG_ERROR, "engine_failed", "call=%s error=%s",
+			info ? "hlsim_info" : "hlsim_exchange", hat_strerror(rc < 0 ? rc : -ENOMEM));
 		respond_text(c, 500, NULL, close, "internal error");
 		return;
 	}
@@ -403,7 +403,7 @@ int hlsim_conn_accept(struct hlsim_server *s)
 {
 	struct hlsim_conn *c = calloc(1, sizeof *c);
 	if (!c) {
-		hlsim_log("error", "accept: out of memory");
+		hat_log(NULL, HAT_LOG_ERROR, "accept_failed", "error=%s", "out of memory");
 		return -ENOMEM;
 	}
 	c->srv = s;
@@ -412,7 +412,8 @@ int hlsim_conn_accept(struct hlsim_server *s)
 	c->handles = 1;
 	int r = uv_accept((uv_stream_t *)&s->listener, (uv_stream_t *)&c->tcp);
 	if (r < 0) {
-		hlsim_log("warn", "uv_accept failed: %s", uv_strerror(r));
+		hat_log(NULL, HAT_LOG_WARN, "accept_failed", "call=%s error=%s", "uv_accept",
+			uv_strerror(r));
 		c->closing = true;
 		uv_close((uv_handle_t *)&c->tcp, on_closed);
 		return r;

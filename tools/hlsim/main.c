@@ -15,7 +15,7 @@
 #include "common/err.h"
 #include "tools/hlsim/args.h"
 #include "tools/hlsim/engine.h"
-#include "tools/hlsim/log.h"
+#include "common/log.h"
 #include "tools/hlsim/server.h"
 
 struct hlsim_main {
@@ -32,8 +32,17 @@ static int write_port_file(const char *path, int port)
 	char tmp[4096];
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
 	FILE *f = fopen(tmp, "w");
-	if (!f || fprintf(f, "%d\n", port) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
-		hlsim_log("error", "writing --port-file %s failed: %s", path, strerror(errno));
+	if (!f) {
+		hat_log_syserr(NULL, "fopen", tmp, errno);
+		return -errno;
+	}
+	int bad = fprintf(f, "%d\n", port) < 0;
+	if (fclose(f) != 0 || bad) {
+		hat_log_syserr(NULL, "write", tmp, errno ? errno : EIO);
+		return -EIO;
+	}
+	if (rename(tmp, path) != 0) {
+		hat_log_syserr(NULL, "rename", path, errno);
 		return -errno;
 	}
 	return 0;
@@ -42,15 +51,16 @@ static int write_port_file(const char *path, int port)
 static void on_signal(uv_signal_t *h, int signum)
 {
 	struct hlsim_main *m = h->data;
-	hlsim_log("info", "signal %d: stopping", signum);
+	hat_log(NULL, HAT_LOG_INFO, "stopping", "signal=%d", signum);
 	if (m->args.engine.state_path) {
 		char err[256];
 		int r = hlsim_engine_save(m->engine, m->args.engine.state_path, err, sizeof err);
 		if (r < 0) {
-			hlsim_log("error", "saving state to %s failed: %s", m->args.engine.state_path, err);
+			hat_log(NULL, HAT_LOG_ERROR, "state_save_failed", "path=%s error=%s",
+				m->args.engine.state_path, err);
 			m->exit_code = 3;
 		} else {
-			hlsim_log("info", "state saved to %s", m->args.engine.state_path);
+			hat_log(NULL, HAT_LOG_INFO, "state_saved", "path=%s", m->args.engine.state_path);
 		}
 	}
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
@@ -72,15 +82,18 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	struct hat_log log;
+	hat_log_init_fd(&log, "hlsim", 2, HAT_LOG_INFO);
+	hat_log_set_process(&log);
 	int r = hlsim_engine_new(&m.engine, &m.args.engine, hlsim_now_ms(), err, sizeof err);
 	if (r < 0) {
-		hlsim_log("error", "engine: %s (%s)", err, hat_strerror(r));
+		hat_log(NULL, HAT_LOG_ERROR, "engine_failed", "msg=%s error=%s", err, hat_strerror(r));
 		return 1;
 	}
 	uv_loop_t *loop = uv_default_loop();
 	r = hlsim_server_start(&m.server, loop, m.engine, &m.args.server, err, sizeof err);
 	if (r < 0) {
-		hlsim_log("error", "%s", err);
+		hat_log(NULL, HAT_LOG_ERROR, "listen_failed", "msg=%s", err);
 		uv_run(loop, UV_RUN_DEFAULT);
 		hlsim_server_deinit(&m.server);
 		hlsim_engine_free(m.engine);
@@ -93,13 +106,18 @@ int main(int argc, char **argv)
 	uv_signal_start(&m.sigint, on_signal, SIGINT);
 	const char *host = m.args.server.host;
 	bool v6 = strchr(host, ':') != NULL;
-	printf("hlsim listening on http://%s%s%s:%d\n", v6 ? "[" : "", host, v6 ? "]" : "",
-	       m.server.port);
+	char url[300];
+	snprintf(url, sizeof url, "http://%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "",
+		 m.server.port);
+	printf("hlsim listening on %s\n", url);
 	fflush(stdout);
-	hlsim_log("info", "listening on http://%s%s%s:%d (ws at /ws)", v6 ? "[" : "", host,
-		  v6 ? "]" : "", m.server.port);
-	if (m.args.port_file && write_port_file(m.args.port_file, m.server.port) < 0)
-		on_signal(&m.sigterm, 0), m.exit_code = 1;
+	hat_log(NULL, HAT_LOG_INFO, "listening", "url=%s port=%d", url, m.server.port);
+	if (m.args.port_file && write_port_file(m.args.port_file, m.server.port) < 0) {
+		m.exit_code = 1;
+		uv_close((uv_handle_t *)&m.sigterm, NULL);
+		uv_close((uv_handle_t *)&m.sigint, NULL);
+		hlsim_server_stop(&m.server);
+	}
 	uv_run(loop, UV_RUN_DEFAULT);
 	hlsim_server_deinit(&m.server);
 	hlsim_engine_free(m.engine);

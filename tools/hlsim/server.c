@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "tools/hlsim/http.h"
-#include "tools/hlsim/log.h"
+#include "common/log.h"
 #include "tools/hlsim/ws.h"
 
 void hlsim_server_opts_default(struct hlsim_server_opts *o)
@@ -36,7 +36,7 @@ static void on_connection(uv_stream_t *l, int status)
 {
 	struct hlsim_server *s = l->data;
 	if (status < 0) {
-		hlsim_log("warn", "listen: %s", uv_strerror(status));
+		hat_log(NULL, HAT_LOG_WARN, "listen_error", "error=%s", uv_strerror(status));
 		return;
 	}
 	if (!s->stopping)

@@ -12,7 +12,7 @@
 #include <wslay/wslay.h>
 
 #include "tools/hlsim/http.h"
-#include "tools/hlsim/log.h"
+#include "common/log.h"
 #include "tools/hlsim/server.h"
 #include "tools/hlsim/sub.h"
 
@@ -467,7 +467,7 @@ fail:;
 	struct hlsim_rl_ip *ip = hlsim_rl_lookup(&s->rl, c->ip, c->ip_len, hlsim_now_ms());
 	if (ip)
 		hlsim_rl_ws_close(ip, 0);
-	hlsim_log("error", "WebSocket session: out of memory");
+	hat_log(NULL, HAT_LOG_ERROR, "ws_start_failed", "error=%s", "out of memory");
 	return -ENOMEM;
 }
 
