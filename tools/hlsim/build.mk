@@ -45,6 +45,15 @@ ifneq ($(strip $(HLSIM_CORE_SRCS)),)
 PROGRAMS += hlsim
 hlsim_SRCS := $(HLSIM_CORE_SRCS) $(HLSIM_NET_SRCS) tools/hlsim/main.c
 hlsim_LIBS := $(HLSIM_CORE_LIBS) $(HLSIM_NET_LIBS)
+
+# End-to-end tests: the real program over real sockets (they sign with hl/ through the core
+# tests' helper, hence HLSIM_TEST_SRCS).
+HLSIM_E2E_SRCS := $(HLSIM_TEST_SRCS) tests/helpers/hlsim_proc.c tests/helpers/http_test_client.c \
+                  tests/helpers/ws_test_client.c
+HLSIM_E2E_LIBS := $(HLSIM_CORE_LIBS) $(LIB_CURL) $(LIB_WSLAY)
+TESTS += tests/e2e/test_hlsim_http
+tests/e2e/test_hlsim_http_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_http_LIBS := $(HLSIM_E2E_LIBS)
 endif
 
 # The HTTP request parser core, fuzzed (the corpus replayer needs tests/fuzz/replay.c).
