@@ -51,9 +51,13 @@ hlsim_LIBS := $(HLSIM_CORE_LIBS) $(HLSIM_NET_LIBS)
 HLSIM_E2E_SRCS := $(HLSIM_TEST_SRCS) tests/helpers/hlsim_proc.c tests/helpers/http_test_client.c \
                   tests/helpers/ws_test_client.c
 HLSIM_E2E_LIBS := $(HLSIM_CORE_LIBS) $(LIB_CURL) $(LIB_WSLAY)
-TESTS += tests/e2e/test_hlsim_http
+TESTS += tests/e2e/test_hlsim_http tests/e2e/test_hlsim_ws tests/e2e/test_hlsim_hostile
 tests/e2e/test_hlsim_http_SRCS := $(HLSIM_E2E_SRCS)
 tests/e2e/test_hlsim_http_LIBS := $(HLSIM_E2E_LIBS)
+tests/e2e/test_hlsim_ws_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_ws_LIBS := $(HLSIM_E2E_LIBS)
+tests/e2e/test_hlsim_hostile_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_hostile_LIBS := $(HLSIM_E2E_LIBS)
 endif
 
 # The HTTP request parser core, fuzzed (the corpus replayer needs tests/fuzz/replay.c).

@@ -33,6 +33,7 @@ const char *hlsim_http_reason(int status)
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
 	case 500: return "Internal Server Error";
+	case 505: return "HTTP Version Not Supported";
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
 	}
@@ -139,6 +140,8 @@ static int on_headers_complete(http_parser *hp)
 	if (p->last_was_value)
 		header_done(p);
 	p->last_was_value = false;
+	if (hp->http_major != 1)
+		return fail(p, 505, "HTTP version not supported: use HTTP/1.1");
 	if (hp->flags & F_CHUNKED)
 		return fail(p, 411, "chunked request bodies are not supported: send Content-Length");
 	if (hp->method == HTTP_POST && !(hp->flags & F_CONTENTLENGTH))

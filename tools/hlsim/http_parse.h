@@ -4,7 +4,7 @@
  * callback, in order, so pipelined requests are answered in order. It wraps http-parser and adds
  * hlsim's rules: Content-Length is required for bodies (chunked bodies are refused with 411),
  * the request line plus headers are limited (431, or 414 for the URL alone), the body is limited
- * (413), malformed requests get 400. After an error the parser stays in the error state: the
+ * (413), HTTP versions other than 1.x get 505, malformed requests get 400. After an error the parser stays in the error state: the
  * connection answers the error (status + plain text) and closes. A WebSocket upgrade request
  * stops the parser: the bytes after it belong to the WebSocket layer.
  *
@@ -83,8 +83,8 @@ void hlsim_http_parse_deinit(struct hlsim_http_parse *p);
  * *consumed receives the bytes used: all of them, or fewer when on_request asked to stop (the
  * rest, e.g. WebSocket frames after an upgrade, belongs to the caller).
  * Returns 0; -EAGAIN is never returned (partial requests are kept for the next call).
- * Returns HAT_E_PARSE when the input is not an acceptable request: p->err_status and
- * p->err_text say what to answer; every later call returns HAT_E_PARSE again.
+ * Returns HAT_E_PARSE when the input is not an acceptable request: p->err_status (400, 411, 413,
+ * 414, 431, 505) and p->err_text say what to answer; every later call returns HAT_E_PARSE again.
  * Returns -ENOMEM on allocation failure (answer 500). len == 0 means end of input: a request
  * cut short then is an error (400, "connection closed inside a request"). */
 int hlsim_http_parse_feed(struct hlsim_http_parse *p, const char *data, size_t len,

@@ -160,6 +160,19 @@ static bool utf8_valid(const uint8_t *s, size_t n)
 
 static void handle_json(struct hlsim_ws *ws, const char *text, size_t len);
 
+/* wslay checks the message limit only as payload arrives; a header announcing a huge frame is
+ * refused at once, so a client cannot hold the connection open by trickling it. */
+static void on_frame_start(wslay_event_context_ptr ctx,
+                           const struct wslay_event_on_frame_recv_start_arg *a, void *user)
+{
+	struct hlsim_ws *ws = user;
+	if (a->payload_length > ws->c->srv->opts.ws_max_msg && !wslay_event_get_close_sent(ctx)) {
+		wslay_event_queue_close(ctx, WSLAY_CODE_MESSAGE_TOO_BIG,
+					(const uint8_t *)"message too big", 15);
+		wslay_event_shutdown_read(ctx);
+	}
+}
+
 static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *a,
                    void *user)
 {
@@ -444,7 +457,8 @@ int hlsim_ws_start(struct hlsim_conn *c, const char *leftover, size_t n)
 	struct hlsim_ws *ws = calloc(1, sizeof *ws);
 	if (!ws)
 		goto fail;
-	struct wslay_event_callbacks cb = { recv_cb, send_cb, NULL, NULL, NULL, NULL, on_msg };
+	struct wslay_event_callbacks cb = { recv_cb, send_cb, NULL, on_frame_start, NULL, NULL,
+					     on_msg };
 	if (wslay_event_context_server_init(&ws->ctx, &cb, ws) != 0) {
 		free(ws);
 		goto fail;
