@@ -58,6 +58,11 @@ tests/e2e/test_hlsim_ws_SRCS := $(HLSIM_E2E_SRCS)
 tests/e2e/test_hlsim_ws_LIBS := $(HLSIM_E2E_LIBS)
 tests/e2e/test_hlsim_hostile_SRCS := $(HLSIM_E2E_SRCS)
 tests/e2e/test_hlsim_hostile_LIBS := $(HLSIM_E2E_LIBS)
+
+# Orders/s and WS fan-out of the release program (build/bin/bench-hlsim).
+BENCHES += hlsim
+bench-hlsim_SRCS := bench/bench_hlsim.c
+bench-hlsim_LIBS := $(LIB_SECP) $(LIB_SODIUM) $(LIB_CJSON)
 endif
 
 # The HTTP request parser core, fuzzed (the corpus replayer needs tests/fuzz/replay.c).
