@@ -2,10 +2,13 @@
  * per-coin seqlock, in its own shared-memory segment.
  *
  * Contract: exactly ONE writer process (feedd) and any number of readers (signald, riskd,
- * hatshm, superd). The writer calls hat_board_init_mem() once when creating the region (or
- * hat_board_set_writer() when it (re)starts on an existing one), then the hat_board_write_*()
- * / hat_board_update_*() functions; readers only call hat_board_read(), hat_board_find() and
- * the accessors. superd calls hat_board_repair() after reaping a dead writer.
+ * hatshm, superd). superd (or a test harness) creates the segment with hat_board_create().
+ * The writer opens it read-write with hat_board_open(), claims it with hat_board_set_writer(),
+ * adds its coins with hat_board_add_coin() (idempotent by name, so a restarted feedd finds its
+ * slots), then calls only the hat_board_write_*() / hat_board_update_*() / set_stale functions.
+ * Readers open it with HAT_SHM_RDONLY and only call hat_board_read(), hat_board_find(),
+ * hat_board_count() and hat_board_seq(). superd calls hat_board_repair() after reaping a dead
+ * writer. hat_board_init_mem()/attach_mem() do the same on plain memory (tests, tools).
  *
  * Seqlock (per coin): the writer makes the coin's seq odd (relaxed store + release fence),
  * stores the data, then publishes seq + 2 with a release store. A reader loads seq (acquire),

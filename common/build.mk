@@ -7,12 +7,17 @@ TESTS += tests/unit/test_fixed tests/unit/test_buf
 # ---- shm, ring, clock (tests and bench-ring)
 LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c
 TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock \
-         tests/proc/test_ring_xproc
+         tests/proc/test_ring_xproc tests/proc/test_ring_fault tests/proc/test_shm_corrupt
 
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
 TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
          tests/unit/test_config
+FUZZERS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_config
+tests/fuzz/fuzz_msg_corpus := tests/fuzz/fuzz_msg_corpus
+tests/fuzz/fuzz_config_corpus := tests/fuzz/fuzz_config_corpus
+BENCHES += common
+bench-common_SRCS := bench/bench_common.c
 
 # ---- journal, loop
 LIBHAT_SRCS += common/journal.c common/ws_client.c

@@ -633,7 +633,7 @@ int hat_config_get_fx(const struct hat_config_doc *doc, const char *path, int64_
 		return rc;
 	struct hat_cfg_field f = { "", HAT_CFG_FX, 0, 0, sizeof(int64_t) };
 	struct ctx c = { doc->path, err, errlen };
-	int64_t v;
+	int64_t v = 0;
 	rc = apply_value(&c, &f, n, (char *)&v, path);
 	if (rc == 0)
 		*out = v;

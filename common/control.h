@@ -181,7 +181,8 @@ int hat_counter_registerf(struct hat_stage_shm *s, struct hat_counter *out, cons
 
 static inline void hat_counter_add(struct hat_counter c, uint64_t n)
 {
-	/* Relaxed: the owning stage is the only writer; readers want each word, not an order. */
+	/* Relaxed: readers want each word, not an order. An atomic add (not load + store) so
+	 * several threads of the owning stage may share a counter. */
 	__atomic_fetch_add(c.v, n, __ATOMIC_RELAXED);
 }
 static inline void hat_counter_inc(struct hat_counter c) { hat_counter_add(c, 1); }
@@ -197,7 +198,8 @@ static inline uint64_t hat_counter_get(struct hat_counter c)
 
 /* Registers (or finds) a histogram. Returns 0, -EINVAL or -ENOSPC. */
 int hat_hist_register(struct hat_stage_shm *s, const char *name, struct hat_hist *out);
-/* Records one value (ns). Owning stage only. */
+/* Records one value (ns). Owning stage only, from one thread at a time (relaxed loads and
+ * stores, no atomic read-modify-write). */
 void hat_hist_record(struct hat_hist h, uint64_t v);
 
 /* ---------------------------------------------------------------- readers */

@@ -258,9 +258,17 @@ static bool all_zero(const uint8_t *p, size_t n)
 
 #define TRY(e) do { int rc_ = (e); if (rc_) return rc_; } while (0)
 
+static bool fx_positive(int64_t v)
+{
+	return v > 0 && v <= HAT_FX_MAX;
+}
+
 static int check_level(const char *t, const char *side, unsigned i, const struct hat_level *l,
 		       char *err, size_t errlen)
 {
+	/* The field name is built only on failure: this runs 20 times per BOOK. */
+	if (hat_likely(fx_positive(l->px) && fx_positive(l->sz)))
+		return 0;
 	char f[24];
 	snprintf(f, sizeof f, "%s[%u].px", side, i);
 	TRY(check_fx(t, f, l->px, POSITIVE, err, errlen));

@@ -29,6 +29,7 @@ const struct hat_cfg_field feed_config_schema[] = {
 		       "DNS + TCP + TLS + handshake timeout"),
 	HAT_CFG_UINT_F(S, max_frame_bytes, "max_frame_bytes", 1048576, 1024, 268435456,
 		       "largest WebSocket message accepted (close 1009 above)"),
+	HAT_CFG_BOOL_F(S, fetch_meta, "fetch_meta", 1, "ask venue.http /info meta for asset ids"),
 	HAT_CFG_STRING_F(S, ca_file, "ca_file", "", 0, "PEM CA bundle for wss (\"\" = system)"),
 	HAT_CFG_UINT_F(S, trade_queue, "trade_queue", 65536, 1, 16777216,
 		       "trades kept while the md ring is full"),

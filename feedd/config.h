@@ -17,6 +17,7 @@
  *                        (the exchange allows 30 new connections per minute)      [2000]
  *   connect_timeout_ms   DNS + TCP + TLS + WebSocket handshake                    [10000]
  *   max_frame_bytes      largest message accepted; larger: close 1009, reconnect  [1048576]
+ *   fetch_meta           ask venue.http /info meta for asset ids                   [true]
  *   ca_file              PEM CA bundle for wss:// ("" = system default)           [""]
  *   trade_queue          trades kept while the md ring is full                    [65536]
  *   heartbeat_ms         control-block heartbeat and counter refresh period       [100]
@@ -49,6 +50,7 @@ struct feed_config {
 	uint32_t min_connect_interval_ms;
 	uint32_t connect_timeout_ms;
 	uint32_t max_frame_bytes;
+	bool fetch_meta;
 	char ca_file[HAT_CONFIG_PATH_LEN];
 	uint32_t trade_queue;
 	uint32_t heartbeat_ms;

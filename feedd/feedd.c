@@ -3,9 +3,12 @@
 #include "feedd/feedd.h"
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/instance.h"
 #include "common/msg.h"
 
 #include <errno.h>
+
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,78 +32,23 @@ static uint64_t mono_ms(void) { return hat_mono_ns() / HAT_NS_PER_MS; }
 
 /* ================================================================ shm */
 
-static int attach_ring(struct feedd *f, const char *inst, char *err, size_t errlen)
+static int register_counters(struct feedd *f, char *err, size_t errlen)
 {
-	int rc = hat_ring_attach(&f->md, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err, errlen);
-	if (rc == -ENOENT && f->opts.create) {
-		rc = hat_ring_create(inst, "md", f->cfg.rings.md, HAT_SLOT_MD, 0, err, errlen);
-		if (rc == 0 || rc == -EEXIST)
-			rc = hat_ring_attach(&f->md, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err,
-					     errlen);
-	}
-	return rc;
-}
-
-static int attach_board(struct feedd *f, const char *inst, char *err, size_t errlen)
-{
-	int rc = hat_shm_open(&f->board_seg, inst, "board", HAT_SHM_KIND_BOARD,
-			      HAT_BOARD_LAYOUT_VERSION, 0, 0, err, errlen);
-	bool fresh = false;
-	if (rc == -ENOENT && f->opts.create) {
-		rc = hat_shm_create(&f->board_seg, inst, "board", HAT_SHM_KIND_BOARD,
-				    HAT_BOARD_LAYOUT_VERSION,
-				    HAT_SHM_HDR_SIZE + hat_board_shm_size(FEED_BOARD_COINS), err, errlen);
-		fresh = rc == 0;
-	}
-	if (rc < 0)
-		return rc;
-	void *body = hat_shm_body(&f->board_seg);
-	size_t len = f->board_seg.size - HAT_SHM_HDR_SIZE;
-	if (fresh)
-		return hat_board_init_mem(&f->board, body, len, FEED_BOARD_COINS, getpid(), hat_now_ns());
-	rc = hat_board_attach_mem(&f->board, body, len, err, errlen);
-	if (rc == 0)
-		hat_board_set_writer(&f->board, getpid(), hat_now_ns());
-	return rc;
-}
-
-static int attach_control(struct feedd *f, const char *inst, char *err, size_t errlen)
-{
-	int rc = hat_shm_open(&f->ctl_seg, inst, "control", HAT_SHM_KIND_CONTROL,
-			      HAT_CONTROL_LAYOUT_VERSION, 0, 0, err, errlen);
-	bool fresh = false;
-	if (rc == -ENOENT && f->opts.create) {
-		rc = hat_shm_create(&f->ctl_seg, inst, "control", HAT_SHM_KIND_CONTROL,
-				    HAT_CONTROL_LAYOUT_VERSION, HAT_SHM_HDR_SIZE + hat_control_shm_size(),
-				    err, errlen);
-		fresh = rc == 0;
-	}
-	if (rc < 0)
-		return rc;
-	void *body = hat_shm_body(&f->ctl_seg);
-	size_t len = f->ctl_seg.size - HAT_SHM_HDR_SIZE;
-	rc = fresh ? hat_control_init_mem(&f->ctl, body, len, hat_now_ns())
-		   : hat_control_attach_mem(&f->ctl, body, len, err, errlen);
-	if (rc < 0)
-		return rc;
-	f->stage = hat_control_stage(&f->ctl, HAT_STAGE_FEEDD);
-	hat_stage_begin(f->stage, getpid(), hat_mono_ns(), hat_now_ns());
-	for (int i = 0; i < FC_N; i++)
-		if ((rc = hat_counter_register(f->stage, counter_names[i], &f->ctr[i])) < 0)
-			goto full;
-	for (uint32_t i = 0; i < f->sess.n_coins; i++) {
+	struct hat_stage_shm *blk = f->d.blk;
+	int rc = 0;
+	for (int i = 0; i < FC_N && rc == 0; i++)
+		rc = hat_counter_register(blk, counter_names[i], &f->ctr[i]);
+	for (uint32_t i = 0; i < f->sess.n_coins && rc == 0; i++) {
 		const char *c = f->sess.coins[i].coin;
-		if ((rc = hat_counter_registerf(f->stage, &f->stale_ctr[i], "stale.%s", c)) < 0 ||
-		    (rc = hat_counter_registerf(f->stage, &f->age_ctr[i], "age_ms.%s", c)) < 0)
-			goto full;
+		rc = hat_counter_registerf(blk, &f->stale_ctr[i], "stale.%s", c);
+		if (rc == 0)
+			rc = hat_counter_registerf(blk, &f->age_ctr[i], "age_ms.%s", c);
 	}
-	if ((rc = hat_hist_register(f->stage, "frame_to_ring_ns", &f->pub.lat)) < 0)
-		goto full;
-	for (int i = 0; i < FC_N; i++)
-		f->ctr_last[i] = 0;
-	return 0;
-full:
-	snprintf(err, errlen, "control block of feedd: cannot register counters: %s", hat_strerror(rc));
+	if (rc == 0)
+		rc = hat_hist_register(blk, "frame_to_ring_ns", &f->pub.lat);
+	if (rc < 0)
+		snprintf(err, errlen, "control block of feedd: cannot register counters: %s",
+			 hat_strerror(rc));
 	return rc;
 }
 
@@ -144,7 +92,16 @@ static void chore(struct feedd *f, uint64_t now_ms)
 	if (now_ms < f->next_chore_ms)
 		return;
 	f->next_chore_ms = now_ms + f->fc.heartbeat_ms;
-	hat_stage_heartbeat(f->stage, hat_mono_ns());
+	hat_daemon_tick(&f->d, hat_mono_ns());
+	struct hat_msg_control cmd;
+	while (hat_daemon_poll_cmd(&f->d, &cmd) == 1) {
+		/* feedd has no exposure: HALT, RESUME, CANCEL_ALL do not concern it. */
+		if (cmd.cmd == HAT_CTL_SHUTDOWN) {
+			hat_log(&f->d.log, HAT_LOG_INFO, "shutdown_command", "from=%s",
+				hat_stage_name(cmd.from_stage));
+			f->stop = true;
+		}
+	}
 	for (int i = 0; i < FC_N; i++) {
 		if (i == FC_BACKLOG || i == FC_LIVE)
 			continue;
@@ -167,9 +124,9 @@ static void chore(struct feedd *f, uint64_t now_ms)
 		all_fresh = all_fresh && f->sess.coins[i].fresh;
 	}
 	if (!f->stopping) {
-		hat_stage_set_state(f->stage, all_fresh || f->replaying ? HAT_STATE_RUNNING : HAT_STATE_DEGRADED);
+		hat_daemon_set_state(&f->d, all_fresh || f->replaying ? HAT_STATE_RUNNING : HAT_STATE_DEGRADED);
 		if (all_fresh)
-			hat_stage_set_ready(f->stage, true);
+			hat_stage_set_ready(f->d.blk, true);
 	}
 	if (f->recording && hat_journal_tick(&f->jr, now_ms) < 0)
 		f->st.record_errors++;
@@ -185,8 +142,68 @@ static void record(struct feedd *f, uint32_t type, uint64_t ts_ns, const void *p
 	int rc = hat_journal_append(&f->jr, type, ts_ns, p, n, hat_now_ns(), mono_ms(), err, sizeof err);
 	if (rc < 0) {
 		f->st.record_errors++;
-		hat_log_rl(&f->log, &f->rl_exch, hat_now_ns(), HAT_LOG_ERROR, "record_failed", "error=%s", err);
+		hat_log_rl(&f->d.log, &f->rl_rec, hat_now_ns(), HAT_LOG_ERROR, "record_failed", "error=%s", err);
 	}
+}
+
+/* ================================================================ coin table */
+
+static int apply_meta(struct feedd *f, const char *text, size_t len, char *err, size_t errlen)
+{
+	if (!f->meta_inited) {
+		if (hl_meta_init(&f->meta) < 0)
+			return -ENOMEM;
+		f->meta_inited = true;
+	}
+	int rc = hl_meta_parse_text(&f->meta, text, len, 0, err, errlen);
+	f->meta_ok = rc == 0;
+	return rc;
+}
+
+static size_t curl_sink(char *p, size_t sz, size_t n, void *user)
+{
+	hat_buf_append(user, p, sz * n);
+	return sz * n;
+}
+
+/* POST venue.http/info {"type":"meta"} (blocking, at most 3 s), build the coin table and
+ * record the response. Failure is not fatal: messages then carry HL_ASSET_UNKNOWN. */
+static void fetch_meta(struct feedd *f)
+{
+	if (!f->fc.fetch_meta || f->meta_ok || !f->d.cfg.venue.http[0])
+		return;
+	char url[HAT_CONFIG_URL_LEN + 8];
+	snprintf(url, sizeof url, "%s/info", f->d.cfg.venue.http);
+	struct hat_buf b = HAT_BUF_INIT;
+	CURL *c = curl_easy_init();
+	if (!c)
+		return;
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{\"type\":\"meta\"}");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, curl_sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (f->fc.ca_file[0])
+		curl_easy_setopt(c, CURLOPT_CAINFO, f->fc.ca_file);
+	CURLcode cc = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	char err[256] = "";
+	if (cc != CURLE_OK || status != 200 || !hat_buf_ok(&b)) {
+		hat_log(&f->d.log, HAT_LOG_WARN, "meta_unavailable", "url=%s error=%s status=%ld", url,
+			cc != CURLE_OK ? curl_easy_strerror(cc) : "bad response", status);
+	} else if (apply_meta(f, b.data, b.len, err, sizeof err) < 0) {
+		hat_log(&f->d.log, HAT_LOG_WARN, "meta_invalid", "url=%s error=%s", url, err);
+	} else {
+		record(f, FEED_REC_META, hat_now_ns(), b.data, b.len);
+		hat_log(&f->d.log, HAT_LOG_INFO, "meta", "coins=%zu", f->meta.n);
+	}
+	hat_buf_free(&b);
 }
 
 /* ================================================================ the frame path */
@@ -203,7 +220,7 @@ static int coin_of(struct feedd *f, const char *coin)
 	int i = feed_session_coin_index(&f->sess, coin, strnlen(coin, HAT_COIN_LEN));
 	if (i < 0) {
 		f->st.unknown_coin++;
-		hat_log_rl(&f->log, &f->rl_coin, hat_now_ns(), HAT_LOG_WARN, "unknown_coin",
+		hat_log_rl(&f->d.log, &f->rl_coin, hat_now_ns(), HAT_LOG_WARN, "unknown_coin",
 			   "coin=%.*s", HAT_COIN_LEN, coin);
 	}
 	return i;
@@ -218,11 +235,20 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 	record(f, FEED_REC_FRAME, recv_ns, data, len);
 	char err[256];
 	struct hl_ws_msg *m = &f->msg;
-	int rc = hl_ws_parse(data, len, recv_ns, NULL, &f->bufs, m, err, sizeof err);
+	int rc = hl_ws_parse(data, len, recv_ns, f->meta_ok ? &f->meta : NULL, &f->bufs, m, err,
+			     sizeof err);
+	if (rc == -ENOENT) {
+		/* A coin the table does not know: count it like a coin we did not subscribe. */
+		f->st.unknown_coin++;
+		hat_log_rl(&f->d.log, &f->rl_coin, recv_ns, HAT_LOG_WARN, "unknown_coin", "error=%s", err);
+		return;
+	}
 	if (rc < 0) {
+		/* Logged once per kind (then at most every 10 s with the count suppressed). */
 		f->st.parse_errors++;
-		hat_log_rl(&f->log, &f->rl_parse, recv_ns, HAT_LOG_WARN, "parse_error", "error=%s len=%zu",
-			   err, len);
+		bool json = strncmp(err, "invalid JSON", 12) == 0;
+		hat_log_rl(&f->d.log, json ? &f->rl_json : &f->rl_parse, recv_ns, HAT_LOG_WARN,
+			   json ? "bad_json" : "bad_frame", "error=%s len=%zu", err, len);
 		return;
 	}
 	int i;
@@ -264,7 +290,7 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 		break;
 	case HL_WS_ERROR:
 		f->st.exch_errors++;
-		hat_log_rl(&f->log, &f->rl_exch, recv_ns, HAT_LOG_WARN, "exchange_error", "text=%s",
+		hat_log_rl(&f->d.log, &f->rl_exch, recv_ns, HAT_LOG_WARN, "exchange_error", "text=%s",
 			   m->u.error.text);
 		break;
 	default:
@@ -278,9 +304,10 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 static void ws_open(void *user)
 {
 	struct feedd *f = user;
+	fetch_meta(f); /* no-op once the table is there */
 	feed_session_opened(&f->sess, mono_ms());
 	record(f, FEED_REC_OPEN, hat_now_ns(), f->ws_url, strlen(f->ws_url));
-	hat_log(&f->log, HAT_LOG_INFO, "ws_open", "url=%s attempt=%u", f->ws_url, f->sess.attempt);
+	hat_log(&f->d.log, HAT_LOG_INFO, "ws_open", "url=%s attempt=%u", f->ws_url, f->sess.attempt);
 	char buf[256];
 	for (uint32_t k = 0; k < feed_session_sub_count(&f->sess); k++) {
 		int n = feed_session_sub_text(&f->sess, k, buf, sizeof buf);
@@ -313,7 +340,7 @@ static void ws_close(void *user, const struct hat_ws_close_info *why)
 		f->st.reconnects++;
 	record(f, FEED_REC_CLOSE, hat_now_ns(), why->text, strlen(why->text));
 	if (!f->stopping)
-		hat_log(&f->log, HAT_LOG_WARN, "ws_closed", "reason=%s err=%d code_rx=%u code_tx=%u retry_in_ms=%llu",
+		hat_log(&f->d.log, HAT_LOG_WARN, "ws_closed", "reason=%s err=%d code_rx=%u code_tx=%u retry_in_ms=%llu",
 			why->text, why->err, why->code_received, why->code_sent,
 			(unsigned long long)f->sess.last_delay_ms);
 }
@@ -322,26 +349,36 @@ static void noop_timer(uv_timer_t *t) { (void)t; }
 
 /* ================================================================ init / deinit */
 
-int feedd_init(struct feedd *f, const struct feedd_opts *o, char *err, size_t errlen)
+int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct feedd_opts *o,
+	       char *err, size_t errlen)
 {
 	memset(f, 0, sizeof *f);
 	f->opts = *o;
 	if (f->opts.speed <= 0)
 		f->opts.speed = 1.0;
-	struct hat_config_doc doc = { 0 };
-	int rc = hat_config_load(&f->cfg, &doc, o->config_path, err, errlen);
-	if (rc == 0)
-		rc = feed_config_load(&f->fc, &doc, err, errlen);
-	hat_config_doc_free(&doc);
-	if (rc < 0)
+	int rc;
+	if (o->create) {
+		/* Standalone runs and tests: make the instance's segments like superd would. */
+		struct hat_config cfg;
+		struct hat_config_doc doc = { 0 };
+		rc = hat_config_load(&cfg, &doc, a->config_path, err, errlen);
+		hat_config_doc_free(&doc);
+		if (rc < 0)
+			return rc;
+		if (a->instance)
+			snprintf(cfg.instance, sizeof cfg.instance, "%s", a->instance);
+		if ((rc = hat_instance_create(&cfg, 0, err, errlen)) < 0)
+			return rc;
+	}
+	if ((rc = hat_daemon_open(&f->d, HAT_STAGE_FEEDD, a, err, errlen)) < 0)
 		return rc;
-	if (o->instance)
-		snprintf(f->cfg.instance, sizeof f->cfg.instance, "%s", o->instance);
-	snprintf(f->ws_url, sizeof f->ws_url, "%s", o->ws_url ? o->ws_url : f->cfg.venue.ws);
-	rc = hat_log_open(&f->log, "feedd", o->log_path, HAT_LOG_INFO, err, errlen);
-	if (rc < 0)
-		return rc;
-	f->log_open = true;
+	f->d_open = true;
+	if ((rc = feed_config_load(&f->fc, &f->d.doc, err, errlen)) < 0)
+		goto fail;
+	snprintf(f->ws_url, sizeof f->ws_url, "%s", o->ws_url ? o->ws_url : f->d.cfg.venue.ws);
+	f->d.hb_interval_ns = (uint64_t)f->fc.heartbeat_ms * HAT_NS_PER_MS;
+	hat_log_rl_init(&f->rl_json, 0, 10 * HAT_NS_PER_S);
+	hat_log_rl_init(&f->rl_rec, 0, 10 * HAT_NS_PER_S);
 	hat_log_rl_init(&f->rl_parse, 0, 10 * HAT_NS_PER_S);
 	hat_log_rl_init(&f->rl_coin, 0, 10 * HAT_NS_PER_S);
 	hat_log_rl_init(&f->rl_exch, 0, 10 * HAT_NS_PER_S);
@@ -355,35 +392,15 @@ int feedd_init(struct feedd *f, const struct feedd_opts *o, char *err, size_t er
 		.sub_l2book = f->fc.sub_l2book, .sub_trades = f->fc.sub_trades, .sub_bbo = f->fc.sub_bbo,
 	};
 	const char *coins[HAT_CONFIG_MAX_COINS];
-	for (uint32_t i = 0; i < f->cfg.n_coins; i++)
-		coins[i] = f->cfg.coins[i];
+	for (uint32_t i = 0; i < f->d.cfg.n_coins; i++)
+		coins[i] = f->d.cfg.coins[i];
 	uint64_t seed = hat_now_ns() ^ ((uint64_t)getpid() << 32);
-	if ((rc = feed_session_init(&f->sess, &sc, coins, f->cfg.n_coins, seed, err, errlen)) < 0)
+	if ((rc = feed_session_init(&f->sess, &sc, coins, f->d.cfg.n_coins, seed, err, errlen)) < 0)
 		goto fail;
 
-	const char *inst = f->cfg.instance;
-	if ((rc = attach_ring(f, inst, err, errlen)) < 0 || (rc = attach_board(f, inst, err, errlen)) < 0)
-		goto fail;
-	if ((rc = feed_pub_init(&f->pub, &f->md, &f->board, coins, NULL, f->cfg.n_coins,
-				f->fc.trade_queue, err, errlen)) < 0)
-		goto fail;
-	if ((rc = attach_control(f, inst, err, errlen)) < 0)
-		goto fail;
-	f->bufs.trades = f->trades;
-	f->bufs.trades_cap = FEED_TRADES_PER_FRAME;
-	mark_all_stale(f);
-
-	if (o->replay_path) {
-		f->replaying = true;
-		if ((rc = hat_journal_reader_open(&f->rd, o->replay_path, err, errlen)) < 0)
-			goto fail;
-		f->rd_open = true;
-		f->rd_result = 0;
-		hat_log(&f->log, HAT_LOG_INFO, "replay_start", "file=%s speed=%g max=%d", o->replay_path,
-			f->opts.speed, (int)o->max_speed);
-	} else {
+	if (!o->replay_path) {
 		const char *dir = o->record_dir ? o->record_dir
-				  : f->fc.record ? (f->fc.record_dir[0] ? f->fc.record_dir : f->cfg.paths.journal_dir)
+				  : f->fc.record ? (f->fc.record_dir[0] ? f->fc.record_dir : f->d.cfg.paths.journal_dir)
 						 : NULL;
 		if (dir) {
 			struct hat_journal_opts jo = {
@@ -395,8 +412,43 @@ int feedd_init(struct feedd *f, const struct feedd_opts *o, char *err, size_t er
 			if ((rc = hat_journal_open(&f->jr, &jo, hat_now_ns(), err, errlen)) < 0)
 				goto fail;
 			f->recording = true;
-			hat_log(&f->log, HAT_LOG_INFO, "record_start", "file=%s", f->jr.path);
+			hat_log(&f->d.log, HAT_LOG_INFO, "record_start", "file=%s", f->jr.path);
 		}
+	}
+	const char *inst = f->d.cfg.instance;
+	if ((rc = hat_daemon_ring(&f->d, &f->md, "md", HAT_RING_PRODUCER, err, errlen)) < 0)
+		goto fail;
+	if ((rc = hat_board_open(&f->board, inst, 0, err, errlen)) < 0)
+		goto fail;
+	f->board_open = true;
+	hat_board_set_writer(&f->board, getpid(), hat_now_ns());
+	if (!o->replay_path)
+		fetch_meta(f);
+	uint32_t assets[HAT_CONFIG_MAX_COINS];
+	for (uint32_t i = 0; i < f->d.cfg.n_coins; i++) {
+		const struct hl_coin *hc = f->meta_ok ? hl_meta_find(&f->meta, coins[i]) : NULL;
+		assets[i] = hc ? hc->asset : HL_ASSET_UNKNOWN;
+	}
+	if ((rc = feed_pub_init(&f->pub, &f->md, &f->board, coins, assets, f->d.cfg.n_coins,
+				f->fc.trade_queue, err, errlen)) < 0)
+		goto fail;
+	if ((rc = register_counters(f, err, errlen)) < 0)
+		goto fail;
+	f->bufs.trades = f->trades;
+	f->bufs.trades_cap = FEED_TRADES_PER_FRAME;
+	mark_all_stale(f);
+
+	if (o->replay_path) {
+		f->replaying = true;
+		if ((rc = hat_journal_reader_open(&f->rd, o->replay_path, err, errlen)) < 0)
+			goto fail;
+		f->rd_open = true;
+		hat_log(&f->d.log, HAT_LOG_INFO, "replay_start", "file=%s speed=%g max=%d", o->replay_path,
+			f->opts.speed, (int)o->max_speed);
+	} else {
+		struct hat_ws_url u;
+		if ((rc = hat_ws_url_parse(f->ws_url, &u, err, errlen)) < 0)
+			goto fail;
 		if ((rc = uv_loop_init(&f->loop)) < 0) {
 			snprintf(err, errlen, "uv_loop_init failed: %s", uv_strerror(rc));
 			goto fail;
@@ -406,17 +458,13 @@ int feedd_init(struct feedd *f, const struct feedd_opts *o, char *err, size_t er
 		static const struct hat_ws_client_cbs cbs = { ws_open, ws_text, ws_pong, ws_close };
 		hat_ws_client_init(&f->ws, &f->loop, &cbs, f);
 		f->ws_ready = true;
-		struct hat_ws_url u;
-		if ((rc = hat_ws_url_parse(f->ws_url, &u, err, errlen)) < 0)
-			goto fail;
 		feed_session_start(&f->sess, mono_ms());
 	}
-	hat_log(&f->log, HAT_LOG_INFO, "started", "instance=%s coins=%u url=%s", inst, f->cfg.n_coins,
-		f->replaying ? o->replay_path : f->ws_url);
+	hat_log(&f->d.log, HAT_LOG_INFO, "started", "instance=%s coins=%u source=%s", inst,
+		f->d.cfg.n_coins, f->replaying ? o->replay_path : f->ws_url);
 	return 0;
 fail:
-	if (f->log_open)
-		hat_log(&f->log, HAT_LOG_ERROR, "init_failed", "error=%s", err);
+	hat_log(&f->d.log, HAT_LOG_ERROR, "init_failed", "error=%s", err);
 	feedd_deinit(f);
 	return rc;
 }
@@ -440,18 +488,17 @@ void feedd_deinit(struct feedd *f)
 	if (f->rd_open)
 		hat_journal_reader_close(&f->rd);
 	f->rd_open = false;
-	if (f->stage) {
-		hat_stage_set_state(f->stage, HAT_STATE_STOPPED);
-		hat_stage_set_ready(f->stage, false);
-	}
 	feed_pub_deinit(&f->pub);
+	if (f->meta_inited)
+		hl_meta_deinit(&f->meta);
+	f->meta_inited = f->meta_ok = false;
 	hat_ring_detach(&f->md);
-	hat_shm_close(&f->board_seg);
-	hat_shm_close(&f->ctl_seg);
-	f->stage = NULL;
-	if (f->log_open)
-		hat_log_close(&f->log);
-	f->log_open = false;
+	if (f->board_open)
+		hat_board_close(&f->board);
+	f->board_open = false;
+	if (f->d_open)
+		hat_daemon_close(&f->d); /* marks the block STOPPED */
+	f->d_open = false;
 }
 
 /* ================================================================ run */
@@ -478,7 +525,7 @@ static int replay_step(struct feedd *f, int timeout_ms)
 				f->rd_done = true;
 				f->rd_result = rc;
 				if (rc != -ENODATA) {
-					hat_log(&f->log, rc == HAT_E_TRUNCATED ? HAT_LOG_WARN : HAT_LOG_ERROR,
+					hat_log(&f->d.log, rc == HAT_E_TRUNCATED ? HAT_LOG_WARN : HAT_LOG_ERROR,
 						"replay_stopped", "error=%s records=%llu", err,
 						(unsigned long long)f->rd.records);
 					if (rc != HAT_E_TRUNCATED)
@@ -517,6 +564,13 @@ static int replay_step(struct feedd *f, int timeout_ms)
 			feed_session_closed(&f->sess, mono_ms());
 			mark_all_stale(f);
 			break;
+		case FEED_REC_META: {
+			char err[256];
+			if (apply_meta(f, (const char *)r->data, r->len, err, sizeof err) < 0)
+				hat_log(&f->d.log, HAT_LOG_WARN, "meta_invalid", "offset=%llu error=%s",
+					(unsigned long long)r->offset, err);
+			break;
+		}
 		default:
 			break;
 		}
@@ -540,14 +594,14 @@ static void session_actions(struct feedd *f, uint64_t now_ms)
 			f->st.connects++;
 			int rc = hat_ws_client_connect(&f->ws, &wo, err, sizeof err);
 			if (rc < 0) {
-				hat_log(&f->log, HAT_LOG_ERROR, "connect_failed", "error=%s", err);
+				hat_log(&f->d.log, HAT_LOG_ERROR, "connect_failed", "error=%s", err);
 				feed_session_closed(&f->sess, now_ms);
 			}
 		} else if (a == FEED_ACT_PING) {
 			const char *p = feed_session_ping_text();
 			hat_ws_client_send_text(&f->ws, p, strlen(p));
 		} else if (a == FEED_ACT_RECONNECT) {
-			hat_log(&f->log, HAT_LOG_WARN, "ws_silent", "silent_ms=%u",
+			hat_log(&f->d.log, HAT_LOG_WARN, "ws_silent", "silent_ms=%u",
 				f->sess.cfg.silent_ms);
 			hat_ws_client_abort(&f->ws);
 		}
@@ -557,6 +611,8 @@ static void session_actions(struct feedd *f, uint64_t now_ms)
 int feedd_run_once(struct feedd *f, int timeout_ms)
 {
 	uint64_t now = mono_ms();
+	if (f->stop)
+		return 1;
 	if (f->replaying) {
 		int rc = replay_step(f, timeout_ms);
 		chore(f, mono_ms());
@@ -592,8 +648,8 @@ int feedd_run_once(struct feedd *f, int timeout_ms)
 void feedd_drain(struct feedd *f, int timeout_ms)
 {
 	f->stopping = true;
-	if (f->stage)
-		hat_stage_set_state(f->stage, HAT_STATE_STOPPING);
+	if (f->d_open)
+		hat_daemon_set_state(&f->d, HAT_STATE_STOPPING);
 	feed_session_stop(&f->sess);
 	uint64_t end = mono_ms() + (uint64_t)timeout_ms;
 	if (f->ws_ready && f->ws.conn) {
@@ -617,7 +673,7 @@ void feedd_drain(struct feedd *f, int timeout_ms)
 	chore(f, mono_ms());
 	if (f->recording)
 		hat_journal_sync(&f->jr, mono_ms());
-	hat_log(&f->log, HAT_LOG_INFO, "stopped", "frames=%llu msgs=%llu backlog_left=%u",
+	hat_log(&f->d.log, HAT_LOG_INFO, "stopped", "frames=%llu msgs=%llu backlog_left=%u",
 		(unsigned long long)f->st.frames,
 		(unsigned long long)(f->st.msgs_book + f->st.msgs_trade + f->st.msgs_bbo),
 		feed_pub_backlog(&f->pub));

@@ -9,6 +9,12 @@
  * everything in reverse order. Restartable at any moment: the ring and the board live in shm,
  * a restarted feedd continues the ring's seq and re-marks every coin stale until its snapshot.
  *
+ * Asset ids: feedd asks venue.http for /info {"type":"meta"} at start (and again on each
+ * connect while it has none; a blocking call bounded by 3 s) and stamps md messages with the
+ * coin's asset id; without a table they carry HL_ASSET_UNKNOWN. The response is recorded
+ * (FEED_REC_META) so a replay uses the same table. The board's asset ids are set when the
+ * coin is first added, so they are known only if the table was there at start.
+ *
  * Every received frame goes through feedd_frame() -- live frames from the socket and replayed
  * frames from a journal alike -- so a backtest runs exactly the live code: record (optional),
  * parse with hl/parse_ws (origin_ns = the frame's receive time), session bookkeeping
@@ -21,9 +27,9 @@
  * are the same, provided the live ring never filled (coalescing changes what is published;
  * a replay never coalesces: it waits for ring space instead, there being no socket to protect).
  *
- * Shm segments (created by superd, or by feedd itself with opts.create): /hat.<instance>.md
- * (ring, slot HAT_SLOT_MD, cfg.rings.md slots), /hat.<instance>.board (board, 64 coins),
- * /hat.<instance>.control (control blocks; feedd uses HAT_STAGE_FEEDD's).
+ * Shm segments (common/instance.h; created by superd, or with opts.create by
+ * hat_instance_create()): md (producer), board (writer), control (HAT_STAGE_FEEDD's block),
+ * cmd.feedd (consumer, through common/daemon.h: SHUTDOWN stops feedd like SIGTERM).
  */
 #ifndef HAT_FEEDD_FEEDD_H
 #define HAT_FEEDD_FEEDD_H
@@ -37,6 +43,7 @@
 #include "common/board.h"
 #include "common/config.h"
 #include "common/control.h"
+#include "common/daemon.h"
 #include "common/journal.h"
 #include "common/log.h"
 #include "common/ring.h"
@@ -45,27 +52,28 @@
 #include "feedd/config.h"
 #include "feedd/publish.h"
 #include "feedd/session.h"
+#include "hl/meta.h"
 #include "hl/parse_ws.h"
 
-#define FEED_BOARD_COINS 64
 #define FEED_TRADES_PER_FRAME 512
 
 enum feed_rec_type {
 	FEED_REC_FRAME = 1,
 	FEED_REC_OPEN = 2,
 	FEED_REC_CLOSE = 3,
+	FEED_REC_META = 4,  /* the /info meta response the coin table was built from */
 };
 
+/* feedd's own options (the common ones -- --config, --instance, --log, --log-level -- are
+ * struct hat_daemon_args). */
 struct feedd_opts {
-	const char *config_path;  /* etc/hat.json */
-	const char *instance;     /* overrides cfg.instance; NULL = config's */
 	const char *ws_url;       /* overrides venue.ws; NULL = config's */
 	const char *record_dir;   /* enables recording into this directory */
 	const char *replay_path;  /* replay this journal instead of connecting */
 	double speed;             /* replay speed factor (1 = real time) */
 	bool max_speed;           /* replay as fast as the ring allows */
-	bool create;              /* create missing shm segments (standalone runs, tests) */
-	const char *log_path;     /* NULL = stderr */
+	bool create;              /* create missing shm segments (hat_instance_create): standalone
+				   * runs and tests; superd normally does it */
 };
 
 /* Local statistics, published to the control block by the heartbeat chore as deltas. */
@@ -85,18 +93,15 @@ enum feed_counter {
 
 struct feedd {
 	struct feedd_opts opts;
-	struct hat_config cfg;
+	struct hat_daemon d;                    /* config, log, control block, command ring */
+	bool d_open;
 	struct feed_config fc;
 	char ws_url[HAT_CONFIG_URL_LEN];
-	struct hat_log log;
-	bool log_open;
 
 	/* shm */
 	struct hat_ring md;
-	struct hat_shm board_seg, ctl_seg;
 	struct hat_board board;
-	struct hat_control ctl;
-	struct hat_stage_shm *stage;
+	bool board_open;
 	struct hat_counter ctr[FC_N];
 	uint64_t ctr_last[FC_N];
 	struct hat_counter stale_ctr[FEED_MAX_COINS], age_ctr[FEED_MAX_COINS];
@@ -109,7 +114,9 @@ struct feedd {
 	struct hat_msg_trade trades[FEED_TRADES_PER_FRAME];
 	struct hl_ws_msg msg;
 	struct feed_stats st;
-	struct hat_log_rl rl_parse, rl_coin, rl_exch;
+	struct hat_log_rl rl_json, rl_parse, rl_coin, rl_exch, rl_rec;
+	struct hl_meta meta;                    /* coin -> asset, from /info meta */
+	bool meta_inited, meta_ok;
 
 	/* live I/O */
 	uv_loop_t loop;
@@ -132,16 +139,23 @@ struct feedd {
 	int rd_result;                          /* final reader code: -ENODATA = clean end */
 
 	uint64_t next_chore_ms;
+	bool stop;                              /* SHUTDOWN command received */
 	int exit_code;
 };
 
-/* Loads the config, attaches shm, sets everything up. Returns 0, or a negative code with err
- * saying what failed (config key, segment name, journal path, ...); on error f is deinit'ed. */
-int feedd_init(struct feedd *f, const struct feedd_opts *o, char *err, size_t errlen);
+/* Opens the stage (hat_daemon_open: config, log, control block, command ring), applies the
+ * "feedd" section, attaches the md ring (producer) and the board (writer), and sets up the
+ * session, publisher, WebSocket client and journal (or the replay reader). a and o are
+ * borrowed for the call (strings in them must outlive f). Returns 0, or a negative code with
+ * err saying what failed (config key, segment name, journal path, ...); on error f is
+ * deinit'ed. */
+int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct feedd_opts *o,
+	       char *err, size_t errlen);
 
 /* One loop iteration: session actions, socket I/O (live) or the next due records (replay),
- * pending pushes, the heartbeat chore. Blocks at most timeout_ms. Returns 0 to go on, 1 when
- * a replay has finished (everything published), or a negative code on a fatal error. */
+ * pending pushes, the before-sleep chore (heartbeat, counters, command ring, journal fsync).
+ * Blocks at most timeout_ms. Returns 0 to go on, 1 when finished (a replay published
+ * everything, or superd sent SHUTDOWN), or a negative code on a fatal error. */
 int feedd_run_once(struct feedd *f, int timeout_ms);
 
 /* The shared frame path (live and replay): see the file comment. data borrowed for the call. */

@@ -1,72 +1,70 @@
 /* feedd/main.c -- feedd: the exchange's public WebSocket -> md ring + board.
  *
- *   feedd --config etc/hat.json [--instance NAME] [--ws URL] [--record DIR]
- *         [--replay FILE [--speed X | --max]] [--create] [--log FILE]
+ *   feedd [--config etc/hat.json] [--instance NAME] [--log FILE] [--log-level L]
+ *         [--ws URL] [--record DIR] [--replay FILE [--speed X | --max]] [--create]
  *
- * Only wiring (STYLE rule 10): arguments, init, signal flags, the loop, drain, deinit.
- * Exit codes: 0 clean stop (SIGTERM/SIGINT or replay finished), 1 bad arguments or init
- * failure, 2 replay stopped at a corrupt journal record, 3 fatal error in the loop.
+ * Only wiring (STYLE rule 10): arguments, init, the loop until a stop signal (SIGTERM/SIGINT,
+ * flags in common/daemon.c) or SHUTDOWN command or the end of a replay, drain, deinit.
+ * Exit codes: 0 clean stop, 1 bad arguments or init failure, 2 replay stopped at a corrupt
+ * journal record, 3 fatal error in the loop.
  */
-#include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/daemon.h"
 #include "feedd/feedd.h"
-
-static volatile sig_atomic_t stop_flag;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop_flag = 1;
-}
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: feedd --config FILE [--instance NAME] [--ws URL] [--record DIR]\n"
-		     "             [--replay FILE [--speed X | --max]] [--create] [--log FILE]\n");
+	fprintf(out, "usage: feedd [--config FILE] [--instance NAME] [--log FILE] [--log-level L]\n"
+		     "             [--ws URL] [--record DIR] [--replay FILE [--speed X | --max]] [--create]\n");
 }
 
-static int parse_args(int argc, char **argv, struct feedd_opts *o)
+/* feedd's own options, from what the common parser left. */
+static int parse_rest(const struct hat_daemon_args *a, struct feedd_opts *o)
 {
-	static const struct option longs[] = {
-		{ "config", required_argument, NULL, 'c' }, { "instance", required_argument, NULL, 'i' },
-		{ "ws", required_argument, NULL, 'w' },     { "record", required_argument, NULL, 'r' },
-		{ "replay", required_argument, NULL, 'p' }, { "speed", required_argument, NULL, 's' },
-		{ "max", no_argument, NULL, 'm' },          { "create", no_argument, NULL, 'C' },
-		{ "log", required_argument, NULL, 'l' },    { "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	while ((c = getopt_long(argc, argv, "c:i:w:r:p:s:mCl:h", longs, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->config_path = optarg; break;
-		case 'i': o->instance = optarg; break;
-		case 'w': o->ws_url = optarg; break;
-		case 'r': o->record_dir = optarg; break;
-		case 'p': o->replay_path = optarg; break;
-		case 's': {
-			char *end;
-			o->speed = strtod(optarg, &end);
-			if (*end || !(o->speed > 0 && o->speed < 1e6)) {
-				fprintf(stderr, "feedd: --speed must be a number > 0 (got \"%s\")\n", optarg);
-				return -1;
-			}
-			break;
+	for (int i = 0; i < a->n_rest; i++) {
+		const char *opt = a->rest[i];
+		const char **dst = NULL;
+		if (strcmp(opt, "--max") == 0) {
+			o->max_speed = true;
+			continue;
 		}
-		case 'm': o->max_speed = true; break;
-		case 'C': o->create = true; break;
-		case 'l': o->log_path = optarg; break;
-		case 'h': usage(stdout); exit(0);
-		default: usage(stderr); return -1;
+		if (strcmp(opt, "--create") == 0) {
+			o->create = true;
+			continue;
 		}
-	}
-	if (optind < argc || !o->config_path) {
-		fprintf(stderr, "feedd: %s\n", optind < argc ? "unexpected argument" : "--config is required");
-		usage(stderr);
-		return -1;
+		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+			usage(stdout);
+			exit(0);
+		}
+		const char *speed = NULL;
+		if (strcmp(opt, "--ws") == 0)
+			dst = &o->ws_url;
+		else if (strcmp(opt, "--record") == 0)
+			dst = &o->record_dir;
+		else if (strcmp(opt, "--replay") == 0)
+			dst = &o->replay_path;
+		else if (strcmp(opt, "--speed") != 0) {
+			fprintf(stderr, "feedd: unknown argument \"%s\"\n", opt);
+			return -1;
+		}
+		if (i + 1 >= a->n_rest) {
+			fprintf(stderr, "feedd: %s: missing value\n", opt);
+			return -1;
+		}
+		if (dst) {
+			*dst = a->rest[++i];
+			continue;
+		}
+		speed = a->rest[++i];
+		char *end;
+		o->speed = strtod(speed, &end);
+		if (*end || !(o->speed > 0 && o->speed < 1e6)) {
+			fprintf(stderr, "feedd: --speed must be a number > 0 (got \"%s\")\n", speed);
+			return -1;
+		}
 	}
 	if ((o->speed > 0 || o->max_speed) && !o->replay_path) {
 		fprintf(stderr, "feedd: --speed and --max need --replay\n");
@@ -81,25 +79,28 @@ static int parse_args(int argc, char **argv, struct feedd_opts *o)
 
 int main(int argc, char **argv)
 {
+	struct hat_daemon_args a;
 	struct feedd_opts o = { 0 };
-	if (parse_args(argc, argv, &o) < 0)
-		return 1;
-
-	static struct feedd f; /* large (buffers); one per process */
 	char err[512] = "";
-	if (feedd_init(&f, &o, err, sizeof err) < 0) {
+	if (hat_daemon_args_parse(&a, argc, argv, err, sizeof err) != 0) {
 		fprintf(stderr, "feedd: %s\n", err);
+		usage(stderr);
+		return 1;
+	}
+	if (parse_rest(&a, &o) < 0) {
+		usage(stderr);
 		return 1;
 	}
 
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	static struct feedd f; /* large (buffers); one per process */
+	if (feedd_init(&f, &a, &o, err, sizeof err) < 0) {
+		fprintf(stderr, "feedd: %s\n", err);
+		return 1;
+	}
+	hat_daemon_signals_install();
 
 	int rc = 0;
-	while (!stop_flag && rc == 0)
+	while (!hat_daemon_stop_requested() && rc == 0)
 		rc = feedd_run_once(&f, 100);
 
 	feedd_drain(&f, 2000);

@@ -109,8 +109,11 @@ int hl_exchange_request(const char *action_json, size_t action_len, const struct
  * order), omitting absent optional keys. Number strings (p, s, triggerPx) are parsed exactly
  * and re-encoded canonically, so a client that signed "100.0" gets a different hash, as on the
  * real exchange; cloids and addresses are re-encoded lowercase. Integer fields are limited to
- * |v| <= 2^53 (cJSON stores doubles). Unknown keys are ignored (the exchange's typed decoding
- * drops them), except that unknown action types are rejected.
+ * |v| <= 2^53 (cJSON stores doubles). JSON null counts as absent. cancel/cancelByCloid accept
+ * the optional trailing "f": true (false is omitted, so a client that hashed "f": false
+ * mismatches, as documented for the exchange). Not supported: grouping {"p": int} (rejected)
+ * and modify's "a" flag (dropped). Unknown keys are dropped (assumed: the exchange decodes into
+ * typed structs); unknown action types are rejected.
  * Returns 0; HAT_E_PARSE with err naming the field ("orders[1].p: ...", "type: unknown action
  * type \"foo\""); -ENOMEM. */
 int hl_action_canonical_msgpack(const struct cJSON *action, struct hat_buf *out, char *err,

@@ -1,7 +1,8 @@
 /* hl/hex.h -- the 0x-hex text forms of the protocol: addresses (20 bytes), cloids (16 bytes),
  * hashes and signature scalars (32 bytes, printed padded, parsed padded or not).
  *
- * Pure functions, no allocation, thread-safe. Output is always lowercase.
+ * Pure functions, no allocation, thread-safe. Output is always lowercase. Every err buffer may
+ * be NULL when errlen is 0 (the message is then dropped, the code still returned).
  */
 #ifndef HAT_HL_HEX_H
 #define HAT_HL_HEX_H

@@ -9,6 +9,7 @@
 
 #include "common/err.h"
 #include "common/fixed.h"
+#include "common/msg.h"
 #include "hl/wire.h"
 
 /* Appends frame p (after its parents) to buf[*pos..len). */
@@ -164,6 +165,21 @@ int hl_json_strcpy(const cJSON *obj, const char *key, const struct hl_jpath *p, 
 	return 0;
 }
 
+int hl_json_coin(const cJSON *obj, const char *key, const struct hl_jpath *p,
+		 char coin[HAT_COIN_LEN], char *err, size_t errlen)
+{
+	const char *s = NULL;
+	int rc = hl_json_str(obj, key, p, &s, err, errlen);
+	if (rc)
+		return rc;
+	rc = hat_coin_set(coin, s);
+	if (rc == -EINVAL)
+		return hl_json_fail(err, errlen, p, key, "empty coin");
+	if (rc)
+		return hl_json_fail(err, errlen, p, key, "longer than %d bytes", HAT_COIN_LEN - 1);
+	return 0;
+}
+
 int hl_json_strtrunc(const cJSON *obj, const char *key, const struct hl_jpath *p, char *dst,
 		     size_t dstlen, char *err, size_t errlen)
 {
@@ -185,8 +201,14 @@ static int parse_fx_item(const cJSON *it, const char *key, const struct hl_jpath
 	if (!cJSON_IsString(it) || !it->valuestring)
 		return hl_json_fail(err, errlen, p, key, "expected a string");
 	char why[96];
-	if (hat_fx_parse(it->valuestring, strlen(it->valuestring), out, why, sizeof why) != 0)
+	int64_t v;
+	if (hat_fx_parse(it->valuestring, strlen(it->valuestring), &v, why, sizeof why) != 0)
 		return hl_json_fail(err, errlen, p, key, "%s", why);
+	/* Every hat message caps amounts at HAT_FX_MAX; refuse more here, where it is named. */
+	if (v > HAT_FX_MAX || v < -HAT_FX_MAX)
+		return hl_json_fail(err, errlen, p, key, "\"%.40s\": magnitude over 90000000000",
+				    it->valuestring);
+	*out = v;
 	return 0;
 }
 

@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "common/compiler.h"
+#include "common/msg_types.h"
 
 #define HL_JSON_INT_MAX 9007199254740991ULL /* 2^53 - 1 */
 
@@ -66,10 +67,14 @@ int hl_json_str(const cJSON *obj, const char *key, const struct hl_jpath *p, con
 /* String copied NUL-terminated into dst[dstlen]; "longer than N bytes" if it does not fit. */
 int hl_json_strcpy(const cJSON *obj, const char *key, const struct hl_jpath *p, char *dst,
 		   size_t dstlen, char *err, size_t errlen);
+/* Coin name into a HAT_COIN_LEN field (hat_coin_set): "empty coin", "longer than 15 bytes". */
+int hl_json_coin(const cJSON *obj, const char *key, const struct hl_jpath *p,
+		 char coin[HAT_COIN_LEN], char *err, size_t errlen);
 /* String copied and silently truncated to dstlen - 1 bytes (display texts). */
 int hl_json_strtrunc(const cJSON *obj, const char *key, const struct hl_jpath *p, char *dst,
 		     size_t dstlen, char *err, size_t errlen);
-/* Decimal string -> 1e-8 fixed point (hat_fx_parse rules). */
+/* Decimal string -> 1e-8 fixed point (hat_fx_parse rules), magnitude at most HAT_FX_MAX
+ * (90000000000.0, the cap of every hat message). */
 int hl_json_fx(const cJSON *obj, const char *key, const struct hl_jpath *p, int64_t *out,
 	       char *err, size_t errlen);
 /* Same, absent/null allowed: *present = false and *out = 0. present may be NULL. */

@@ -49,7 +49,7 @@ struct hl_meta {
 	size_t index_cap;        /* power of two, >= 2 * n */
 };
 
-/* Empty table. Returns 0 or -ENOMEM. */
+/* Empty table; storage is allocated on first insert. Returns 0. */
 int hl_meta_init(struct hl_meta *m);
 /* Frees the storage; m can be re-inited. */
 void hl_meta_deinit(struct hl_meta *m);

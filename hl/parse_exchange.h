@@ -66,8 +66,8 @@ struct hl_exch_resp {
  * expected a string"). */
 int hl_exchange_parse_json(const cJSON *root, struct hl_exch_resp *out,
 			   struct hl_exch_status *statuses, size_t cap, char *err, size_t errlen);
-/* Same from text[0..len) (need not be NUL-terminated); also HAT_E_PARSE for invalid JSON,
- * -ENOMEM. */
+/* Same from text[0..len) (need not be NUL-terminated); also HAT_E_PARSE for invalid JSON
+ * ("invalid JSON at byte 13"; cJSON reports running out of memory the same way). */
 int hl_exchange_parse(const char *text, size_t len, struct hl_exch_resp *out,
 		      struct hl_exch_status *statuses, size_t cap, char *err, size_t errlen);
 

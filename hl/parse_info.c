@@ -77,7 +77,7 @@ static int position(const cJSON *ap, const struct hl_jpath *pa, struct hl_positi
 	struct hl_jpath p = HL_JPATH_KEY(pa, "position");
 	struct hl_jpath pl = HL_JPATH_KEY(&p, "leverage");
 	if ((rc = hl_json_object(ap, "position", pa, &pos, err, errlen)) ||
-	    (rc = hl_json_strcpy(pos, "coin", &p, q.coin, sizeof q.coin, err, errlen)) ||
+	    (rc = hl_json_coin(pos, "coin", &p, q.coin, err, errlen)) ||
 	    (rc = hl_json_fx(pos, "szi", &p, &q.szi, err, errlen)) ||
 	    (rc = hl_json_fx_opt(pos, "entryPx", &p, &q.entry_px, &has, err, errlen)))
 		return rc;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/msg.h"
 #include "hl/json.h"
 #include "hl/meta.h"
 
@@ -48,12 +49,12 @@ static int parse_trades(const cJSON *data, const struct hl_jpath *p, uint64_t or
 			continue;
 		struct hl_jpath pi = HL_JPATH_IDX(p, i);
 		struct hat_msg_trade t;
-		memset(&t, 0, sizeof t);
-		hl_msg_hdr_init(&t.h, HAT_MSG_TRADE, HAT_MSG_TRADE_VERSION, sizeof t, origin_ns);
+		hat_msg_init(&t.h, HAT_MSG_TRADE);
+		t.h.origin_ns = origin_ns;
 		int rc;
 		if (!cJSON_IsObject(it))
 			return hl_json_fail(err, errlen, &pi, NULL, "expected an object");
-		if ((rc = hl_json_strcpy(it, "coin", &pi, t.coin, sizeof t.coin, err, errlen)) ||
+		if ((rc = hl_json_coin(it, "coin", &pi, t.coin, err, errlen)) ||
 		    (rc = hl_json_side(it, "side", &pi, &t.side, err, errlen)) ||
 		    (rc = hl_json_fx(it, "px", &pi, &t.px, err, errlen)) ||
 		    (rc = hl_json_fx(it, "sz", &pi, &t.sz, err, errlen)) ||
@@ -103,11 +104,11 @@ static int parse_bbo(const cJSON *data, const struct hl_jpath *p, uint64_t origi
 	if (!cJSON_IsObject(data))
 		return hl_json_fail(err, errlen, p, NULL, "expected an object");
 	struct hat_msg_bbo b;
-	memset(&b, 0, sizeof b);
-	hl_msg_hdr_init(&b.h, HAT_MSG_BBO, HAT_MSG_BBO_VERSION, sizeof b, origin_ns);
+	hat_msg_init(&b.h, HAT_MSG_BBO);
+	b.h.origin_ns = origin_ns;
 	const cJSON *arr;
 	int rc;
-	if ((rc = hl_json_strcpy(data, "coin", p, b.coin, sizeof b.coin, err, errlen)) ||
+	if ((rc = hl_json_coin(data, "coin", p, b.coin, err, errlen)) ||
 	    (rc = hl_json_u64(data, "time", p, &b.exch_time_ms, err, errlen)) ||
 	    (rc = hl_json_array(data, "bbo", p, &arr, err, errlen)))
 		return rc;
@@ -191,7 +192,7 @@ static int parse_user_event(const cJSON *data, const struct hl_jpath *p,
 			memset(&c, 0, sizeof c);
 			if (!cJSON_IsObject(it))
 				return hl_json_fail(err, errlen, &pi, NULL, "expected an object");
-			if ((rc = hl_json_strcpy(it, "coin", &pi, c.coin, sizeof c.coin, err, errlen)) ||
+			if ((rc = hl_json_coin(it, "coin", &pi, c.coin, err, errlen)) ||
 			    (rc = hl_json_u64(it, "oid", &pi, &c.oid, err, errlen)))
 				return rc;
 			bufs->cancels[i] = c;

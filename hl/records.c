@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/msg.h"
 #include "hl/meta.h"
+#include "hl/wire.h"
 
 /* ---------------------------------------------------------------- order status */
 
@@ -63,16 +65,6 @@ enum hat_reason hl_order_status_reason(enum hl_order_status st)
 	return r < 0 ? HAT_REASON_NONE : (enum hat_reason)statuses[r].reason;
 }
 
-void hl_msg_hdr_init(struct hat_msg_hdr *h, uint16_t type, uint16_t version, uint32_t length,
-		     uint64_t origin_ns)
-{
-	memset(h, 0, sizeof *h);
-	h->type = type;
-	h->version = version;
-	h->length = length;
-	h->origin_ns = origin_ns;
-}
-
 /* ---------------------------------------------------------------- orders */
 
 static int nonneg(int64_t v, const struct hl_jpath *p, const char *key, char *err, size_t errlen)
@@ -89,7 +81,7 @@ int hl_order_info_parse(const cJSON *obj, const struct hl_jpath *p, struct hl_or
 	memset(&o, 0, sizeof o);
 	int rc;
 	bool b, has_orig;
-	if ((rc = hl_json_strcpy(obj, "coin", p, o.coin, sizeof o.coin, err, errlen)) ||
+	if ((rc = hl_json_coin(obj, "coin", p, o.coin, err, errlen)) ||
 	    (rc = hl_json_side(obj, "side", p, &o.side, err, errlen)) ||
 	    (rc = hl_json_fx(obj, "limitPx", p, &o.limit_px, err, errlen)) ||
 	    (rc = nonneg(o.limit_px, p, "limitPx", err, errlen)) ||
@@ -155,26 +147,13 @@ int hl_order_update_parse(const cJSON *obj, const struct hl_jpath *p,
 static int hash32(const cJSON *obj, const char *key, const struct hl_jpath *p, uint8_t out[32],
 		  char *err, size_t errlen)
 {
-	const char *s;
+	const char *s = NULL;
+	char why[160];
 	int rc = hl_json_str(obj, key, p, &s, err, errlen);
 	if (rc)
 		return rc;
-	if (strlen(s) != 66 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
-		return hl_json_fail(err, errlen, p, key, "expected 0x and 64 hex digits");
-	for (size_t i = 0; i < 32; i++) {
-		int v = 0;
-		for (int k = 0; k < 2; k++) {
-			char c = s[2 + 2 * i + (size_t)k];
-			int d = c >= '0' && c <= '9' ? c - '0' :
-				c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-			if (d < 0)
-				return hl_json_fail(err, errlen, p, key, "bad hex digit at %zu",
-						    2 + 2 * i + (size_t)k);
-			v = v << 4 | d;
-		}
-		out[i] = (uint8_t)v;
-	}
+	if (hl_hash_parse(s, strlen(s), out, why, sizeof why) != 0)
+		return hl_json_fail(err, errlen, p, key, "%s", why);
 	return 0;
 }
 
@@ -185,7 +164,7 @@ int hl_fill_parse(const cJSON *obj, const struct hl_jpath *p, struct hl_fill *ou
 	memset(&f, 0, sizeof f);
 	int rc;
 	bool crossed;
-	if ((rc = hl_json_strcpy(obj, "coin", p, f.coin, sizeof f.coin, err, errlen)) ||
+	if ((rc = hl_json_coin(obj, "coin", p, f.coin, err, errlen)) ||
 	    (rc = hl_json_fx(obj, "px", p, &f.px, err, errlen)) ||
 	    (rc = nonneg(f.px, p, "px", err, errlen)) ||
 	    (rc = hl_json_fx(obj, "sz", p, &f.sz, err, errlen)) ||
@@ -308,11 +287,11 @@ int hl_book_parse(const cJSON *data, const struct hl_jpath *p, const struct hl_m
 	if (!cJSON_IsObject(data))
 		return hl_json_fail(err, errlen, p, NULL, "expected an object");
 	struct hat_msg_book b;
-	memset(&b, 0, sizeof b);
-	hl_msg_hdr_init(&b.h, HAT_MSG_BOOK, HAT_MSG_BOOK_VERSION, sizeof b, origin_ns);
+	hat_msg_init(&b.h, HAT_MSG_BOOK);
+	b.h.origin_ns = origin_ns;
 	const cJSON *levels;
 	int rc;
-	if ((rc = hl_json_strcpy(data, "coin", p, b.coin, sizeof b.coin, err, errlen)) ||
+	if ((rc = hl_json_coin(data, "coin", p, b.coin, err, errlen)) ||
 	    (rc = hl_json_u64(data, "time", p, &b.exch_time_ms, err, errlen)) ||
 	    (rc = hl_json_array(data, "levels", p, &levels, err, errlen)))
 		return rc;

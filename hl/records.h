@@ -173,8 +173,4 @@ int hl_book_parse(const cJSON *data, const struct hl_jpath *p, const struct hl_m
 /* Asset id used when no coin table was given. */
 #define HL_ASSET_UNKNOWN UINT32_MAX
 
-/* Sets a message header: type, version, length, origin_ns; seq and send_ns 0. */
-void hl_msg_hdr_init(struct hat_msg_hdr *h, uint16_t type, uint16_t version, uint32_t length,
-		     uint64_t origin_ns);
-
 #endif

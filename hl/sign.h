@@ -51,8 +51,9 @@ static inline const uint8_t *hl_signer_address(const struct hl_signer *s) { retu
 int hl_key_parse(const char *text, uint8_t key[32], char *err, size_t errlen);
 
 /* Signs a 32-byte digest with RFC 6979 deterministic nonces (libsecp256k1's default) and
- * low-s (libsecp256k1 always produces low-s). Returns 0, or HAT_E_SIGNATURE if libsecp256k1
- * failed (practically impossible for a valid key). */
+ * low-s (libsecp256k1 always produces low-s). s must have been initialized by
+ * hl_signer_init(). Returns 0, or HAT_E_SIGNATURE if libsecp256k1 failed (practically
+ * impossible for a valid key). */
 int hl_sign_digest(const struct hl_signer *s, const uint8_t digest[32], struct hl_sig *out);
 
 /* Recovers the signer's address from (digest, sig). Rejects v not in {27, 28}, r or s zero

@@ -250,63 +250,41 @@ int hl_px_to_wire(int64_t px, int sz_decimals, bool spot, char *buf, size_t len,
 
 /* ---------------------------------------------------------------- cloid, address */
 
-static int hexval(char c, bool lower_only)
+/* hl_hex_decode_exact() with the text itself in the error ("cloid \"0x12\": ..."). */
+static int hex_exact(const char *s, size_t n, uint8_t *out, size_t nbytes, const char *what,
+		     char *err, size_t errlen)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (!lower_only && c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int hex_fixed(const char *s, size_t n, uint8_t *out, size_t nbytes, bool lower_only,
-		     const char *what, char *err, size_t errlen)
-{
-	int shown = n > 48 ? 48 : (int)n;
-	bool prefix = n >= 2 && s[0] == '0' && (s[1] == 'x' || (!lower_only && s[1] == 'X'));
-	if (!prefix || n != 2 + 2 * nbytes) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s \"%.*s\": expected 0x and %zu %shex digits", what,
-				 shown, s, 2 * nbytes, lower_only ? "lowercase " : "");
-		return HAT_E_PARSE;
-	}
+	char name[80];
+	snprintf(name, sizeof name, "%s \"%.*s\"", what, n > 48 ? 48 : (int)n, s);
 	uint8_t tmp[32];
-	for (size_t i = 0; i < nbytes; i++) {
-		int hi = hexval(s[2 + 2 * i], lower_only), lo = hexval(s[3 + 2 * i], lower_only);
-		if (hi < 0 || lo < 0) {
-			if (err && errlen)
-				snprintf(err, errlen, "%s \"%.*s\": bad %shex digit at %zu", what, shown,
-					 s, lower_only ? "lowercase " : "", hi < 0 ? 2 + 2 * i : 3 + 2 * i);
-			return HAT_E_PARSE;
-		}
-		tmp[i] = (uint8_t)(hi << 4 | lo);
+	char why[160];
+	if (hl_hex_decode_exact(s, n, tmp, nbytes, name, why, sizeof why) != 0) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s", why);
+		return HAT_E_PARSE;
 	}
 	memcpy(out, tmp, nbytes);
 	return 0;
 }
 
-static void hex_out(const uint8_t *p, size_t n, char *out)
-{
-	static const char dig[] = "0123456789abcdef";
-	out[0] = '0';
-	out[1] = 'x';
-	for (size_t i = 0; i < n; i++) {
-		out[2 + 2 * i] = dig[p[i] >> 4];
-		out[3 + 2 * i] = dig[p[i] & 15];
-	}
-	out[2 + 2 * n] = '\0';
-}
-
 int hl_cloid_parse(const char *s, size_t n, uint8_t out[HL_CLOID_LEN], char *err, size_t errlen)
 {
-	return hex_fixed(s, n, out, HL_CLOID_LEN, true, "cloid", err, errlen);
+	/* The exchange prints cloids in lowercase; anything else is not a cloid we sent. */
+	for (size_t i = 0; i < n; i++) {
+		if ((s[i] >= 'A' && s[i] <= 'F') || s[i] == 'X') {
+			if (err && errlen)
+				snprintf(err, errlen, "cloid \"%.*s\": uppercase at position %zu "
+					 "(expected 0x and 32 lowercase hex digits)",
+					 n > 48 ? 48 : (int)n, s, i);
+			return HAT_E_PARSE;
+		}
+	}
+	return hex_exact(s, n, out, HL_CLOID_LEN, "cloid", err, errlen);
 }
 
 void hl_cloid_format(const uint8_t cloid[HL_CLOID_LEN], char out[HL_CLOID_STRLEN])
 {
-	hex_out(cloid, HL_CLOID_LEN, out);
+	hl_hex_encode(cloid, HL_CLOID_LEN, out);
 }
 
 void hl_cloid_from_u64(uint64_t v, uint8_t out[HL_CLOID_LEN])
@@ -318,10 +296,15 @@ void hl_cloid_from_u64(uint64_t v, uint8_t out[HL_CLOID_LEN])
 
 int hl_addr_parse(const char *s, size_t n, uint8_t out[HL_ADDR_LEN], char *err, size_t errlen)
 {
-	return hex_fixed(s, n, out, HL_ADDR_LEN, false, "address", err, errlen);
+	return hex_exact(s, n, out, HL_ADDR_LEN, "address", err, errlen);
 }
 
 void hl_addr_format(const uint8_t addr[HL_ADDR_LEN], char out[HL_ADDR_STRLEN])
 {
-	hex_out(addr, HL_ADDR_LEN, out);
+	hl_hex_encode(addr, HL_ADDR_LEN, out);
+}
+
+int hl_hash_parse(const char *s, size_t n, uint8_t out[32], char *err, size_t errlen)
+{
+	return hex_exact(s, n, out, 32, "hash", err, errlen);
 }

@@ -22,17 +22,12 @@
 #include <stdint.h>
 
 #include "common/msg_types.h"
+#include "hl/hex.h" /* HL_ADDR_LEN, HL_CLOID_LEN, HL_ADDR_STRLEN, HL_CLOID_STRLEN */
 
 #define HL_MAX_DECIMALS_PERP 6
 #define HL_MAX_DECIMALS_SPOT 8
 #define HL_PX_SIG_FIGS 5
 #define HL_MIN_ORDER_VALUE (10 * HAT_FX_ONE) /* $10 perp; 10 quote units spot */
-
-/* Same values and spelling as hl/hex.h (identical redefinitions are legal C). */
-#define HL_ADDR_LEN 20
-#define HL_CLOID_LEN 16
-#define HL_ADDR_STRLEN 43   /* "0x" + 40 hex + NUL */
-#define HL_CLOID_STRLEN 35  /* "0x" + 32 hex + NUL */
 
 enum hl_round {
 	HL_ROUND_NEAREST = 0, /* nearest valid value; a tie goes to the even multiple of the step
@@ -106,7 +101,7 @@ static inline bool hl_asset_is_spot(uint32_t asset) { return asset >= 10000 && a
 
 /* Parses "0x" + exactly 32 lowercase hex digits s[0..n) into 16 bytes. Uppercase digits, "0X",
  * other lengths are rejected. Returns 0 or HAT_E_PARSE with err ("cloid \"0x12\": expected 0x
- * and 32 hex digits, got 2"); out untouched on error. */
+ * and 32 hex digits (got 2)"); out untouched on error. (Built on hl/hex.h.) */
 int hl_cloid_parse(const char *s, size_t n, uint8_t out[HL_CLOID_LEN], char *err, size_t errlen);
 /* Writes "0x" + 32 lowercase hex + NUL (HL_CLOID_STRLEN bytes) into out. */
 void hl_cloid_format(const uint8_t cloid[HL_CLOID_LEN], char out[HL_CLOID_STRLEN]);
@@ -114,9 +109,14 @@ void hl_cloid_format(const uint8_t cloid[HL_CLOID_LEN], char out[HL_CLOID_STRLEN
 void hl_cloid_from_u64(uint64_t v, uint8_t out[HL_CLOID_LEN]);
 
 /* Parses "0x" (or "0X") + exactly 40 hex digits of either case into 20 bytes. Returns 0 or
- * HAT_E_PARSE with err; out untouched on error. */
+ * HAT_E_PARSE with err ("address \"0x5b38\": expected 0x and 40 hex digits (got 4)"); out
+ * untouched on error. */
 int hl_addr_parse(const char *s, size_t n, uint8_t out[HL_ADDR_LEN], char *err, size_t errlen);
 /* Writes "0x" + 40 lowercase hex + NUL (HL_ADDR_STRLEN bytes) into out. */
 void hl_addr_format(const uint8_t addr[HL_ADDR_LEN], char out[HL_ADDR_STRLEN]);
+
+/* Parses a transaction hash, "0x" + exactly 64 hex digits of either case, into 32 bytes.
+ * Returns 0 or HAT_E_PARSE with err; out untouched on error. */
+int hl_hash_parse(const char *s, size_t n, uint8_t out[32], char *err, size_t errlen);
 
 #endif

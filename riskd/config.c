@@ -13,6 +13,8 @@
 #define USD(x) ((int64_t)(x) * HAT_FX_ONE)
 #define FXMAX ((int64_t)HAT_FX_MAX)
 
+static const char *const down_policies[] = { "cancel_all", "none", NULL };
+
 static const struct hat_cfg_field coin_schema[] = {
 	{ "coin", HAT_CFG_STRING, HAT_CFG_F_MIN | HAT_CFG_F_REQUIRED, offsetof(C, coin),
 	  sizeof(((C *)0)->coin), .imin = 1, .help = "coin name as the exchange spells it" },
@@ -76,6 +78,10 @@ const struct hat_cfg_field risk_config_schema[] = {
 	               "periodic POSITION publication to signald; 0 = only on changes"),
 	HAT_CFG_UINT_F(F, heartbeat_ms, "heartbeat_ms", 100, 1, 60000,
 	               "control block heartbeat and counter flush period"),
+	HAT_CFG_UINT_F(F, signald_timeout_ms, "signald_timeout_ms", 3000, 1, 3600000,
+	               "signald's heartbeat older than this means signald is down"),
+	HAT_CFG_ENUM_F(F, signald_down_policy, "signald_down_policy", 0, down_policies,
+	               "when signald is down: cancel_all working orders, or none"),
 	HAT_CFG_UINT_F(F, max_working, "max_working", 1024, 1, RISK_MAX_WORKING,
 	               "working orders riskd can track (>= max_open_orders)"),
 	HAT_CFG_UINT_F(F, dedup_window, "dedup_window", 65536, 1, 1 << 20,
@@ -169,6 +175,7 @@ int risk_config_load(const struct hat_config_doc *doc, const struct hat_config *
 	out->dedup_window = file->dedup_window;
 	out->recent_cloids = file->recent_cloids;
 	out->position_publish_ns = (uint64_t)file->position_publish_ms * 1000000ULL;
+	out->signald_down_cancel = file->signald_down_policy == 0;
 	char e[128];
 	if (risk_limits_validate(&out->limits, e, sizeof e) != 0)
 		return cfg_err(err, errlen, doc->path, "riskd: %s", e);

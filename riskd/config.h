@@ -16,6 +16,8 @@
  *     "stale_data_ms": 10000,            no fresh mark on any coin this long -> REDUCING
  *     "max_rejects": 20, "reject_window_ms": 60000, exchange rejects that -> REDUCING
  *     "position_publish_ms": 1000,       periodic POSITION publication (0 = off)
+ *     "signald_timeout_ms": 3000,        signald's heartbeat older than this = signald down
+ *     "signald_down_policy": "cancel_all",  or "none": what riskd does when signald is down
  *     "heartbeat_ms": 100,               control-block heartbeat and counter flush period
  *     "max_working": 1024, "dedup_window": 65536, "recent_cloids": 65536,
  *     "limits": [ { "coin": "BTC", "sz_decimals": 5, "max_position": "0.5",
@@ -60,6 +62,8 @@ struct risk_file_cfg {
 	uint32_t stale_mark_ms, stale_data_ms;
 	uint32_t max_rejects, reject_window_ms;
 	uint32_t position_publish_ms, heartbeat_ms;
+	uint32_t signald_timeout_ms;
+	int signald_down_policy;        /* 0 = cancel_all, 1 = none */
 	uint32_t max_working, dedup_window, recent_cloids;
 	struct risk_cfg_coin limits[RISK_MAX_COINS];
 	uint32_t n_limits;

@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/instance.h"
 #include "common/shm.h"
 
 /* ---------------------------------------------------------------- output queues */
@@ -83,27 +84,46 @@ static int out_signal(void *user, struct hat_msg_hdr *m)
 static void out_log(void *user, int level, const char *event, const char *text)
 {
 	struct riskd *d = user;
-	hat_log(&d->log, level, event, "msg=%s", text);
+	hat_log(&d->st.log, level, event, "msg=%s", text);
 }
 
 /* ---------------------------------------------------------------- control block */
 
-static int reg(struct riskd *d, const char *name, struct hat_counter *c)
+static int add_stat(struct riskd *d, const char *name, const uint64_t *src, bool gauge)
 {
-	return hat_counter_register(d->stage, name, c);
+	if (d->n_stats == RISKD_MAX_STATS)
+		return -ENOSPC;
+	struct riskd_stat *s = &d->stats[d->n_stats];
+	int rc = hat_counter_register(d->st.blk, name, &s->c);
+	if (rc)
+		return rc;
+	s->src = src;
+	s->gauge = gauge;
+	s->base = gauge ? 0 : hat_counter_get(s->c);
+	d->n_stats++;
+	return 0;
 }
 
 static int register_counters(struct riskd *d)
 {
-	struct riskd_counters *k = &d->k;
+	const struct risk_counters *c = &d->eng.c;
 	int rc = 0;
-#define R(f) rc |= reg(d, #f, &k->f)
-	R(intents_in); R(approved); R(approved_cancels); R(rejected); R(exec_in); R(fills);
-	R(dup_fills); R(exch_rejects); R(positions_out); R(snapshots_in); R(snapshots_bad);
-	R(snapshots_out); R(cancel_alls); R(commands); R(ignored); R(out_drops); R(bad_msgs);
-	R(seq_gaps); R(seq_lost); R(seq_dups); R(state_transitions); R(trading_state);
-	R(state_cause); R(open_orders); R(queued_order); R(queued_position);
-#undef R
+#define T(f) rc |= add_stat(d, #f, &c->f, false)
+	T(intents_in); T(approved); T(approved_cancels); T(rejected); T(exec_in); T(fills);
+	T(dup_fills); T(exch_rejects); T(positions_out); T(snapshots_in); T(snapshots_bad);
+	T(snapshots_out); T(cancel_alls); T(commands); T(ignored); T(signald_downs);
+#undef T
+	rc |= add_stat(d, "out_drops", &d->g_out_drops, false);
+	rc |= add_stat(d, "bad_msgs", &d->bad_msgs, false);
+	rc |= add_stat(d, "seq_gaps", &d->seq_gaps, false);
+	rc |= add_stat(d, "seq_lost", &d->seq_lost, false);
+	rc |= add_stat(d, "seq_dups", &d->seq_dups, false);
+	rc |= add_stat(d, "state_transitions", &d->g_transitions, false);
+	rc |= add_stat(d, "trading_state", &d->g_trading_state, true);
+	rc |= add_stat(d, "state_cause", &d->g_state_cause, true);
+	rc |= add_stat(d, "open_orders", &d->g_open_orders, true);
+	rc |= add_stat(d, "queued_order", &d->g_queued_order, true);
+	rc |= add_stat(d, "queued_position", &d->g_queued_position, true);
 	for (unsigned r = 1; r < RISK_REASON_SLOTS; r++) {
 		const char *n = hat_reason_name(r);
 		char name[HAT_CTL_NAME_LEN];
@@ -112,9 +132,9 @@ static int register_counters(struct riskd *d)
 		int len = snprintf(name, sizeof name, "rejected.%s", n);
 		for (int i = 9; i < len && i < (int)sizeof name; i++)
 			name[i] = (char)tolower((unsigned char)name[i]);
-		rc |= reg(d, name, &k->rejected_by[r]);
+		rc |= add_stat(d, name, &c->rejected_by[r], false);
 	}
-	rc |= hat_hist_register(d->stage, "check_ns", &k->check_ns);
+	rc |= hat_hist_register(d->st.blk, "check_ns", &d->check_ns);
 	return rc ? -ENOSPC : 0;
 }
 
@@ -131,112 +151,77 @@ static unsigned stage_state(const struct riskd *d)
 	}
 }
 
-/* The before-sleep chore: heartbeat, state, counters (every heartbeat_ms). */
+/* signald is alive while its block says it runs and its heartbeat is recent. */
+static bool signald_alive(const struct riskd *d, uint64_t mono)
+{
+	const struct hat_stage_shm *s = hat_control_stage(&d->st.control, HAT_STAGE_SIGNALD);
+	if (!s)
+		return false;
+	struct hat_stage_status ss;
+	hat_stage_status(s, &ss);
+	if (ss.state < HAT_STATE_STARTING || ss.state > HAT_STATE_HALTED)
+		return false;
+	return ss.heartbeat_ns + (uint64_t)d->file.signald_timeout_ms * HAT_NS_PER_MS >= mono;
+}
+
+/* The before-sleep chore (every heartbeat_ms): state, readiness, counters. */
 static void publish_control(struct riskd *d, uint64_t mono)
 {
-	const struct risk_counters *c = &d->eng.c;
-	struct riskd_counters *k = &d->k;
-	hat_stage_heartbeat(d->stage, mono);
-	hat_stage_set_state(d->stage, stage_state(d));
-	hat_stage_set_ready(d->stage, d->eng.ready);
-	hat_counter_set(k->intents_in, c->intents_in);
-	hat_counter_set(k->approved, c->approved);
-	hat_counter_set(k->approved_cancels, c->approved_cancels);
-	hat_counter_set(k->rejected, c->rejected);
-	for (unsigned r = 1; r < RISK_REASON_SLOTS; r++)
-		hat_counter_set(k->rejected_by[r], c->rejected_by[r]);
-	hat_counter_set(k->exec_in, c->exec_in);
-	hat_counter_set(k->fills, c->fills);
-	hat_counter_set(k->dup_fills, c->dup_fills);
-	hat_counter_set(k->exch_rejects, c->exch_rejects);
-	hat_counter_set(k->positions_out, c->positions_out);
-	hat_counter_set(k->snapshots_in, c->snapshots_in);
-	hat_counter_set(k->snapshots_bad, c->snapshots_bad);
-	hat_counter_set(k->snapshots_out, c->snapshots_out);
-	hat_counter_set(k->cancel_alls, c->cancel_alls);
-	hat_counter_set(k->commands, c->commands);
-	hat_counter_set(k->ignored, c->ignored);
-	hat_counter_set(k->out_drops, c->out_drops + d->q_order.dropped + d->q_position.dropped);
-	hat_counter_set(k->bad_msgs, d->bad_msgs);
-	hat_counter_set(k->seq_gaps, d->seq_gaps);
-	hat_counter_set(k->seq_lost, d->seq_lost);
-	hat_counter_set(k->seq_dups, d->seq_dups);
-	hat_counter_set(k->state_transitions, d->eng.state.transitions);
-	hat_counter_set(k->trading_state, d->eng.state.st);
-	hat_counter_set(k->state_cause, d->eng.state.cause);
-	hat_counter_set(k->open_orders, risk_book_open_orders(&d->eng.book));
-	hat_counter_set(k->queued_order, d->q_order.n);
-	hat_counter_set(k->queued_position, d->q_position.n);
-	d->last_hb_mono = mono;
+	hat_daemon_set_state(&d->st, stage_state(d));
+	hat_stage_set_ready(d->st.blk, d->eng.ready);
+	d->g_out_drops = d->eng.c.out_drops + d->q_order.dropped + d->q_position.dropped;
+	d->g_transitions = d->eng.state.transitions;
+	d->g_trading_state = d->eng.state.st;
+	d->g_state_cause = d->eng.state.cause;
+	d->g_open_orders = risk_book_open_orders(&d->eng.book);
+	d->g_queued_order = d->q_order.n;
+	d->g_queued_position = d->q_position.n;
+	for (unsigned i = 0; i < d->n_stats; i++)
+		hat_counter_set(d->stats[i].c, d->stats[i].base + *d->stats[i].src);
+	d->last_flush_mono = mono;
 }
 
 /* ---------------------------------------------------------------- init / deinit */
 
-static int attach(struct riskd *d, struct hat_ring *r, const char *name, int role,
-                  uint32_t slot, char *err, size_t errlen)
-{
-	char e[192];
-	int rc = hat_ring_attach(r, d->instance, name, role, slot, 0, e, sizeof e);
-	if (rc)
-		snprintf(err, errlen, "ring %s: %s", name, e);
-	return rc;
-}
-
-int riskd_init(struct riskd *d, const char *config_path, const char *instance, int log_level,
-               char *err, size_t errlen)
+int riskd_init(struct riskd *d, const struct hat_daemon_args *a, char *err, size_t errlen)
 {
 	int rc;
 	char e[256];
 	memset(d, 0, sizeof *d);
 	for (int i = 0; i < RISK_MAX_COINS; i++)
 		d->board_idx[i] = -1;
-	hat_log_init_fd(&d->log, "riskd", STDERR_FILENO, log_level);
 	hat_log_rl_init(&d->rl_bad, 0, HAT_NS_PER_S);
 	hat_log_rl_init(&d->rl_gap, 0, HAT_NS_PER_S);
 	hat_seq_check_init(&d->seq_intent);
 	hat_seq_check_init(&d->seq_exec);
-	hat_seq_check_init(&d->seq_cmd);
 	hat_msg_rejects_init(&d->rej_intent);
 	hat_msg_rejects_init(&d->rej_exec);
-	hat_msg_rejects_init(&d->rej_cmd);
 
-	rc = hat_config_load(&d->cfg, &d->doc, config_path, err, errlen);
+	rc = hat_daemon_open(&d->st, HAT_STAGE_RISKD, a, err, errlen);
 	if (rc)
 		return rc;
-	rc = risk_config_load(&d->doc, &d->cfg, &d->file, &d->ecfg, err, errlen);
+	d->open = true;
+	rc = risk_config_load(&d->st.doc, &d->st.cfg, &d->file, &d->ecfg, err, errlen);
 	if (rc)
 		goto fail;
-	snprintf(d->instance, sizeof d->instance, "%s", instance ? instance : d->cfg.instance);
-
-	rc = hat_control_open(&d->control, d->instance, 0, e, sizeof e);
-	if (rc) {
-		snprintf(err, errlen, "%s", e);
-		goto fail;
-	}
-	d->stage = hat_control_stage(&d->control, HAT_STAGE_RISKD);
-	hat_stage_begin(d->stage, getpid(), hat_mono_ns(), hat_now_ns());
+	d->st.hb_interval_ns = (uint64_t)d->file.heartbeat_ms * HAT_NS_PER_MS;
 	rc = register_counters(d);
 	if (rc) {
 		snprintf(err, errlen, "control block: counter table full");
 		goto fail;
 	}
-	d->ecfg.restart_count = d->stage->restart_count;
+	d->ecfg.restart_count = d->st.blk->restart_count;
 
-	rc = hat_board_open(&d->board, d->instance, HAT_SHM_RDONLY, e, sizeof e);
+	rc = hat_board_open(&d->board, d->st.cfg.instance, HAT_SHM_RDONLY, e, sizeof e);
 	if (rc) {
 		snprintf(err, errlen, "%s", e);
 		goto fail;
 	}
-	if ((rc = attach(d, &d->r_intent, RISKD_RING_INTENT, HAT_RING_CONSUMER, HAT_SLOT_INTENT,
-	                 err, errlen)) ||
-	    (rc = attach(d, &d->r_order, RISKD_RING_ORDER, HAT_RING_PRODUCER, HAT_SLOT_ORDER,
-	                 err, errlen)) ||
-	    (rc = attach(d, &d->r_exec, RISKD_RING_EXEC, HAT_RING_CONSUMER, HAT_SLOT_EXEC,
-	                 err, errlen)) ||
-	    (rc = attach(d, &d->r_position, RISKD_RING_POSITION, HAT_RING_PRODUCER,
-	                 HAT_SLOT_POSITION, err, errlen)) ||
-	    (rc = attach(d, &d->r_cmd, RISKD_RING_CMD, HAT_RING_CONSUMER, HAT_SLOT_CMD, err,
-	                 errlen)))
+	if ((rc = hat_daemon_ring(&d->st, &d->r_intent, "intent", HAT_RING_CONSUMER, err, errlen)) ||
+	    (rc = hat_daemon_ring(&d->st, &d->r_order, "order", HAT_RING_PRODUCER, err, errlen)) ||
+	    (rc = hat_daemon_ring(&d->st, &d->r_exec, "exec", HAT_RING_CONSUMER, err, errlen)) ||
+	    (rc = hat_daemon_ring(&d->st, &d->r_position, "position", HAT_RING_PRODUCER, err,
+	                          errlen)))
 		goto fail;
 	if (outq_init(&d->q_order, &d->r_order) || outq_init(&d->q_position, &d->r_position)) {
 		rc = -ENOMEM;
@@ -247,13 +232,14 @@ int riskd_init(struct riskd *d, const char *config_path, const char *instance, i
 	struct risk_out out = { d, out_exec, out_signal, out_log };
 	rc = risk_engine_init(&d->eng, &d->ecfg, &out, hat_now_ns(), e, sizeof e);
 	if (rc) {
-		snprintf(err, errlen, "%s: riskd: %s", d->doc.path, e);
+		snprintf(err, errlen, "%s: riskd: %s", d->st.doc.path, e);
 		goto fail;
 	}
 	d->engine_up = true;
-	hat_log(&d->log, HAT_LOG_INFO, "start",
-	        "instance=%s coins=%u restart_count=%u max_orders_per_s=%u", d->instance,
-	        d->ecfg.limits.n_coins, d->ecfg.restart_count, d->ecfg.order_rate_per_s);
+	hat_log(&d->st.log, HAT_LOG_INFO, "risk_start",
+	        "coins=%u restart_count=%u max_orders_per_s=%u order_burst=%u",
+	        d->ecfg.limits.n_coins, d->ecfg.restart_count, d->ecfg.order_rate_per_s,
+	        d->ecfg.order_burst);
 	risk_engine_start(&d->eng, hat_now_ns());
 	publish_control(d, hat_mono_ns());
 	return 0;
@@ -264,10 +250,8 @@ fail:
 
 void riskd_deinit(struct riskd *d)
 {
-	if (d->stage) {
+	if (d->open && d->engine_up)
 		publish_control(d, hat_mono_ns());
-		hat_stage_set_state(d->stage, HAT_STATE_STOPPED);
-	}
 	if (d->engine_up)
 		risk_engine_free(&d->eng);
 	d->engine_up = false;
@@ -277,11 +261,10 @@ void riskd_deinit(struct riskd *d)
 	hat_ring_detach(&d->r_order);
 	hat_ring_detach(&d->r_exec);
 	hat_ring_detach(&d->r_position);
-	hat_ring_detach(&d->r_cmd);
 	hat_board_close(&d->board);
-	hat_control_close(&d->control);
-	d->stage = NULL;
-	hat_config_doc_free(&d->doc);
+	if (d->open)
+		hat_daemon_close(&d->st);
+	d->open = false;
 }
 
 /* ---------------------------------------------------------------- inputs */
@@ -324,7 +307,7 @@ static int accept_msg(struct riskd *d, struct hat_msg_rejects *rej, struct hat_s
 		*invalid = true;
 		d->bad_msgs++;
 		if (hat_log_rl_allow(&d->rl_bad, hat_mono_ns()))
-			hat_log(&d->log, HAT_LOG_WARN, "bad_msg", "ring_seq=%llu error=%s",
+			hat_log(&d->st.log, HAT_LOG_WARN, "bad_msg", "ring_seq=%llu error=%s",
 			        (unsigned long long)h->seq, why);
 	}
 	rc = hat_seq_check(sc, h->seq);
@@ -336,7 +319,7 @@ static int accept_msg(struct riskd *d, struct hat_msg_rejects *rej, struct hat_s
 		d->seq_gaps++;
 		d->seq_lost += sc->last_gap;
 		if (hat_log_rl_allow(&d->rl_gap, hat_mono_ns()))
-			hat_log(&d->log, HAT_LOG_WARN, "seq_gap", "seq=%llu lost=%llu",
+			hat_log(&d->st.log, HAT_LOG_WARN, "seq_gap", "seq=%llu lost=%llu",
 			        (unsigned long long)h->seq, (unsigned long long)sc->last_gap);
 	}
 	return 0;
@@ -344,62 +327,64 @@ static int accept_msg(struct riskd *d, struct hat_msg_rejects *rej, struct hat_s
 
 static int take_cmds(struct riskd *d)
 {
-	unsigned n = hat_ring_peek_n(&d->r_cmd, RISKD_BATCH);
-	for (unsigned i = 0; i < n; i++) {
-		const void *slot = hat_ring_slot_at(&d->r_cmd, i);
-		char why[128];
-		bool invalid;
-		if (accept_msg(d, &d->rej_cmd, &d->seq_cmd, slot, HAT_SLOT_CMD, HAT_MSGS_CMD, why,
-		               sizeof why, &invalid) || invalid)
-			continue;
-		const struct hat_msg_control *c = slot;
-		hat_log(&d->log, HAT_LOG_INFO, "command", "cmd=%s from=%s text=%.*s",
-		        hat_ctl_cmd_name(c->cmd), hat_stage_name(c->from_stage),
-		        (int)strnlen(c->text, sizeof c->text), c->text);
-		risk_engine_command(&d->eng, c, hat_now_ns());
+	struct hat_msg_control c;
+	int n = 0;
+	while (n < RISKD_BATCH && hat_daemon_poll_cmd(&d->st, &c) == 1) {
+		n++;
+		hat_log(&d->st.log, HAT_LOG_INFO, "command", "cmd=%s from=%s text=%.*s",
+		        hat_ctl_cmd_name(c.cmd), hat_stage_name(c.from_stage),
+		        (int)strnlen(c.text, sizeof c.text), c.text);
+		risk_engine_command(&d->eng, &c, hat_now_ns());
 	}
-	hat_ring_release_n(&d->r_cmd, n);
-	return (int)n;
+	return n;
 }
 
+/* Input rings are consumed one message at a time, peek -> handle -> release, so a riskd killed
+ * mid-way finds at most the message it was handling again after its restart (ring.h). */
 static int take_exec(struct riskd *d)
 {
-	unsigned n = hat_ring_peek_n(&d->r_exec, RISKD_BATCH);
-	for (unsigned i = 0; i < n; i++) {
-		const void *slot = hat_ring_slot_at(&d->r_exec, i);
+	int n = 0;
+	const void *slot;
+	while (n < RISKD_BATCH && d->q_order.n == 0 && d->q_position.n == 0 &&
+	       hat_ring_peek(&d->r_exec, &slot) == 0) {
 		char why[128];
 		bool invalid;
-		if (accept_msg(d, &d->rej_exec, &d->seq_exec, slot, HAT_SLOT_EXEC, HAT_MSGS_EXEC, why,
-		               sizeof why, &invalid) || invalid)
-			continue;
-		risk_engine_exec_msg(&d->eng, slot, hat_now_ns());
+		if (!accept_msg(d, &d->rej_exec, &d->seq_exec, slot, HAT_SLOT_EXEC, HAT_MSGS_EXEC,
+		                why, sizeof why, &invalid) && !invalid)
+			risk_engine_exec_msg(&d->eng, slot, hat_now_ns());
+		hat_ring_release(&d->r_exec);
+		n++;
 	}
-	hat_ring_release_n(&d->r_exec, n);
-	return (int)n;
+	return n;
 }
 
 static int take_intents(struct riskd *d)
 {
-	unsigned n = hat_ring_peek_n(&d->r_intent, RISKD_BATCH);
-	for (unsigned i = 0; i < n; i++) {
-		const struct hat_msg_hdr *h = hat_ring_slot_at(&d->r_intent, i);
+	int n = 0;
+	const void *slot;
+	while (n < RISKD_BATCH && d->q_order.n == 0 && d->q_position.n == 0 &&
+	       hat_ring_peek(&d->r_intent, &slot) == 0) {
+		const struct hat_msg_hdr *h = slot;
 		char why[128];
 		bool invalid;
+		n++;
 		if (accept_msg(d, &d->rej_intent, &d->seq_intent, h, HAT_SLOT_INTENT,
-		               HAT_MSGS_INTENT, why, sizeof why, &invalid))
+		               HAT_MSGS_INTENT, why, sizeof why, &invalid)) {
+			hat_ring_release(&d->r_intent);
 			continue;
+		}
 		if (h->type == HAT_MSG_INTENT && h->length == sizeof(struct hat_msg_intent)) {
 			/* Even an invalid intent gets a REJECT back: signald must learn its fate. */
 			uint64_t t0 = hat_mono_ns();
 			risk_engine_intent(&d->eng, (const struct hat_msg_intent *)h,
 			                   invalid ? why : NULL, hat_now_ns());
-			hat_hist_record(d->k.check_ns, hat_mono_ns() - t0);
+			hat_hist_record(d->check_ns, hat_mono_ns() - t0);
 		} else if (!invalid && h->type == HAT_MSG_CONTROL) {
 			risk_engine_intent_ctl(&d->eng, (const struct hat_msg_control *)h, hat_now_ns());
 		}
+		hat_ring_release(&d->r_intent);
 	}
-	hat_ring_release_n(&d->r_intent, n);
-	return (int)n;
+	return n;
 }
 
 /* ---------------------------------------------------------------- loop */
@@ -411,16 +396,17 @@ int riskd_run_once(struct riskd *d, int timeout_ms)
 		return rc;
 	read_marks(d);
 	work += take_cmds(d);
-	/* Input stops while output is queued: back-pressure instead of unbounded memory. */
-	if (d->q_order.n == 0 && d->q_position.n == 0) {
-		work += take_exec(d);
-		if (d->q_order.n == 0 && d->q_position.n == 0)
-			work += take_intents(d);
-	}
+	/* Input stops while output is queued (checked per message in take_*): back-pressure
+	 * instead of unbounded memory. */
+	work += take_exec(d);
+	work += take_intents(d);
 	risk_engine_tick(&d->eng, hat_now_ns());
 	uint64_t mono = hat_mono_ns();
-	if (mono - d->last_hb_mono >= (uint64_t)d->file.heartbeat_ms * HAT_NS_PER_MS)
+	hat_daemon_tick(&d->st, mono);
+	if (mono - d->last_flush_mono >= d->st.hb_interval_ns) {
+		risk_engine_signald_alive(&d->eng, signald_alive(d, mono), hat_now_ns());
 		publish_control(d, mono);
+	}
 	if (work == 0 && timeout_ms > 0) {
 		/* Nothing ready: sleep briefly (latency stays ~100 us, one core is not burned). */
 		uint64_t ns = (uint64_t)timeout_ms * HAT_NS_PER_MS;
@@ -449,7 +435,7 @@ int riskd_drain(struct riskd *d, int timeout_ms)
 			hat_sleep_ns(100 * HAT_NS_PER_US);
 	}
 	publish_control(d, hat_mono_ns());
-	hat_log(&d->log, HAT_LOG_INFO, "drained", "approved=%llu rejected=%llu queued_left=%u",
+	hat_log(&d->st.log, HAT_LOG_INFO, "drained", "approved=%llu rejected=%llu queued_left=%u",
 	        (unsigned long long)d->eng.c.approved, (unsigned long long)d->eng.c.rejected,
 	        d->q_order.n + d->q_position.n);
 	return d->q_order.n || d->q_position.n ? -ETIMEDOUT : 0;

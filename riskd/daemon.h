@@ -9,21 +9,26 @@
  *   board      read-only (marks = mids; asset ids)
  *   control    riskd's block: pid, state, heartbeat, ready, counters, histogram "check_ns"
  *
- * Lifecycle (STYLE rule 10/11): riskd_init() loads the config, attaches everything and sends
- * HELLO + STATE_REQUEST to execd; riskd_run_once() handles whatever is ready and returns
+ * Lifecycle (STYLE rule 10/11), on top of common/daemon.h (arguments, config, log, control
+ * block, command ring, heartbeat, signals): riskd_init() loads the "riskd" section, attaches
+ * everything and sends HELLO + STATE_REQUEST to execd; riskd_run_once() handles whatever is ready and returns
  * (timeout_ms 0 never blocks); riskd_drain() finishes what can be finished on shutdown
  * (commands, exec events, queued output; unread intents stay in their ring for the next
  * riskd); riskd_deinit() detaches. Messages a full output ring refuses are queued in order
  * (up to RISKD_OUTQ messages per ring) and sent first on the next iteration; while anything is
  * queued riskd reads no new input, so back-pressure reaches signald instead of losing data.
+ * Inputs are taken one message at a time (peek, handle, release): a riskd killed mid-way
+ * handles at most that one message again after its restart (execd de-duplicates by cloid).
+ * signald counts as down when its control block is not running or its heartbeat is older than
+ * riskd.signald_timeout_ms (engine.h: risk_engine_signald_alive()).
  * Every popped message is validated (common/msg.h) and its seq checked; duplicates (a seq
  * already seen, e.g. after a consumer restart) are dropped.
  *
- * Counters in the control block: intents_in, approved, approved_cancels, rejected,
+ * Counters in the control block (totals continue across restarts): intents_in, approved, approved_cancels, rejected,
  * rejected.<reason> (one per RISK_* reason, e.g. rejected.order_rate), exec_in, fills,
  * dup_fills, exch_rejects, positions_out, snapshots_in, snapshots_bad, snapshots_out,
  * cancel_alls, commands, ignored, out_drops, bad_msgs, seq_gaps, seq_lost, seq_dups,
- * state_transitions, and gauges trading_state (enum hat_trading_state), state_cause
+ * state_transitions, signald_downs, and gauges trading_state (enum hat_trading_state), state_cause
  * (enum risk_cause), open_orders, queued_order, queued_position. Stage state: STARTING until
  * execd's snapshot, then RUNNING (ACTIVE), DEGRADED (REDUCING), HALTED; STOPPING in drain.
  * One process, one thread.
@@ -36,19 +41,13 @@
 #include <stdint.h>
 
 #include "common/board.h"
-#include "common/config.h"
 #include "common/control.h"
-#include "common/log.h"
+#include "common/daemon.h"
 #include "common/msg.h"
 #include "common/ring.h"
 #include "riskd/config.h"
 #include "riskd/engine.h"
 
-#define RISKD_RING_INTENT "intent"
-#define RISKD_RING_ORDER "order"
-#define RISKD_RING_EXEC "exec"
-#define RISKD_RING_POSITION "position"
-#define RISKD_RING_CMD "cmd.riskd"
 #define RISKD_OUTQ 4096   /* messages queued per output ring when it is full */
 #define RISKD_BATCH 64    /* messages taken from one input ring per iteration */
 
@@ -59,45 +58,46 @@ struct riskd_outq {
 	uint64_t queued_total, dropped;
 };
 
-struct riskd_counters {
-	struct hat_counter intents_in, approved, approved_cancels, rejected,
-		rejected_by[RISK_REASON_SLOTS], exec_in, fills, dup_fills, exch_rejects,
-		positions_out, snapshots_in, snapshots_bad, snapshots_out, cancel_alls, commands,
-		ignored, out_drops, bad_msgs, seq_gaps, seq_lost, seq_dups, state_transitions,
-		trading_state, state_cause, open_orders, queued_order, queued_position;
-	struct hat_hist check_ns;
+#define RISKD_MAX_STATS 64
+
+/* One published number: a control-block counter fed from a running value. Totals continue
+ * from what the previous riskd process left (base), so they survive restarts; gauges are
+ * published as they are. */
+struct riskd_stat {
+	struct hat_counter c;
+	uint64_t base;
+	const uint64_t *src;
+	uint8_t gauge;
 };
 
 struct riskd {
-	char instance[HAT_CONFIG_NAME_LEN];
-	struct hat_config cfg;
-	struct hat_config_doc doc;
+	struct hat_daemon st;            /* config, log, control block, command ring */
 	struct risk_file_cfg file;
 	struct risk_engine_cfg ecfg;
-	struct hat_log log;
-	struct hat_control control;
-	struct hat_stage_shm *stage;
 	struct hat_board board;
-	struct hat_ring r_intent, r_order, r_exec, r_position, r_cmd;
+	struct hat_ring r_intent, r_order, r_exec, r_position;
 	struct riskd_outq q_order, q_position;
 	struct risk_engine eng;
-	struct hat_seq_check seq_intent, seq_exec, seq_cmd;
-	struct hat_msg_rejects rej_intent, rej_exec, rej_cmd;
+	struct hat_seq_check seq_intent, seq_exec;
+	struct hat_msg_rejects rej_intent, rej_exec;
 	struct hat_log_rl rl_bad, rl_gap;
-	struct riskd_counters k;
+	struct riskd_stat stats[RISKD_MAX_STATS];
+	unsigned n_stats;
+	struct hat_hist check_ns;        /* intent handling time */
+	uint64_t g_out_drops, g_transitions, g_trading_state, g_state_cause, g_open_orders,
+		g_queued_order, g_queued_position; /* computed before each publication */
 	int board_idx[RISK_MAX_COINS];   /* board slot per coin, -1 until found */
 	uint64_t board_seq[RISK_MAX_COINS];
-	uint64_t last_hb_mono;
+	uint64_t last_flush_mono;
 	uint64_t seq_gaps, seq_lost, seq_dups, bad_msgs;
-	bool engine_up, draining;
+	bool open, engine_up, draining;
 };
 
-/* Loads config_path ("riskd" section + shared sections), attaches the segments of instance
- * (NULL = the config's), registers counters, starts the engine (HELLO, STATE_REQUEST to
- * execd). log_level: enum hat_log_level. Returns 0, or a negative code with err saying what
- * failed (config key, segment name); on error everything attached is released. */
-int riskd_init(struct riskd *d, const char *config_path, const char *instance, int log_level,
-               char *err, size_t errlen);
+/* Opens the stage (hat_daemon_open: config a->config_path, log, control block, command ring),
+ * applies the "riskd" section, attaches the board and the data rings, registers counters and
+ * starts the engine (HELLO, STATE_REQUEST to execd). Returns 0, or a negative code with err
+ * saying what failed (config key, segment name); on error everything is released. */
+int riskd_init(struct riskd *d, const struct hat_daemon_args *a, char *err, size_t errlen);
 
 /* One loop iteration. Returns 1 if it did work, 0 if idle (after waiting up to timeout_ms),
  * or a negative code on a fatal ring error (-EPROTO: corrupt indices). */

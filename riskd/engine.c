@@ -1,6 +1,9 @@
 /* riskd/engine.c -- riskd's decision core (see engine.h). */
 #include "riskd/engine.h"
 
+#include "common/msg.h"
+
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,35 +13,19 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static const char *reason_name(unsigned r)
-{
-	switch (r) {
-#define RN(name, id) case id: return #name;
-	HAT_REASONS(RN)
-#undef RN
-	default: return "?";
-	}
-}
+/* Whole-object validators (STYLE rule 8b) run in the ASan/test build only: the release build
+ * keeps assert() on, and risk_book_check() is O(book). */
+#ifdef HAT_TEST_BUILD
+#define RISK_DEBUG_CHECK(e) assert(e)
+#else
+#define RISK_DEBUG_CHECK(e) ((void)0)
+#endif
 
-static void hdr(struct hat_msg_hdr *h, uint16_t type, uint32_t len, uint64_t origin_ns)
+/* Zeroes the message and sets type, version, length (hat_msg_init) and origin_ns. */
+static void hdr(struct hat_msg_hdr *h, uint16_t type, uint64_t origin_ns)
 {
-	memset(h, 0, len);
-	h->type = type;
-	h->length = len;
+	hat_msg_init(h, type);
 	h->origin_ns = origin_ns;
-	switch (type) {
-	case HAT_MSG_ORDER: h->version = HAT_MSG_ORDER_VERSION; break;
-	case HAT_MSG_EXEC: h->version = HAT_MSG_EXEC_VERSION; break;
-	case HAT_MSG_POSITION: h->version = HAT_MSG_POSITION_VERSION; break;
-	default: h->version = HAT_MSG_CONTROL_VERSION; break;
-	}
-}
-
-static void text_set(char *dst, size_t len, const char *s)
-{
-	size_t n = strnlen(s, len - 1);
-	memcpy(dst, s, n);
-	memset(dst + n, 0, len - n);
 }
 
 static void logf_(struct risk_engine *e, int level, const char *event, const char *fmt, ...)
@@ -71,13 +58,13 @@ static void send_ctl(struct risk_engine *e, bool exec, uint16_t cmd, uint64_t ar
                      const char *text, uint64_t now_ns)
 {
 	struct hat_msg_control c;
-	hdr(&c.h, HAT_MSG_CONTROL, sizeof c, now_ns);
+	hdr(&c.h, HAT_MSG_CONTROL, now_ns);
 	c.cmd = cmd;
 	c.from_stage = HAT_STAGE_RISKD;
 	c.restart_count = e->cfg.restart_count;
 	c.arg = arg;
 	if (text)
-		text_set(c.text, sizeof c.text, text);
+		hat_text_set(c.text, sizeof c.text, text);
 	if (exec)
 		to_exec(e, &c.h);
 	else
@@ -87,7 +74,7 @@ static void send_ctl(struct risk_engine *e, bool exec, uint16_t cmd, uint64_t ar
 static void send_position(struct risk_engine *e, int coin, uint8_t flags, uint64_t now_ns)
 {
 	struct hat_msg_position p;
-	hdr(&p.h, HAT_MSG_POSITION, sizeof p, now_ns);
+	hdr(&p.h, HAT_MSG_POSITION, now_ns);
 	risk_book_position_msg(&e->book, coin, e->state.st, &p);
 	p.flags = flags;
 	to_signal(e, &p.h);
@@ -106,6 +93,7 @@ static void state_acted(struct risk_engine *e, unsigned act, uint64_t now_ns)
 {
 	if (!(act & RISK_SA_CHANGED))
 		return;
+	RISK_DEBUG_CHECK(risk_state_check(&e->state));
 	const struct risk_state *s = &e->state;
 	logf_(e, s->st == HAT_TS_ACTIVE ? RISK_LOG_INFO : RISK_LOG_WARN, "trading_state",
 	      "%s -> %s cause=%s: %s", risk_state_name(s->prev), risk_state_name(s->st),
@@ -193,22 +181,27 @@ static void reject(struct risk_engine *e, const struct hat_msg_intent *m, enum h
                    const char *text)
 {
 	struct hat_msg_exec x;
-	hdr(&x.h, HAT_MSG_EXEC, sizeof x, m->h.origin_ns);
+	hdr(&x.h, HAT_MSG_EXEC, m->h.origin_ns);
 	memcpy(x.cloid, m->o.cloid, HAT_CLOID_LEN);
 	memcpy(x.orig_cloid, m->o.orig_cloid, HAT_CLOID_LEN);
+	/* The REJECT must pass signald's validator even when the intent was garbage: fields out of
+	 * range are replaced (coin "?", side 0, px/sz 0). */
 	memcpy(x.coin, m->o.coin, HAT_COIN_LEN);
 	x.coin[HAT_COIN_LEN - 1] = '\0';
+	memset(x.coin + strlen(x.coin), 0, HAT_COIN_LEN - strlen(x.coin));
+	if (x.coin[0] == '\0')
+		x.coin[0] = '?';
 	x.asset = m->o.asset;
 	x.kind = HAT_EXEC_REJECT;
-	x.side = m->o.side;
+	x.side = m->o.side == HAT_SIDE_BUY || m->o.side == HAT_SIDE_SELL ? m->o.side : 0;
 	x.flags = HAT_EXEC_F_FROM_RISK | HAT_EXEC_F_FINAL;
 	x.reason = (uint16_t)r;
 	x.strategy_id = m->o.strategy_id;
-	x.px = m->o.px;
-	x.sz = m->o.sz;
+	x.px = m->o.px >= 0 && m->o.px <= HAT_FX_MAX ? m->o.px : 0;
+	x.sz = m->o.sz >= 0 && m->o.sz <= HAT_FX_MAX ? m->o.sz : 0;
 	char t[HAT_TEXT_LEN];
-	snprintf(t, sizeof t, "%s: %s", reason_name(r), text);
-	text_set(x.text, sizeof x.text, t);
+	snprintf(t, sizeof t, "%s: %s", hat_reason_name(r), text);
+	hat_text_set(x.text, sizeof x.text, t);
 	to_signal(e, &x.h);
 	e->c.rejected++;
 	e->c.rejected_by[r < RISK_REASON_SLOTS ? r : 0]++;
@@ -239,8 +232,8 @@ static void commit(struct risk_engine *e, const struct hat_msg_intent *m, int co
 	w.sz = o->sz;
 	w.remaining = o->sz;
 	w.risk_seq = risk_seq;
-	/* Cannot be full: max_working >= max_open_orders, which NEW was checked against;
-	 * a REPLACE may briefly need one more slot, counted in orders_full if absent. */
+	/* Cannot be full: a NEW was checked against max_open_orders <= max_working, a REPLACE
+	 * against the free slots. */
 	risk_book_order_add(&e->book, &w);
 }
 
@@ -265,7 +258,7 @@ enum hat_reason risk_engine_intent(struct risk_engine *e, const struct hat_msg_i
 		return r;
 	}
 	struct hat_msg_order ord;
-	hdr(&ord.h, HAT_MSG_ORDER, sizeof ord, m->h.origin_ns);
+	hdr(&ord.h, HAT_MSG_ORDER, m->h.origin_ns);
 	ord.o = m->o;
 	ord.risk_seq = e->last_risk_seq + 1 > now_ns ? e->last_risk_seq + 1 : now_ns;
 	ord.intent_seq = m->h.seq;
@@ -273,6 +266,7 @@ enum hat_reason risk_engine_intent(struct risk_engine *e, const struct hat_msg_i
 	to_exec(e, &ord.h);
 	commit(e, m, coin, ord.risk_seq, now_ns);
 	e->c.approved++;
+	RISK_DEBUG_CHECK(risk_book_check(&e->book));
 	return HAT_REASON_NONE;
 }
 
@@ -289,7 +283,7 @@ static void snap_order(void *user, const struct risk_order *o)
 	struct snap_ctx *s = user;
 	struct risk_engine *e = s->e;
 	struct hat_msg_exec x;
-	hdr(&x.h, HAT_MSG_EXEC, sizeof x, s->now_ns);
+	hdr(&x.h, HAT_MSG_EXEC, s->now_ns);
 	memcpy(x.cloid, o->cloid, HAT_CLOID_LEN);
 	memcpy(x.coin, e->book.coins[o->coin].name, HAT_COIN_LEN);
 	x.asset = e->book.coins[o->coin].asset;
@@ -422,6 +416,7 @@ static void exec_event(struct risk_engine *e, const struct hat_msg_exec *x, uint
 		e->c.exch_rejects++;
 		state_acted(e, risk_state_on_reject(&e->state, now_ns), now_ns);
 	}
+	RISK_DEBUG_CHECK(risk_book_check(&e->book));
 	if (r == RISK_EXEC_POS_CHANGED) {
 		e->c.fills++;
 		send_position(e, coin, 0, now_ns);
@@ -509,6 +504,30 @@ void risk_engine_set_mark(struct risk_engine *e, int coin, int64_t mark_px, uint
 {
 	if (coin >= 0 && (uint32_t)coin < e->book.n_coins)
 		risk_book_set_mark(&e->book, coin, mark_px, mark_ns);
+}
+
+void risk_engine_signald_alive(struct risk_engine *e, bool alive, uint64_t now_ns)
+{
+	if (alive) {
+		if (e->signald_down)
+			logf_(e, RISK_LOG_INFO, "signald_up", "signald alive again");
+		e->signald_down = false;
+		e->signald_cancelled = false;
+		return;
+	}
+	uint32_t n = risk_book_open_orders(&e->book);
+	if (!e->signald_down) {
+		e->signald_down = true;
+		e->c.signald_downs++;
+		logf_(e, RISK_LOG_WARN, "signald_down", "%u working orders", n);
+	}
+	/* Orders may appear while signald is down (execd's snapshot after a riskd restart). */
+	if (e->cfg.signald_down_cancel && !e->signald_cancelled && n > 0) {
+		logf_(e, RISK_LOG_WARN, "signald_down_cancel", "cancelling all %u working orders", n);
+		send_ctl(e, true, HAT_CTL_CANCEL_ALL, 0, "signald down", now_ns);
+		e->c.cancel_alls++;
+		e->signald_cancelled = true;
+	}
 }
 
 void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset)

@@ -39,7 +39,9 @@
  * and a FILL also sends that coin's POSITION; exchange REJECTs feed the reject-rate rule.
  * State changes (state.h) are logged, publish every coin's POSITION (carrying the new trading
  * state) and, on entering HALTED, send one CANCEL_ALL to execd.
- * Single-threaded; allocates only in init.
+ * Time: every now_ns is CLOCK_REALTIME (the marks' board times are realtime too); the rate
+ * buckets refill nothing while the clock steps back, and a forward step refills at most a
+ * burst. Single-threaded; allocates only in init.
  */
 #ifndef HAT_RISKD_ENGINE_H
 #define HAT_RISKD_ENGINE_H
@@ -68,6 +70,7 @@ struct risk_engine_cfg {
 	uint32_t dedup_window;                    /* fills remembered for de-duplication */
 	uint32_t recent_cloids;                   /* cloids remembered for duplicate detection */
 	uint64_t position_publish_ns;             /* periodic POSITION publication; 0 = off */
+	uint8_t signald_down_cancel;              /* 1: CANCEL_ALL when signald goes down */
 	uint32_t restart_count;                   /* sent in HELLO */
 };
 
@@ -99,6 +102,7 @@ struct risk_counters {
 	uint64_t commands;        /* commands handled */
 	uint64_t ignored;         /* messages of no use here (unexpected control, stray rows) */
 	uint64_t out_drops;       /* messages an output callback refused */
+	uint64_t signald_downs;   /* times signald was seen down */
 };
 
 struct risk_engine {
@@ -113,6 +117,8 @@ struct risk_engine {
 	bool snap_in;                  /* between execd's SNAPSHOT_BEGIN and END */
 	bool signal_hello_pending;     /* signald asked for a snapshot before we were ready */
 	bool shutdown;                 /* SHUTDOWN command received */
+	bool signald_down;             /* last risk_engine_signald_alive() said down */
+	bool signald_cancelled;        /* CANCEL_ALL sent in this down episode */
 	uint64_t snap_rows;            /* rows received since SNAPSHOT_BEGIN */
 	uint64_t last_risk_seq;
 	uint64_t day;                  /* UTC day number of the last tick */
@@ -152,8 +158,17 @@ void risk_engine_set_mark(struct risk_engine *e, int coin, int64_t mark_px, uint
  * not give it). */
 void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset);
 
-/* Timers: day roll-over (UTC: realized PnL, fees and the peak equity restart), PnL and data
- * freshness rules, periodic POSITION publication. Call every loop iteration. */
+/* The daemon's view of signald's liveness (its control-block heartbeat), called periodically.
+ * While signald is down (ARCHITECTURE.md "signald down") and signald_down_cancel is set, the
+ * first call that finds working orders on the book sends one CANCEL_ALL to execd (cause
+ * "signald down"); nothing more until signald has been seen alive again. Each change is
+ * logged. */
+void risk_engine_signald_alive(struct risk_engine *e, bool alive, uint64_t now_ns);
+
+/* Timers: day roll-over at UTC midnight (realized PnL, fees and the peak equity restart; the
+ * unrealized part stays measured from the entry price, so the daily loss rule sees realized +
+ * fees since midnight plus the open positions' unrealized PnL), PnL and data freshness rules,
+ * periodic POSITION publication. Call every loop iteration. */
 void risk_engine_tick(struct risk_engine *e, uint64_t now_ns);
 
 static inline uint8_t risk_engine_trading_state(const struct risk_engine *e)

@@ -170,6 +170,38 @@ void risk_book_each_order(const struct risk_book *b,
 			fn(user, &b->orders[m->slots[i].val]);
 }
 
+bool risk_book_check(const struct risk_book *b)
+{
+	int64_t buy[RISK_MAX_COINS] = {0}, sell[RISK_MAX_COINS] = {0};
+	uint32_t n[RISK_MAX_COINS] = {0}, total = 0;
+	const struct risk_cmap *m = &b->by_cloid;
+	for (uint32_t i = 0; i <= m->mask; i++) {
+		if (!m->slots[i].used)
+			continue;
+		if (m->slots[i].val >= b->max_working)
+			return false;
+		const struct risk_order *o = &b->orders[m->slots[i].val];
+		if (o->coin >= b->n_coins || o->remaining <= 0 ||
+		    memcmp(o->cloid, m->slots[i].key, HAT_CLOID_LEN) != 0)
+			return false;
+		if (o->side == HAT_SIDE_BUY)
+			buy[o->coin] += o->remaining;
+		else if (o->side == HAT_SIDE_SELL)
+			sell[o->coin] += o->remaining;
+		else
+			return false;
+		n[o->coin]++;
+		total++;
+	}
+	if (total != m->count || total + b->n_free != b->max_working)
+		return false;
+	for (uint32_t c = 0; c < b->n_coins; c++)
+		if (buy[c] != b->coins[c].work_buy || sell[c] != b->coins[c].work_sell ||
+		    n[c] != b->coins[c].open_orders)
+			return false;
+	return true;
+}
+
 /* ---------------------------------------------------------------- exec events */
 
 /* True if this fill's identity was seen; otherwise remembers it. */
@@ -187,6 +219,9 @@ static void learn_order(struct risk_book *b, const struct hat_msg_exec *e, int c
 {
 	struct risk_order *o = risk_book_order_find(b, e->cloid);
 	int64_t rem = e->remaining_sz > 0 ? e->remaining_sz : 0;
+	/* An ACK or snapshot row that leaves remaining_sz 0 means nothing filled yet. */
+	if (rem == 0 && e->kind != HAT_EXEC_REPLACED && e->sz > 0)
+		rem = e->sz;
 	if (o) {
 		o->acked = 1;
 		if (e->oid)

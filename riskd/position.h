@@ -8,7 +8,8 @@
  *
  * Exec events (risk_book_on_exec):
  *   ACK          the order rests: marked acked, oid and remaining size taken from the event
- *                (an unknown cloid is added, e.g. an order approved before a restart).
+ *                (remaining_sz, or sz when remaining_sz is 0); an unknown cloid is added
+ *                (e.g. an order approved before a restart).
  *   OPEN_ORDER   snapshot row: added like an ACK.
  *   FILL         applied to the coin's position (pnl.h); the order's remaining size becomes
  *                the event's remaining_sz; removed when remaining_sz is 0 or FINAL is set.
@@ -114,6 +115,10 @@ static inline uint32_t risk_book_open_orders(const struct risk_book *b)
 {
 	return b->by_cloid.count;
 }
+/* Recomputes every coin's working sizes and order counts from the orders and compares them
+ * with the running totals; also checks each order's coin, side and remaining size. O(orders):
+ * for tests and assert() in debug builds (STYLE rule 8b). */
+bool risk_book_check(const struct risk_book *b);
 /* Calls fn for each working order (any order); fn must not change the book. */
 void risk_book_each_order(const struct risk_book *b,
                           void (*fn)(void *user, const struct risk_order *o), void *user);

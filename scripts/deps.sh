@@ -18,6 +18,7 @@ PKGS=(
   procps              # ps/pgrep used by the launch script and tests
   psmisc              # killall/fuser used by scripts
   curl                # the launch script's health checks
+  prometheus          # promtool, which validates superd's /metrics in the tests
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -34,13 +35,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 # A fresh machine has no package lists yet; refresh them once if a package is unknown.
-if ! $SUDO apt-get install -y -qq "${missing[@]}" >/tmp/hat-deps.log 2>&1; then
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/hat-deps.log 2>&1; then
   echo "deps: refreshing package lists (apt-get update)"
   $SUDO apt-get update -qq >>/tmp/hat-deps.log 2>&1
-  if ! $SUDO apt-get install -y -qq "${missing[@]}" >>/tmp/hat-deps.log 2>&1; then
+  if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >>/tmp/hat-deps.log 2>&1; then
     echo "deps: apt-get install failed; see /tmp/hat-deps.log, then retry 'make deps'" >&2
     tail -5 /tmp/hat-deps.log >&2
     exit 1
   fi
+fi
+# Only promtool is wanted from the prometheus package: never leave its server running.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1; then
+  $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 echo "deps: installed ${missing[*]}"

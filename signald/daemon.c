@@ -46,8 +46,8 @@ static void emit(void *user, const struct hat_msg_intent *in)
 		return;
 	if (s->outq_len == SIGNALD_OUTQ) {
 		hat_counter_inc(s->c_intents_dropped);
-		hat_log(&s->d.log, HAT_LOG_ERROR, "intent_dropped",
-			"reason=\"intent ring and local queue full\" queued=%u", s->outq_len);
+		hat_log(&s->d.log, HAT_LOG_ERROR, "intent_dropped", "reason=%s queued=%u",
+			"intent ring and local queue full", s->outq_len);
 		return;
 	}
 	s->outq[(s->outq_head + s->outq_len) % SIGNALD_OUTQ] = *in;
@@ -172,7 +172,7 @@ int signald_init(struct signald *s, int argc, char **argv, char *err, size_t err
 	char e2[256];
 	s->have_board = hat_board_open(&s->board, s->d.cfg.instance, HAT_SHM_RDONLY, e2, sizeof e2) == 0;
 	if (!s->have_board)
-		hat_log(&s->d.log, HAT_LOG_WARN, "board_unavailable", "error=\"%s\"", e2);
+		hat_log(&s->d.log, HAT_LOG_WARN, "board_unavailable", "error=%s", e2);
 	counters(s);
 	hat_msg_rejects_init(&s->rej_md);
 	hat_msg_rejects_init(&s->rej_pos);
@@ -225,7 +225,7 @@ int signald_init(struct signald *s, int argc, char **argv, char *err, size_t err
 		(unsigned long long)epoch, s->d.blk->restart_count);
 	return 0;
 fail:
-	hat_log(&s->d.log, HAT_LOG_ERROR, "init_failed", "error=\"%s\"", err);
+	hat_log(&s->d.log, HAT_LOG_ERROR, "init_failed", "error=%s", err);
 	signald_deinit(s);
 	return rc;
 }

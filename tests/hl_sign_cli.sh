@@ -53,6 +53,9 @@ expect_bad "bad JSON (float)" '{"type":"x","n":1.5}' "floats are not allowed" l1
 expect_bad "unknown command" "" "unknown command" sign --key $key
 expect_bad "unknown option" "" "unknown option --bogus" l1 --key $key --nonce 0 --bogus
 expect_bad "option without value" "" "--nonce needs a value" l1 --key $key --nonce
+got=$("$bin" --help); rc=$?
+check_eq "help exit" "$rc" 0
+case "$got" in *"hl-sign l1 --key"*) echo "ok   help text";; *) echo "FAIL help text: $got"; fails=$((fails+1));; esac
 
 if [ $fails -ne 0 ]; then echo "$fails failed"; exit 1; fi
 echo "all passed"

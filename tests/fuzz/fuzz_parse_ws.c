@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/msg.h"
 #include "common/msg_types.h"
 #include "hl/meta.h"
 #include "hl/parse_exchange.h"
@@ -86,14 +87,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				CHECK(m.u.book.asks[i].px > m.u.book.asks[i - 1].px);
 			CHECK(memchr(m.u.book.coin, '\0', HAT_COIN_LEN) != NULL);
 			CHECK(hl_meta_find(&meta, m.u.book.coin)->asset == m.u.book.asset);
+			CHECK(hat_msg_validate(&m.u.book, sizeof m.u.book, NULL, 0) == 0);
 			break;
 		case HL_WS_TRADES:
 			for (size_t i = 0; i < m.list.n; i++)
-				CHECK(trades[i].px > 0 && trades[i].sz > 0 &&
-				      (trades[i].side == HAT_SIDE_BUY || trades[i].side == HAT_SIDE_SELL));
+				CHECK(hat_msg_validate(&trades[i], sizeof trades[i], NULL, 0) == 0);
 			break;
 		case HL_WS_BBO:
-			CHECK(m.u.bbo.h.type == HAT_MSG_BBO && m.u.bbo.has_bid <= 1 && m.u.bbo.has_ask <= 1);
+			CHECK(hat_msg_validate(&m.u.bbo, sizeof m.u.bbo, NULL, 0) == 0);
 			break;
 		case HL_WS_ORDER_UPDATES:
 			for (size_t i = 0; i < m.list.n; i++)

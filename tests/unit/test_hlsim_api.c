@@ -498,6 +498,44 @@ static void test_api_modify_rule_switch(void **state)
 	assert_non_null(strstr(t->out.data, "\"tif\":\"Alo\""));
 }
 
+/* A noop signed with expiresAfter and/or a vault, as a client would. */
+static void send_meta(struct hts *t, uint64_t nonce, bool has_exp, uint64_t exp, const char *vault)
+{
+	struct hl_l1_meta m = { .nonce = nonce, .has_expires_after = has_exp, .expires_after = exp,
+				.testnet = true };
+	uint8_t v[20];
+	if (vault) {
+		assert_int_equal(hl_addr_parse(vault, strlen(vault), v, NULL, 0), 0);
+		m.vault = v;
+	}
+	const uint8_t mp[] = { 0x81, 0xa4, 't', 'y', 'p', 'e', 0xa4, 'n', 'o', 'o', 'p' };
+	struct hl_sig sig;
+	assert_int_equal(hl_sign_l1(&t->key, mp, sizeof mp, &m, NULL, &sig), 0);
+	char sj[HL_SIG_JSON_LEN], body[1024], va[64] = "null", ex[32] = "null";
+	hl_sig_to_json(&sig, sj);
+	if (vault)
+		snprintf(va, sizeof va, "\"%s\"", vault);
+	if (has_exp)
+		snprintf(ex, sizeof ex, "%llu", (unsigned long long)exp);
+	snprintf(body, sizeof body, "{\"action\":{\"type\":\"noop\"},\"nonce\":%llu,\"signature\":%s,"
+		 "\"vaultAddress\":%s,\"expiresAfter\":%s}", (unsigned long long)nonce, sj, va, ex);
+	assert_int_equal(hlsim_exchange(t->e, body, strlen(body), t->now, &t->out, &t->status, NULL), 0);
+}
+
+static void test_api_expires_after_and_vault(void **state)
+{
+	struct hts *t = *state;
+	send_meta(t, t->now + 1, true, t->now + 1000, NULL);
+	assert_string_equal(t->out.data, OK_DEFAULT);
+	send_meta(t, t->now + 2, true, t->now - 1, NULL);
+	assert_string_equal(t->out.data, "{\"status\":\"err\",\"response\":\"Action expired: "
+					 "expiresAfter 1716999999999 < now 1717000000000.\"}");
+	assert_int_equal(t->e->acct[t->acct]->n_requests, 1 + 5);
+	send_meta(t, t->now + 3, false, 0, "0x1719884eb866cb12b2287399b15f7db5e7d775ea");
+	assert_string_equal(t->out.data, "{\"status\":\"err\",\"response\":\"Vaults and "
+					 "sub-accounts are not supported by hlsim.\"}");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -520,6 +558,7 @@ int main(void)
 		T(test_api_address_budget_exhausted),
 		T(test_api_candle_snapshot),
 		T(test_api_modify_rule_switch),
+		T(test_api_expires_after_and_vault),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <cjson/cJSON.h>
+
 #include "common/fixed.h"
 #include "hl/wire.h"
 #include "tests/unit/hlsim_test_util.h"
@@ -27,7 +29,17 @@ static void sink(void *user, const struct hlsim_event *ev)
 		hat_buf_append(&c->trades, ev->json, ev->json_len);
 		hat_buf_putc(&c->trades, '\n');
 		break;
-	case HLSIM_EV_L2BOOK: c->n_l2++; break;
+	case HLSIM_EV_L2BOOK: {
+		/* pushed once per request/tick: never a half-requoted book */
+		cJSON *j = cJSON_ParseWithLength(ev->json, ev->json_len);
+		const cJSON *lv = cJSON_GetObjectItemCaseSensitive(j, "levels");
+		assert_true(cJSON_GetArraySize(lv) == 2);
+		assert_true(cJSON_GetArraySize(cJSON_GetArrayItem(lv, 0)) >= 3);
+		assert_true(cJSON_GetArraySize(cJSON_GetArrayItem(lv, 1)) >= 3);
+		cJSON_Delete(j);
+		c->n_l2++;
+		break;
+	}
 	case HLSIM_EV_BBO: c->n_bbo++; break;
 	case HLSIM_EV_ALLMIDS: c->n_mids++; break;
 	default: break;

@@ -192,7 +192,7 @@ static void test_exchange_rejects_malformed(void **state)
 	expect_error("{\"status\":\"ok\",\"response\":{\"type\":\"order\",\"data\":{\"statuses\":"
 		     "[{\"resting\":{\"oid\":1,\"cloid\":\"0x2a\"}}]}}}",
 		     "response.data.statuses[0].resting.cloid: cloid \"0x2a\": expected 0x and 32 "
-		     "lowercase hex digits");
+		     "hex digits (got 2)");
 	expect_error("{\"status\":\"ok\",\"response\":{\"type\":\"order\",\"data\":{\"statuses\":"
 		     "[{\"error\":5}]}}}", "response.data.statuses[0].error: expected a string");
 	expect_error("{\"status\":\"ok\",\"response\":{\"type\":\"order\",\"data\":{\"statuses\":"

@@ -243,7 +243,7 @@ static void test_info_user_fills(void **state)
 	      "\"startPosition\":\"26.86\",\"dir\":\"Open Long\",\"closedPnl\":\"0.0\","
 	      "\"hash\":\"0xa166\",\"oid\":90542681,\"crossed\":false,\"fee\":\"0.01\",\"tid\":1}]");
 	assert_int_equal(hl_info_parse_user_fills(r, f, 2, &n, &total, err, sizeof err), HAT_E_PARSE);
-	assert_string_equal(err, "userFills[0].hash: expected 0x and 64 hex digits");
+	assert_string_equal(err, "userFills[0].hash: hash \"0xa166\": expected 0x and 64 hex digits (got 4)");
 	cJSON_Delete(r);
 	r = j("[{\"coin\":\"AVAX\",\"px\":\"18.435\",\"sz\":\"93.53\",\"side\":\"B\",\"time\":1681222254710,"
 	      "\"startPosition\":\"26.86\",\"dir\":\"Open Long\",\"closedPnl\":\"0.0\","

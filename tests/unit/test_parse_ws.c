@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "common/err.h"
+#include "common/msg.h"
 #include "hl/meta.h"
 #include "hl/parse_exchange.h"
 #include "hl/parse_info.h"
@@ -95,6 +96,7 @@ static void test_ws_l2book(void **state)
 	assert_int_equal(b->asks[0].n, 3);
 	assert_true(b->asks[1].px == 0 && b->bids[2].px == 0);
 	assert_null(f->msg.held);
+	assert_int_equal(hat_msg_validate(b, sizeof *b, f->err, sizeof f->err), 0);
 
 	/* without a coin table */
 	assert_int_equal(hl_ws_parse(book_frame, strlen(book_frame), 1, NULL, NULL, &f->msg, NULL, 0), 0);
@@ -122,6 +124,7 @@ static void test_ws_l2book_keeps_top_ten(void **state)
 	assert_true(b->asks[9].px == 301000000000LL);
 	assert_true(b->asks[9].sz == 10000000LL); /* "0.10" */
 	assert_int_equal(b->asks[9].n, 9);
+	assert_int_equal(hat_msg_validate(b, sizeof *b, f->err, sizeof f->err), 0);
 }
 
 static void test_ws_trades(void **state)
@@ -152,6 +155,8 @@ static void test_ws_trades(void **state)
 	assert_int_equal(t[1].side, HAT_SIDE_SELL);
 	assert_true(t[1].tid == 1125899906842623ULL);
 	assert_true(t[1].sz == 120000000LL);
+	assert_int_equal(hat_msg_validate(&t[0], sizeof t[0], f->err, sizeof f->err), 0);
+	assert_int_equal(hat_msg_validate(&t[1], sizeof t[1], f->err, sizeof f->err), 0);
 
 	/* capacity 1: one stored, total 2 */
 	struct hl_ws_bufs small = f->bufs;
@@ -183,6 +188,7 @@ static void test_ws_bbo(void **state)
 	assert_int_equal(b->bid.n, 3);
 	assert_true(b->ask.px == 0);
 	assert_true(b->exch_time_ms == 1717000000000ULL);
+	assert_int_equal(hat_msg_validate(b, sizeof *b, f->err, sizeof f->err), 0);
 }
 
 static void test_ws_all_mids(void **state)
@@ -526,6 +532,12 @@ static void test_ws_rejects_malformed(void **state)
 			   "\"sz\":\"1\",\"time\":1,\"tid\":18014398509481984}]}",
 			HAT_E_PARSE, "trades[0].tid: integer out of range (max 2^53-1)");
 	expect_ws_error(f, "{\"channel\":\"trades\",\"data\":{}}", HAT_E_PARSE, "trades: expected an array");
+	expect_ws_error(f, "{\"channel\":\"trades\",\"data\":[{\"coin\":\"BTC\",\"side\":\"B\",\"px\":\"90000000000.00000001\","
+			   "\"sz\":\"1\",\"time\":1,\"tid\":1}]}",
+			HAT_E_PARSE, "trades[0].px: \"90000000000.00000001\": magnitude over 90000000000");
+	expect_ws_error(f, "{\"channel\":\"trades\",\"data\":[{\"coin\":\"\",\"side\":\"B\",\"px\":\"1\","
+			   "\"sz\":\"1\",\"time\":1,\"tid\":1}]}",
+			HAT_E_PARSE, "trades[0].coin: empty coin");
 	expect_ws_error(f, "{\"channel\":\"bbo\",\"data\":{\"coin\":\"BTC\",\"time\":1,\"bbo\":[null]}}",
 			HAT_E_PARSE, "bbo.bbo: expected 2 elements [bid, ask]");
 	expect_ws_error(f, "{\"channel\":\"bbo\",\"data\":{\"coin\":\"BTC\",\"time\":1,\"bbo\":[null,7]}}",
@@ -536,8 +548,8 @@ static void test_ws_rejects_malformed(void **state)
 	expect_ws_error(f, "{\"channel\":\"orderUpdates\",\"data\":[{\"order\":{\"coin\":\"BTC\",\"side\":\"B\","
 			   "\"limitPx\":\"1\",\"sz\":\"1\",\"oid\":1,\"timestamp\":1,\"cloid\":\"0x2A\"},"
 			   "\"status\":\"open\",\"statusTimestamp\":1}]}",
-			HAT_E_PARSE, "orderUpdates[0].order.cloid: cloid \"0x2A\": expected 0x and 32 "
-				     "lowercase hex digits");
+			HAT_E_PARSE, "orderUpdates[0].order.cloid: cloid \"0x2A\": uppercase at position 3 "
+				     "(expected 0x and 32 lowercase hex digits)");
 	expect_ws_error(f, "{\"channel\":\"orderUpdates\",\"data\":[{\"order\":{\"coin\":\"BTC\",\"side\":\"B\","
 			   "\"limitPx\":\"1\",\"sz\":\"1\",\"oid\":1,\"timestamp\":1},"
 			   "\"status\":5,\"statusTimestamp\":1}]}",

@@ -31,7 +31,8 @@ static void test_risk_config_defaults_and_overrides(void **state)
 	(void)state;
 	static struct risk_engine_cfg c;
 	char err[256] = "";
-	const char *j = "{\"riskd\": {\"max_orders_per_s\": 15, \"cancel_burst\": 7,"
+	const char *j;
+	j = "{\"riskd\": {\"max_orders_per_s\": 15, \"cancel_burst\": 7,"
 		"\"max_open_orders_per_coin\": 4, \"price_band_bps\": 300,"
 		"\"limits\": ["
 		"{\"coin\": \"BTC\", \"sz_decimals\": 5, \"max_position\": \"0.5\","
@@ -72,6 +73,11 @@ static void test_risk_config_defaults_and_overrides(void **state)
 	assert_true(c.state.stale_ns == 10000000000ULL);
 	assert_true(c.position_publish_ns == 1000000000ULL);
 	assert_int_equal(c.max_working, 1024);
+	assert_int_equal(c.signald_down_cancel, 1);
+	j = "{\"riskd\": {\"signald_down_policy\": \"none\", \"limits\": [{\"coin\": \"BTC\","
+	    " \"sz_decimals\": 5, \"max_position\": 1, \"max_order_size\": 1}]}}";
+	assert_int_equal(load(j, NULL, &c, err, sizeof err), 0);
+	assert_int_equal(c.signald_down_cancel, 0);
 }
 
 static void expect_error(const char *json, const struct hat_config *shared, const char *want)
@@ -105,6 +111,9 @@ static void test_risk_config_errors_name_the_key(void **state)
 	             " [{\"coin\": \"BTC\", \"sz_decimals\": 5, \"max_position\": 1,"
 	             " \"max_order_size\": 1}]}}", NULL, "riskd.max_working");
 	expect_error("{\"riskd\": {}}", NULL, "limits");
+	expect_error("{\"riskd\": {\"signald_down_policy\": \"panic\", \"limits\": [{\"coin\":"
+	             " \"BTC\", \"sz_decimals\": 5, \"max_position\": 1, \"max_order_size\": 1}]}}",
+	             NULL, "riskd.signald_down_policy");
 	static struct hat_config shared;
 	memset(&shared, 0, sizeof shared);
 	strcpy(shared.coins[0], "BTC");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/msg.h"
 #include "riskd/limits.h"
 
 #define ONE HAT_FX_ONE
@@ -18,15 +19,6 @@
 #define L5(x) ((int64_t)(x) * 1000)
 #define L4(x) ((int64_t)(x) * 10000)
 
-static const char *reason_name(unsigned r)
-{
-	switch (r) {
-#define N(name, id) case id: return #name;
-	HAT_REASONS(N)
-#undef N
-	default: return "?";
-	}
-}
 
 static const char names[2][HAT_COIN_LEN] = {"BTC", "ETH"};
 static const uint32_t assets[2] = {0, 1};
@@ -176,12 +168,12 @@ static void run_case(struct fx *f, const struct tcase *c)
 	int ci = -2;
 	enum hat_reason got = risk_limits_check(&f->env, &o, NOW, &ci, text, sizeof text);
 	if (got != c->want)
-		fail_msg("%s: got %s (%s), want %s", c->name, reason_name(got), text,
-		         reason_name(c->want));
+		fail_msg("%s: got %s (%s), want %s", c->name, hat_reason_name(got), text,
+		         hat_reason_name(c->want));
 	if (got == HAT_REASON_NONE && text[0] != '\0')
 		fail_msg("%s: approved with text \"%s\"", c->name, text);
 	if (got != HAT_REASON_NONE && text[0] == '\0')
-		fail_msg("%s: %s without text", c->name, reason_name(got));
+		fail_msg("%s: %s without text", c->name, hat_reason_name(got));
 }
 
 #define NEW HAT_INTENT_NEW
@@ -221,6 +213,8 @@ static const struct tcase cases[] = {
 	{ "cancel while halted", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
 	  .ts = HAT_TS_HALTED, .want = R(NONE) },
 	{ "cancel unknown", .kind = CXL, .asset = -1, .orig = 77, .want = R(RISK_UNKNOWN_ORDER) },
+	{ "cancel on the wrong coin", .kind = CXL, .coin = "ETH", .asset = -1, .orig = 50,
+	  .btc_wbuy = ONE / 10, .want = R(RISK_BAD_INTENT) },
 	{ "cancel rate: 1 token left", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
 	  .drain_cancels = 1, .want = R(NONE) },
 	{ "cancel rate: empty", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
@@ -412,6 +406,39 @@ static void test_limits_text_names_the_numbers(void **state)
 	assert_string_equal(text, "coin XYZ not configured");
 }
 
+static void test_limits_unknown_asset_is_not_checked(void **state)
+{
+	struct fx *f = *state;
+	struct tcase c = { "ok", .asset = -1, .sz = ONE / 10, .want = R(NONE) };
+	run_case(f, &c);
+	struct hat_order_fields o;
+	memset(&o, 0, sizeof o);
+	o.kind = NEW; strcpy(o.coin, "BTC"); o.side = HAT_SIDE_BUY; o.tif = HAT_TIF_GTC;
+	o.px = 50000 * ONE; o.sz = ONE / 10; o.cloid[0] = 1; o.asset = 77;
+	assert_int_equal(risk_limits_check(&f->env, &o, NOW, NULL, NULL, 0), HAT_REASON_RISK_BAD_INTENT);
+	f->book.coins[0].asset = RISK_ASSET_UNKNOWN;
+	assert_int_equal(risk_limits_check(&f->env, &o, NOW, NULL, NULL, 0), HAT_REASON_NONE);
+	f->book.coins[0].asset = 0;
+}
+
+static void test_limits_replace_needs_a_free_slot(void **state)
+{
+	struct fx *f = *state;
+	struct tcase c = { "ok", .asset = -1, .btc_wbuy = ONE / 10, .sz = ONE / 10, .want = R(NONE) };
+	run_case(f, &c); /* book capacity 64: one working order (cloid 50) */
+	for (uint8_t i = 0; i < 63; i++)
+		add_working(&f->book, (uint8_t)(100 + i), 1, HAT_SIDE_BUY, 2000 * ONE, L4(1));
+	assert_int_equal(f->book.n_free, 0);
+	struct hat_order_fields o;
+	memset(&o, 0, sizeof o);
+	o.kind = RPL; strcpy(o.coin, "BTC"); o.side = HAT_SIDE_BUY; o.tif = HAT_TIF_GTC;
+	o.px = 50000 * ONE; o.sz = ONE / 10; o.cloid[0] = 1; o.orig_cloid[15] = 50;
+	char text[HAT_TEXT_LEN];
+	assert_int_equal(risk_limits_check(&f->env, &o, NOW, NULL, text, sizeof text),
+	                 HAT_REASON_RISK_MAX_OPEN_ORDERS);
+	assert_string_equal(text, "replace: no room to track the new order (64 working)");
+}
+
 static void test_limits_validate(void **state)
 {
 	(void)state;
@@ -440,6 +467,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_check_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_text_names_the_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_unknown_asset_is_not_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_replace_needs_a_free_slot, setup, teardown),
 		cmocka_unit_test(test_limits_validate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

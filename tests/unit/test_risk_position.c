@@ -177,6 +177,11 @@ static void test_book_working_orders_exposure_and_counts(void **state)
 	assert_null(risk_book_order_find(b, o1.cloid));
 	assert_int_equal(risk_book_open_orders(b), 1);
 	assert_true(b->coins[0].work_buy == 0);
+	assert_true(risk_book_check(b));
+	b->coins[1].work_buy++; /* a corrupted total is caught */
+	assert_false(risk_book_check(b));
+	b->coins[1].work_buy--;
+	assert_true(risk_book_check(b));
 }
 
 static void test_book_full_returns_enospc(void **state)
@@ -267,6 +272,15 @@ static void test_book_exec_events_drive_working_orders(void **state)
 	e = ev(HAT_EXEC_REJECT, 11, "ETH", HAT_SIDE_SELL);
 	assert_int_equal(risk_book_on_exec(b, &e, NULL), RISK_EXEC_APPLIED);
 	assert_int_equal(risk_book_open_orders(b), 0);
+	assert_true(risk_book_check(b));
+
+	/* a snapshot row without remaining_sz counts its whole size */
+	e = ev(HAT_EXEC_OPEN_ORDER, 12, "BTC", HAT_SIDE_SELL);
+	e.px = 101 * ONE;
+	e.sz = 3 * ONE;
+	assert_int_equal(risk_book_on_exec(b, &e, NULL), RISK_EXEC_APPLIED);
+	assert_true(b->coins[0].work_sell == 3 * ONE);
+	assert_int_equal(risk_book_order_remove(b, e.cloid), 0);
 
 	e = ev(HAT_EXEC_FILL, 1, "DOGE", HAT_SIDE_BUY);
 	assert_int_equal(risk_book_on_exec(b, &e, &coin), RISK_EXEC_UNKNOWN_COIN);

@@ -398,19 +398,21 @@ static void test_wire_cloid_rejects(void **state)
 	(void)state;
 	static const struct { const char *s, *err; } bad[] = {
 		{ "0x0000000000000000000000000000002A",
-		  "cloid \"0x0000000000000000000000000000002A\": bad lowercase hex digit at 33" },
+		  "cloid \"0x0000000000000000000000000000002A\": uppercase at position 33 (expected 0x "
+		  "and 32 lowercase hex digits)" },
 		{ "0X0000000000000000000000000000002a",
-		  "cloid \"0X0000000000000000000000000000002a\": expected 0x and 32 lowercase hex digits" },
+		  "cloid \"0X0000000000000000000000000000002a\": uppercase at position 1 (expected 0x "
+		  "and 32 lowercase hex digits)" },
 		{ "0x000000000000000000000000000002a",
-		  "cloid \"0x000000000000000000000000000002a\": expected 0x and 32 lowercase hex digits" },
+		  "cloid \"0x000000000000000000000000000002a\": expected 0x and 32 hex digits (got 31)" },
 		{ "0x00000000000000000000000000000002a",
-		  "cloid \"0x00000000000000000000000000000002a\": expected 0x and 32 lowercase hex digits" },
+		  "cloid \"0x00000000000000000000000000000002a\": expected 0x and 32 hex digits (got 33)" },
 		{ "000000000000000000000000000000002a",
-		  "cloid \"000000000000000000000000000000002a\": expected 0x and 32 lowercase hex digits" },
+		  "cloid \"000000000000000000000000000000002a\": must start with 0x" },
 		{ "0xg000000000000000000000000000002a",
-		  "cloid \"0xg000000000000000000000000000002a\": bad lowercase hex digit at 2" },
-		{ "", "cloid \"\": expected 0x and 32 lowercase hex digits" },
-		{ "0x", "cloid \"0x\": expected 0x and 32 lowercase hex digits" },
+		  "cloid \"0xg000000000000000000000000000002a\": not a hex digit at position 2" },
+		{ "", "cloid \"\": must start with 0x" },
+		{ "0x", "cloid \"0x\": expected 0x and 32 hex digits (got 0)" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		uint8_t c[HL_CLOID_LEN];
@@ -438,11 +440,18 @@ static void test_wire_address(void **state)
 				       sizeof err), 0);
 	assert_int_equal(hl_addr_parse(mixed, 41, a, err, sizeof err), HAT_E_PARSE);
 	assert_string_equal(err, "address \"0x5B38Da6a701c568545dCfcB03FcB875f56beddC\": expected 0x "
-				 "and 40 hex digits");
+				 "and 40 hex digits (got 39)");
 	assert_int_equal(hl_addr_parse("0x5B38Da6a701c568545dCfcB03FcB875f56beddCz", 42, a, err,
 				       sizeof err), HAT_E_PARSE);
-	assert_string_equal(err, "address \"0x5B38Da6a701c568545dCfcB03FcB875f56beddCz\": bad hex "
-				 "digit at 41");
+	assert_string_equal(err, "address \"0x5B38Da6a701c568545dCfcB03FcB875f56beddCz\": not a hex "
+				 "digit at position 41");
+	uint8_t h[32];
+	assert_int_equal(hl_hash_parse("0xa166e3fa63c25663024b03f2e0da011a00307e4017465df020210d3d432e7cb8",
+				       66, h, err, sizeof err), 0);
+	assert_int_equal(h[0], 0xa1);
+	assert_int_equal(h[31], 0xb8);
+	assert_int_equal(hl_hash_parse("0xa166", 6, h, err, sizeof err), HAT_E_PARSE);
+	assert_string_equal(err, "hash \"0xa166\": expected 0x and 64 hex digits (got 4)");
 }
 
 int main(void)

@@ -75,6 +75,12 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return usage("missing command (l1 or address)");
 	const char *cmd = argv[1];
+	if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+		printf("usage: hl-sign l1 --key 0x<64 hex> --nonce <int> [--vault 0x<40 hex>] "
+		       "[--expires-after <int>] [--testnet] < action.json\n"
+		       "       hl-sign address --key 0x<64 hex>\n");
+		return 0;
+	}
 	bool l1 = strcmp(cmd, "l1") == 0;
 	if (!l1 && strcmp(cmd, "address") != 0)
 		return usage("unknown command (expected l1 or address)");

@@ -27,6 +27,14 @@ BENCHES += hlsim_engine
 bench-hlsim_engine_SRCS := $(HLSIM_CORE_SRCS) bench/bench_hlsim_engine.c
 bench-hlsim_engine_LIBS := $(HLSIM_CORE_LIBS)
 
+# The /info and /exchange decoders and actions, fuzzed (active once tests/fuzz/replay.c exists).
+ifneq ($(wildcard tests/fuzz/replay.c),)
+FUZZERS += tests/fuzz/fuzz_hlsim_engine
+tests/fuzz/fuzz_hlsim_engine_SRCS := $(HLSIM_CORE_SRCS)
+tests/fuzz/fuzz_hlsim_engine_LIBS := $(HLSIM_CORE_LIBS)
+tests/fuzz/fuzz_hlsim_engine_corpus := tests/fuzz/fuzz_hlsim_engine_corpus
+endif
+
 # ---- net
 # Network layer: HTTP/1.1 and WebSocket server, rate limits, command line.
 HLSIM_NET_SRCS := tools/hlsim/http_parse.c tools/hlsim/http.c tools/hlsim/ws.c \

@@ -107,7 +107,8 @@ static int get_int(struct ctx *x, const cJSON *j, const char *path, long long lo
 		   long long *out)
 {
 	char why[96];
-	if (!cJSON_IsNumber(j) || j->valuedouble != (double)(long long)j->valuedouble) {
+	if (!cJSON_IsNumber(j) || !(j->valuedouble >= -9e18 && j->valuedouble <= 9e18) ||
+	    j->valuedouble != (double)(long long)j->valuedouble) {
 		return fail(x, path, "must be an integer");
 	}
 	long long v = (long long)j->valuedouble;

@@ -332,44 +332,67 @@ static void emit_order_update(struct hlsim_engine *e, const struct hlsim_order *
 	hlsim__emit(e, HLSIM_EV_ORDER_UPDATES, NULL, e->acct[o->acct]->address, NULL, b);
 }
 
+/* A book changed: its l2Book and bbo pushes are decided once the current request or tick is
+ * over (hlsim__flush_market), so subscribers never see a half-applied requote, like the
+ * exchange publishing once per block. */
 static void book_changed(struct hlsim_engine *e, uint32_t coin)
 {
+	e->mk[coin].l2_dirty = true;
+	e->mk[coin].bbo_dirty = true;
+}
+
+static void push_bbo(struct hlsim_engine *e, uint32_t coin)
+{
 	struct hlsim_market *m = &e->mk[coin];
-	m->l2_dirty = true;
 	struct hlsim_level now[2] = { { 0, 0, 0 }, { 0, 0, 0 } };
+	m->bbo_dirty = false;
 	for (int side = 0; side < 2; side++)
 		hlsim_book_levels(&m->book, side == 0, 0, 0, &now[side], 1);
-	if (memcmp(now, m->bbo, sizeof now) != 0) {
-		memcpy(m->bbo, now, sizeof now);
-		if (e->sink) {
-			struct hat_buf *b = &e->ev;
-			hat_buf_reset(b);
-			hat_buf_printf(b, "{\"coin\":\"%s\",\"time\":%llu,\"bbo\":[",
-				       coin_name(e, coin), (unsigned long long)e->now_ms);
-			for (int side = 0; side < 2; side++) {
-				if (side)
-					hat_buf_putc(b, ',');
-				if (now[side].sz == 0) {
-					hat_buf_puts(b, "null");
-					continue;
-				}
-				hat_buf_puts(b, "{\"px\":");
-				hlsim__put_fx(b, now[side].px);
-				hat_buf_puts(b, ",\"sz\":");
-				hlsim__put_fx(b, now[side].sz);
-				hat_buf_printf(b, ",\"n\":%u}", now[side].n);
-			}
-			hat_buf_puts(b, "]}");
-			hlsim__emit(e, HLSIM_EV_BBO, coin_name(e, coin), NULL, NULL, b);
+	bool same = true;
+	for (int side = 0; side < 2; side++)
+		same = same && now[side].px == m->bbo[side].px && now[side].sz == m->bbo[side].sz &&
+		       now[side].n == m->bbo[side].n;
+	if (same)
+		return;
+	m->bbo[0] = now[0];
+	m->bbo[1] = now[1];
+	if (!e->sink)
+		return;
+	struct hat_buf *b = &e->ev;
+	hat_buf_reset(b);
+	hat_buf_printf(b, "{\"coin\":\"%s\",\"time\":%llu,\"bbo\":[", coin_name(e, coin),
+		       (unsigned long long)e->now_ms);
+	for (int side = 0; side < 2; side++) {
+		if (side)
+			hat_buf_putc(b, ',');
+		if (now[side].sz == 0) {
+			hat_buf_puts(b, "null");
+			continue;
 		}
+		hat_buf_puts(b, "{\"px\":");
+		hlsim__put_fx(b, now[side].px);
+		hat_buf_puts(b, ",\"sz\":");
+		hlsim__put_fx(b, now[side].sz);
+		hat_buf_printf(b, ",\"n\":%u}", now[side].n);
 	}
-	if (e->now_ms >= m->l2_last_ms + e->cfg.l2_push_ms) {
-		m->l2_dirty = false;
-		m->l2_last_ms = e->now_ms;
-		if (e->sink) {
-			hat_buf_reset(&e->ev);
-			hlsim__put_l2(&e->ev, e, coin, 0, 0);
-			hlsim__emit(e, HLSIM_EV_L2BOOK, coin_name(e, coin), NULL, NULL, &e->ev);
+	hat_buf_puts(b, "]}");
+	hlsim__emit(e, HLSIM_EV_BBO, coin_name(e, coin), NULL, NULL, b);
+}
+
+void hlsim__flush_market(struct hlsim_engine *e)
+{
+	for (uint32_t c = 0; c < e->cfg.n_coins; c++) {
+		struct hlsim_market *m = &e->mk[c];
+		if (m->bbo_dirty)
+			push_bbo(e, c);
+		if (m->l2_dirty && e->now_ms >= m->l2_last_ms + e->cfg.l2_push_ms) {
+			m->l2_dirty = false;
+			m->l2_last_ms = e->now_ms;
+			if (e->sink) {
+				hat_buf_reset(&e->ev);
+				hlsim__put_l2(&e->ev, e, c, 0, 0);
+				hlsim__emit(e, HLSIM_EV_L2BOOK, coin_name(e, c), NULL, NULL, &e->ev);
+			}
 		}
 	}
 }
@@ -914,17 +937,9 @@ static void fire_scheduled_cancels(struct hlsim_engine *e)
 
 static void push_periodic(struct hlsim_engine *e)
 {
+	hlsim__flush_market(e);
 	for (uint32_t c = 0; c < e->cfg.n_coins; c++) {
 		struct hlsim_market *m = &e->mk[c];
-		if (m->l2_dirty && e->now_ms >= m->l2_last_ms + e->cfg.l2_push_ms) {
-			m->l2_dirty = false;
-			m->l2_last_ms = e->now_ms;
-			if (e->sink) {
-				hat_buf_reset(&e->ev);
-				hlsim__put_l2(&e->ev, e, c, 0, 0);
-				hlsim__emit(e, HLSIM_EV_L2BOOK, coin_name(e, c), NULL, NULL, &e->ev);
-			}
-		}
 		if (m->candle_dirty && e->sink) {
 			static const char *const iv[] = { "1m", "3m", "5m", "15m", "30m", "1h", "2h",
 							  "4h", "8h", "12h", "1d", "3d", "1w", "1M" };

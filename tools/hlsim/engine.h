@@ -64,9 +64,11 @@ int hlsim_engine_save(struct hlsim_engine *e, const char *path, char *err, size_
 
 /* One HTTP request body in, the HTTP status and response body out. out is reset and filled
  * (JSON, or the exchange's plain-text 422 message for bodies it cannot deserialize). body is
- * borrowed and need not be NUL-terminated. *status is set whenever 0 is returned (200 also
- * for {"status":"err",...} answers, as the exchange does; 422 for undeserializable bodies;
- * 400 for non-JSON; 429 for a per-address rate limit where the exchange uses it).
+ * borrowed and need not be NUL-terminated. *status is set whenever 0 is returned: 200, also
+ * for {"status":"err",...} answers (bad signer, nonce, per-address budget: the exchange answers
+ * those with 200 too); 422 with a plain-text "Failed to deserialize the JSON body into the
+ * target type: ..." for JSON of the wrong shape or an unknown type; 400 for a body that is not
+ * JSON. Per-IP limits (429) are the net layer's.
  * *weight_out (may be NULL) receives the request's rate-limit weight (protocol doc 8.1) so the
  * net layer can enforce per-IP budgets. Returns 0, or -ENOMEM (internal failure; answer 500).
  * Events (see below) may be emitted to the sink during the call. */

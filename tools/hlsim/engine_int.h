@@ -36,7 +36,8 @@ struct hlsim_market {
 	int64_t prev_day_px;
 	int64_t day_ntl_vlm;      /* 1e-8 USD */
 	int64_t day_base_vlm;     /* 1e-8 */
-	bool l2_dirty;
+	bool l2_dirty;            /* changed since the last l2Book push */
+	bool bbo_dirty;           /* changed since the last bbo comparison */
 	uint64_t l2_last_ms;
 	struct hlsim_level bbo[2]; /* last pushed bbo: [0] bid, [1] ask (sz 0 = none) */
 	struct hlsim_candle *candles; /* ring of 1m candles */
@@ -152,6 +153,10 @@ uint64_t hlsim__interval_ms(const char *interval);
  * no trade fell in it. */
 bool hlsim__candle_at(const struct hlsim_engine *e, uint32_t coin, uint64_t step, uint64_t t,
 		      struct hlsim_candle *out);
+
+/* Pushes bbo (if it changed) and l2Book (if changed and l2PushMs passed) for every coin whose
+ * book changed; called at the end of every request and tick. */
+void hlsim__flush_market(struct hlsim_engine *e);
 
 /* Emits an event to the sink (no-op without a sink). */
 void hlsim__emit(struct hlsim_engine *e, enum hlsim_event_kind kind, const char *coin,

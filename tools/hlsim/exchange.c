@@ -433,6 +433,10 @@ static int act_usd_send(struct hlsim_engine *e, uint32_t acct, const struct hl_u
 	if (d < 0)
 		return d;
 	a = e->acct[acct]; /* the account array may have moved, not the accounts */
+	if (e->acct[d]->usdc > INT64_MAX - amt) {
+		err_top(out, "Destination balance would overflow.");
+		return 0;
+	}
 	a->usdc -= amt;
 	e->acct[d]->usdc += amt;
 	ok_default(out);
@@ -665,6 +669,7 @@ int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_
 	struct hl_sig sig;
 	uint8_t signer[20];
 	if (!cJSON_IsString(r_j) || !cJSON_IsString(s_j) || !cJSON_IsNumber(v_j) ||
+	    !(v_j->valuedouble >= 0 && v_j->valuedouble <= 255) ||
 	    hl_sig_parse(r_j->valuestring, s_j->valuestring, (long long)v_j->valuedouble, &sig, err,
 			 sizeof err) != 0) {
 		deser(out, status, "signature: invalid r, s or v");
@@ -741,6 +746,7 @@ int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_
 	}
 	hlsim_nonce_use(ns, nonce);
 	rc = dispatch(e, type, (uint32_t)acct, action, &ua, out, status);
+	hlsim__flush_market(e);
 done:
 	hat_buf_free(&mp);
 	cJSON_Delete(root);

@@ -321,10 +321,10 @@ static bool l2_params(const cJSON *req, int *nsig, int *mant)
 	if (mt && !cJSON_IsNull(mt)) {
 		if (!cJSON_IsNumber(mt) || *nsig != 5)
 			return false;
-		int v = (int)mt->valuedouble;
-		if ((double)v != mt->valuedouble || (v != 1 && v != 2 && v != 5))
+		double v = mt->valuedouble;
+		if (v != 1 && v != 2 && v != 5)
 			return false;
-		*mant = v;
+		*mant = (int)v;
 	}
 	return true;
 }
@@ -436,8 +436,10 @@ int hlsim_info(struct hlsim_engine *e, const char *body, size_t len, uint64_t no
 		const cJSON *en = cJSON_GetObjectItemCaseSensitive(r, "endTime");
 		int coin = get_coin(e, cJSON_GetObjectItemCaseSensitive(r, "coin"));
 		uint64_t step = cJSON_IsString(iv) ? hlsim__interval_ms(iv->valuestring) : 0;
-		if (!cJSON_IsObject(r) || !step || !cJSON_IsNumber(st) || st->valuedouble < 0 ||
-		    (en && !cJSON_IsNull(en) && (!cJSON_IsNumber(en) || en->valuedouble < 0))) {
+		if (!cJSON_IsObject(r) || !step || !cJSON_IsNumber(st) ||
+		    !(st->valuedouble >= 0 && st->valuedouble < 1e19) ||
+		    (en && !cJSON_IsNull(en) &&
+		     (!cJSON_IsNumber(en) || !(en->valuedouble >= 0 && en->valuedouble < 1e19)))) {
 			*status = 422;
 			hat_buf_puts(out, DESER "invalid candleSnapshot req");
 		} else if (coin < 0) {
