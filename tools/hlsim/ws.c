@@ -538,6 +538,18 @@ void hlsim_ws_on_idle(struct hlsim_conn *c)
 	hlsim_conn_finish(c);
 }
 
+void hlsim_ws_going_away(struct hlsim_conn *c)
+{
+	if (!c->ws || wslay_event_get_close_sent(c->ws->ctx)) {
+		hlsim_conn_finish(c);
+		return;
+	}
+	close_with(c->ws, WSLAY_CODE_GOING_AWAY, "server shutting down");
+	kick(c->ws);
+	hlsim_conn_flush(c);
+	hlsim_conn_finish(c);
+}
+
 void hlsim_ws_free(struct hlsim_conn *c)
 {
 	struct hlsim_ws *ws = c->ws;
