@@ -460,9 +460,15 @@ int main(void)
 		FILE *l = freopen(logf, "w", stdout);
 		(void)l;
 		dup2(1, 2);
-		execl(bin, bin, "--config", cfg, "--port", "0", "--port-file", portf,
-		      "--rl-rest-weight", "0", "--rl-ws-conns", "0", "--rl-ws-new-conns", "0",
-		      "--rl-ws-msgs", "0", "--rl-ws-subs", "0", (char *)NULL);
+		const char *w = getenv("HLSIM_WORKERS");
+		if (w && *w)
+			execl(bin, bin, "--config", cfg, "--port", "0", "--port-file", portf,
+			      "--rl-rest-weight", "0", "--rl-ws-conns", "0", "--rl-ws-new-conns", "0",
+			      "--rl-ws-msgs", "0", "--rl-ws-subs", "0", "--workers", w, (char *)NULL);
+		else
+			execl(bin, bin, "--config", cfg, "--port", "0", "--port-file", portf,
+			      "--rl-rest-weight", "0", "--rl-ws-conns", "0", "--rl-ws-new-conns", "0",
+			      "--rl-ws-msgs", "0", "--rl-ws-subs", "0", (char *)NULL);
 		_exit(127);
 	}
 	int port = 0;

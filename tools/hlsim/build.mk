@@ -50,6 +50,11 @@ TESTS += tests/unit/test_hlsim_net
 tests/unit/test_hlsim_net_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
                                   tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
 tests/unit/test_hlsim_net_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
+# The two-step request path (thread pool prepare, in-order commit), against the fake engine.
+TESTS += tests/unit/test_hlsim_pipeline
+tests/unit/test_hlsim_pipeline_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
+                                       tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
+tests/unit/test_hlsim_pipeline_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
 # The I/O-free pieces: request parser; rate limits, subscriptions, accept key, command line.
 TESTS += tests/unit/test_hlsim_http_parse tests/unit/test_hlsim_net_core
 tests/unit/test_hlsim_http_parse_SRCS := tools/hlsim/http_parse.c
