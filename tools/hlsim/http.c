@@ -488,6 +488,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	case HLSIM_CONN_LINGER:
 		break; /* drained and dropped */
 	}
+	if (!c->closing && c->sub_from)
+		hlsim_conn_submit(c);
 }
 
 static void start_reading(struct hlsim_conn *c)
@@ -557,28 +559,46 @@ struct hlsim_job *hlsim_job_add(struct hlsim_conn *c, enum hlsim_job_kind kind, 
 	return j;
 }
 
-/* Worker thread: touches only the job (and the engine's immutable network flag). */
-static void job_work(uv_work_t *w)
+#define BATCH_MAX 8 /* prepares per work item: fewer thread wake-ups, bounded latency */
+
+/* Prepares handed to the thread pool as one work item. */
+struct batch {
+	uv_work_t work;
+	struct hlsim_conn *c;
+	unsigned n;
+	struct hlsim_job *jobs[BATCH_MAX];
+};
+
+/* Worker thread: touches only the batch's jobs' prepare fields (and the engine's immutable
+ * network flag). */
+static void batch_work(uv_work_t *w)
 {
-	struct hlsim_job *j = w->data;
-	if (hlsim_exchange_prepare(j->engine, j->prep_body, j->prep_len, &j->prep) < 0)
-		j->prep = NULL; /* commit retries on the loop thread and reports the failure */
+	struct batch *b = w->data;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct hlsim_job *j = b->jobs[i];
+		if (hlsim_exchange_prepare(j->engine, j->prep_body, j->prep_len, &j->prep) < 0)
+			j->prep = NULL; /* commit retries on the loop thread and reports it */
+	}
 }
 
-static void job_done(uv_work_t *w, int status)
+static void batch_done(uv_work_t *w, int status)
 {
-	struct hlsim_job *j = w->data;
-	struct hlsim_conn *c = j->c;
-	(void)status; /* UV_ECANCELED: prep stays NULL, commit does the whole request */
-	j->running = false;
-	if (j->orphan) {
-		job_free(j);
-		conn_unref(c);
-		return;
+	struct batch *b = w->data;
+	struct hlsim_conn *c = b->c;
+	(void)status;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct hlsim_job *j = b->jobs[i];
+		j->running = false;
+		if (j->orphan)
+			job_free(j);
+		else
+			j->ready = true;
 	}
-	j->ready = true;
-	conn_unref(c); /* never the last reference: c is open (not orphaned) */
-	hlsim_conn_drain(c);
+	free(b);
+	bool open = !c->closing;
+	conn_unref(c); /* the last reference only if c closed meanwhile */
+	if (open)
+		hlsim_conn_drain(c);
 }
 
 void hlsim_job_prepare(struct hlsim_job *j, char *body, size_t len, bool own)
@@ -587,26 +607,66 @@ void hlsim_job_prepare(struct hlsim_job *j, char *body, size_t len, bool own)
 	j->prep_body = body;
 	j->prep_len = len;
 	j->own_body = own;
-	j->work.data = j;
-	if (!c->srv->opts.workers ||
-	    uv_queue_work(c->srv->loop, &j->work, job_work, job_done) < 0) {
-		j->ready = true;
+	if (!c->srv->opts.workers) {
+		j->ready = true; /* commit does the whole request on the loop thread */
 		return;
 	}
-	j->running = true;
-	c->handles++;
+	j->want_prep = true;
+	if (!c->sub_from)
+		c->sub_from = j;
+}
+
+void hlsim_conn_submit(struct hlsim_conn *c)
+{
+	struct hlsim_job *todo[MAX_QUEUE + 64];
+	unsigned n = 0;
+	for (struct hlsim_job *j = c->sub_from; j; j = j->next) {
+		if (!j->want_prep)
+			continue;
+		j->want_prep = false;
+		if (n < sizeof todo / sizeof todo[0])
+			todo[n++] = j;
+		else
+			j->ready = true; /* cannot happen (the queue is bounded); commit does it all */
+	}
+	c->sub_from = NULL;
+	if (c->closing || !n)
+		return;
+	unsigned w = c->srv->opts.workers ? c->srv->opts.workers : 1;
+	unsigned per = (n + w - 1) / w;
+	if (per > BATCH_MAX)
+		per = BATCH_MAX;
+	for (unsigned i = 0; i < n; i += per) {
+		unsigned k = n - i < per ? n - i : per;
+		struct batch *b = calloc(1, sizeof *b);
+		if (b) {
+			b->c = c;
+			b->n = k;
+			memcpy(b->jobs, todo + i, k * sizeof todo[0]);
+			b->work.data = b;
+		}
+		if (!b || uv_queue_work(c->srv->loop, &b->work, batch_work, batch_done) < 0) {
+			free(b);
+			for (unsigned x = i; x < i + k; x++)
+				todo[x]->ready = true; /* commit does the whole request */
+			continue;
+		}
+		for (unsigned x = i; x < i + k; x++)
+			todo[x]->running = true;
+		c->handles++;
+	}
+	hlsim_conn_drain(c);
 }
 
 void hlsim_conn_drop_jobs(struct hlsim_conn *c)
 {
 	struct hlsim_job *j = c->q_head, *next;
-	c->q_head = c->q_tail = NULL;
+	c->q_head = c->q_tail = c->sub_from = NULL;
 	c->q_len = 0;
 	for (; j; j = next) {
 		next = j->next;
 		if (j->running) {
-			j->orphan = true;
-			uv_cancel((uv_req_t *)&j->work); /* job_done runs either way */
+			j->orphan = true; /* its batch frees it */
 		} else {
 			job_free(j);
 		}
@@ -631,10 +691,12 @@ static void job_commit(struct hlsim_conn *c, struct hlsim_job *j)
 			break;
 		if (c->mode == HLSIM_CONN_WS) {
 			uv_timer_stop(&c->timer);
-			if (hlsim_ws_start(c, j->data, j->len) < 0)
+			if (hlsim_ws_start(c, j->data, j->len) < 0) {
 				hlsim_conn_close(c);
-			else
+			} else {
 				start_reading(c);
+				hlsim_conn_submit(c); /* posts among the bytes that followed */
+			}
 		} else {
 			hlsim_conn_finish(c); /* refused: 400/426/429, then close */
 		}

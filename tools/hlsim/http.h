@@ -57,9 +57,9 @@ enum hlsim_job_kind {
 struct hlsim_job {
 	struct hlsim_job *next;
 	struct hlsim_conn *c;
-	uv_work_t work;
 	enum hlsim_job_kind kind;
-	bool running;             /* prepare on the thread pool (holds a reference on c) */
+	bool want_prep;           /* to be handed to the pool by hlsim_conn_submit */
+	bool running;             /* prepare on the thread pool (its batch holds a reference on c) */
 	bool ready;               /* may be committed once it is at the head */
 	bool orphan;              /* c closed while running: freed when the work returns */
 	bool is_info, close;      /* API: /info; answer with Connection: close */
@@ -98,6 +98,7 @@ struct hlsim_conn {
 	bool req_timer;         /* timer measures a started request (not idle) */
 	unsigned handles;       /* open handles (tcp, timer) + prepares running */
 	struct hlsim_job *q_head, *q_tail; /* requests waiting for their answer, in order */
+	struct hlsim_job *sub_from; /* first job that may want_prep (hlsim_conn_submit) */
 	unsigned q_len;
 	bool in_commit;         /* answering the queue's head: output goes straight out */
 	bool finish_pending;    /* hlsim_conn_finish once the queue is empty */
@@ -125,10 +126,14 @@ bool hlsim_conn_busy(const struct hlsim_conn *c);
  * (out of memory: the connection is closed). */
 struct hlsim_job *hlsim_job_add(struct hlsim_conn *c, enum hlsim_job_kind kind, const char *data,
                                 size_t len);
-/* Starts preparing body (an /exchange body; owned by j if own, else pointing into j->data) on
- * the thread pool; j becomes ready when done. With no workers (or if the pool refuses), j is
- * ready at once without a prepare (commit then does the whole request). */
+/* Marks body (an /exchange body; owned by j if own, else pointing into j->data) to be prepared
+ * on the thread pool by the next hlsim_conn_submit; j becomes ready when done. With no workers
+ * (or if the pool refuses), j is ready without a prepare (commit then does the whole request). */
 void hlsim_job_prepare(struct hlsim_job *j, char *body, size_t len, bool own);
+/* Hands the prepares marked since the last call to the pool, in work items of up to 8 (split
+ * over the workers), so one read full of pipelined requests costs a few thread wake-ups, not
+ * one per request. Called after each read. */
+void hlsim_conn_submit(struct hlsim_conn *c);
 /* Answers c's queued requests from the head while they are ready. */
 void hlsim_conn_drain(struct hlsim_conn *c);
 /* Drops every queued request (prepares in flight are orphaned). */
