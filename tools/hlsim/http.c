@@ -691,6 +691,8 @@ static void job_commit(struct hlsim_conn *c, struct hlsim_job *j)
 			break;
 		if (c->mode == HLSIM_CONN_WS) {
 			uv_timer_stop(&c->timer);
+			/* the frames that followed are new requests: they queue behind posts */
+			c->in_commit = false;
 			if (hlsim_ws_start(c, j->data, j->len) < 0) {
 				hlsim_conn_close(c);
 			} else {
@@ -716,9 +718,10 @@ void hlsim_conn_drain(struct hlsim_conn *c)
 		if (!c->q_head)
 			c->q_tail = NULL;
 		c->q_len--;
+		bool was = c->in_commit;
 		c->in_commit = true;
 		job_commit(c, j);
-		c->in_commit = false;
+		c->in_commit = was;
 		job_free(j);
 		did = true;
 	}
