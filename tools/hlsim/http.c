@@ -627,7 +627,7 @@ void hlsim_conn_submit(struct hlsim_conn *c)
 		if (n < sizeof todo / sizeof todo[0])
 			todo[n++] = j;
 		else
-			j->ready = true; /* cannot happen (the queue is bounded); commit does it all */
+			j->ready = true; /* a read of many tiny requests: commit does it on the loop */
 	}
 	c->sub_from = NULL;
 	if (c->closing || !n)
