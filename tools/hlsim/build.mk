@@ -74,9 +74,9 @@ HLSIM_E2E_SRCS := $(HLSIM_TEST_SRCS) tests/helpers/hlsim_proc.c tests/helpers/ht
                   tests/helpers/ws_test_client.c
 HLSIM_E2E_LIBS := $(HLSIM_CORE_LIBS) $(LIB_CURL) $(LIB_WSLAY)
 TESTS += tests/e2e/test_hlsim_http tests/e2e/test_hlsim_ws tests/e2e/test_hlsim_hostile \
-         tests/e2e/test_hlsim_pipeline
-tests/e2e/test_hlsim_pipeline_SRCS := $(HLSIM_E2E_SRCS)
-tests/e2e/test_hlsim_pipeline_LIBS := $(HLSIM_E2E_LIBS)
+         tests/e2e/test_hlsim_workers
+tests/e2e/test_hlsim_workers_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_workers_LIBS := $(HLSIM_E2E_LIBS)
 tests/e2e/test_hlsim_http_SRCS := $(HLSIM_E2E_SRCS)
 tests/e2e/test_hlsim_http_LIBS := $(HLSIM_E2E_LIBS)
 tests/e2e/test_hlsim_ws_SRCS := $(HLSIM_E2E_SRCS)

@@ -1,4 +1,4 @@
-/* tests/e2e/test_hlsim_pipeline.c -- the real hlsim with signer recovery on worker threads
+/* tests/e2e/test_hlsim_workers.c -- the real hlsim with signer recovery on worker threads
  * (--workers 4): pipelined signed requests on one connection get exactly the answers the
  * single-threaded engine gives for the same bodies in the same order (an in-process engine with
  * the same config is the reference), including bad signatures and nonce reuse: requests of one
