@@ -147,12 +147,13 @@ const struct exec_order *exec_fsm_find_oid(const struct exec_fsm *f, uint64_t oi
  * rejects with exec_fsm_reject_event); -EINVAL if kind is not NEW. */
 int exec_fsm_new(struct exec_fsm *f, const struct hat_msg_order *o, uint64_t now_ms);
 
-/* A cancel of cloid about to be sent: PENDING_NEW/RESTING/PARTIALLY_FILLED -> PENDING_CANCEL.
- * Returns 0 (send the cancel); 1 with a CANCEL_REJECT (reason EXCH_UNKNOWN_ORDER, text
- * "unknown cloid" or "order already <state>") for an unknown or terminal cloid (counted in
+/* A CANCEL from riskd (o->o.kind == HAT_INTENT_CANCEL, o->o.cloid the order to cancel) about
+ * to be sent: PENDING_NEW/RESTING/PARTIALLY_FILLED -> PENDING_CANCEL. Returns 0 (send the
+ * cancel); 1 with a CANCEL_REJECT (reason EXCH_UNKNOWN_ORDER, text "unknown cloid" or "order
+ * already FILLED" etc., coin from o) for an unknown or terminal cloid (counted in
  * cancel_unknown; send nothing); -EALREADY if a cancel is already pending, -EBUSY if a modify
- * is pending (send nothing, no event). */
-int exec_fsm_cancel(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN], uint64_t now_ns,
+ * is pending (send nothing, no event); -EINVAL if kind is not CANCEL. */
+int exec_fsm_cancel(struct exec_fsm *f, const struct hat_msg_order *o, uint64_t now_ns,
 		    uint64_t now_ms, struct hat_msg_exec *ev);
 
 /* A REPLACE from riskd (o->o.kind == HAT_INTENT_REPLACE: orig_cloid -> cloid) about to be
