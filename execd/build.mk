@@ -2,7 +2,7 @@
 
 # ---- core: keystore, nonces, order state machine, write-ahead journal, audit trail (execcore)
 # I/O-free and file-level modules; the daemon (net section) links them as $(EXECD_CORE_SRCS).
-EXECD_CORE_SRCS := execd/nonce.c execd/audit.c execd/keystore.c
+EXECD_CORE_SRCS := execd/nonce.c execd/audit.c execd/keystore.c execd/order_fsm.c
 # hatctl's key and audit subcommands; tools/hatctl/build.mk adds $(HATCTL_EXEC_SRCS).
 HATCTL_EXEC_SRCS :=
 TESTS += tests/unit/test_exec_nonce tests/unit/test_exec_audit tests/unit/test_exec_keystore
