@@ -9,5 +9,7 @@ TESTS += tests/unit/test_exec_nonce tests/unit/test_exec_audit tests/unit/test_e
 tests/unit/test_exec_nonce_SRCS := execd/nonce.c
 tests/unit/test_exec_audit_SRCS := execd/audit.c
 tests/unit/test_exec_keystore_SRCS := execd/keystore.c
+TESTS += tests/unit/test_exec_fsm
+tests/unit/test_exec_fsm_SRCS := execd/order_fsm.c
 
 # ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
