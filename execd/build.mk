@@ -1,0 +1,9 @@
+# execd/ -- the execution daemon. Explicit lists (STYLE rule 15); each section has one owner.
+
+# ---- core: keystore, nonces, order state machine, write-ahead journal, audit trail (execcore)
+# I/O-free and file-level modules; the daemon (net section) links them as $(EXECD_CORE_SRCS).
+EXECD_CORE_SRCS :=
+# hatctl's key and audit subcommands; tools/hatctl/build.mk adds $(HATCTL_EXEC_SRCS).
+HATCTL_EXEC_SRCS :=
+
+# ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
