@@ -7,3 +7,8 @@ EXECD_CORE_SRCS :=
 HATCTL_EXEC_SRCS :=
 
 # ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
+EXECD_NET_SRCS := execd/router.c execd/deadman.c execd/ratelimit.c execd/http.c \
+                  execd/stream.c execd/reconcile.c execd/config.c feedd/session.c
+TESTS += tests/unit/test_exec_router tests/unit/test_exec_deadman
+tests/unit/test_exec_router_SRCS := execd/router.c
+tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
