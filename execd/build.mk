@@ -12,3 +12,6 @@ EXECD_NET_SRCS := execd/router.c execd/deadman.c execd/ratelimit.c execd/http.c 
 TESTS += tests/unit/test_exec_router tests/unit/test_exec_deadman
 tests/unit/test_exec_router_SRCS := execd/router.c
 tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
+EXECD_DAEMON_SRCS := execd/daemon.c $(EXECD_NET_SRCS)
+PROGRAMS += execd
+execd_SRCS := execd/main.c $(EXECD_DAEMON_SRCS) $(EXECD_CORE_SRCS)

@@ -98,9 +98,9 @@ int exec_reconcile_next(struct exec_reconcile *r, struct hat_buf *out)
 	return 1;
 }
 
-static int fail(struct exec_reconcile *r, int rc, const char *fmt, const char *a)
+static int fail(struct exec_reconcile *r, int rc, const char *why)
 {
-	snprintf(r->err, sizeof r->err, fmt, a);
+	snprintf(r->err, sizeof r->err, "%.255s", why);
 	r->step = EXEC_RS_FAILED;
 	r->failures++;
 	r->waiting = false;
@@ -186,7 +186,7 @@ static int apply(struct exec_reconcile *r, const cJSON *root, const struct exec_
 	default:
 		return 0;
 	}
-	return fail(r, rc, "%s", e);
+	return fail(r, rc, e);
 }
 
 int exec_reconcile_answer(struct exec_reconcile *r, int err, long status, const char *body,
@@ -198,18 +198,18 @@ int exec_reconcile_answer(struct exec_reconcile *r, int err, long status, const 
 	char what[300];
 	if (err) {
 		snprintf(what, sizeof what, "%s: transport error %d", step_name(r->step), err);
-		return fail(r, err, "%s", what);
+		return fail(r, err, what);
 	}
 	if (status != 200) {
 		snprintf(what, sizeof what, "%s: HTTP %ld: %.*s", step_name(r->step), status,
 		         (int)(len > 120 ? 120 : len), body);
-		return fail(r, -EPROTO, "%s", what);
+		return fail(r, -EPROTO, what);
 	}
 	char e[200];
 	cJSON *root = hl_json_parse(body, len, e, sizeof e);
 	if (!root) {
 		snprintf(what, sizeof what, "%s: %s", step_name(r->step), e);
-		return fail(r, HAT_E_PARSE, "%s", what);
+		return fail(r, HAT_E_PARSE, what);
 	}
 	int rc = apply(r, root, sink);
 	cJSON_Delete(root);

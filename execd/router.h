@@ -48,6 +48,7 @@ struct exec_item {
 	uint32_t asset;            /* CANCEL/CANCEL_OID: the order's asset */
 	uint64_t oid;              /* CANCEL_OID: the order's oid; MODIFY: 0 = by orig_cloid */
 	struct hl_order order;     /* NEW/MODIFY: the order wire (cloid set) */
+	struct hat_order_fields fields; /* the ORDER's fields as riskd sent them (for the WAL) */
 	uint64_t origin_ns;        /* ORDER header origin_ns (tick-to-order latency) */
 	uint64_t risk_seq;
 };
