@@ -2,9 +2,13 @@
 
 # ---- core: keystore, nonces, order state machine, write-ahead journal, audit trail (execcore)
 # I/O-free and file-level modules; the daemon (net section) links them as $(EXECD_CORE_SRCS).
-EXECD_CORE_SRCS :=
+EXECD_CORE_SRCS := execd/nonce.c execd/audit.c execd/keystore.c execd/order_fsm.c
 # hatctl's key and audit subcommands; tools/hatctl/build.mk adds $(HATCTL_EXEC_SRCS).
 HATCTL_EXEC_SRCS :=
+TESTS += tests/unit/test_exec_nonce tests/unit/test_exec_audit tests/unit/test_exec_keystore
+tests/unit/test_exec_nonce_SRCS := execd/nonce.c
+tests/unit/test_exec_audit_SRCS := execd/audit.c
+tests/unit/test_exec_keystore_SRCS := execd/keystore.c
 
 # ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
 EXECD_NET_SRCS := execd/router.c execd/deadman.c execd/ratelimit.c execd/http.c \

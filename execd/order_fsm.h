@@ -15,9 +15,10 @@
  *
  * Who drives it: execd's router (local actions and /exchange results), its private stream
  * (orderUpdates, userFills) and reconciliation (/info openOrders, orderStatus). Every function
- * that may produce an exec event for riskd takes `struct hat_msg_exec *ev` and returns
- * 1 if it wrote an event into *ev (publish it), 0 if there is nothing to publish, or a
- * negative code (caller error; nothing written, nothing changed). Events are built with
+ * that may produce exec events for riskd takes `struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS]`
+ * (an ARRAY of 2: e.g. a fill of a replacement before its ack gives REPLACED then FILL) and
+ * returns how many events it wrote (0, 1 or 2: publish ev[0..n) in order), or a negative code
+ * (caller error; nothing written, nothing changed). Events are built with
  * hat_msg_init (seq and send_ns left 0 for the ring; origin_ns = now_ns given by the caller).
  * Exchange input never fails: unknown, duplicate or late events are counted in
  * struct exec_fsm_counters and handled.
@@ -37,6 +38,9 @@
 #include "common/msg_types.h"
 #include "hl/parse_exchange.h"
 #include "hl/records.h"
+
+/* Room the caller gives every function that produces events (see above). */
+#define EXEC_FSM_MAX_EVENTS 2
 
 enum exec_ord_state {
 	EXEC_OS_FREE = 0,          /* slot unused */
@@ -147,12 +151,13 @@ const struct exec_order *exec_fsm_find_oid(const struct exec_fsm *f, uint64_t oi
  * rejects with exec_fsm_reject_event); -EINVAL if kind is not NEW. */
 int exec_fsm_new(struct exec_fsm *f, const struct hat_msg_order *o, uint64_t now_ms);
 
-/* A cancel of cloid about to be sent: PENDING_NEW/RESTING/PARTIALLY_FILLED -> PENDING_CANCEL.
- * Returns 0 (send the cancel); 1 with a CANCEL_REJECT (reason EXCH_UNKNOWN_ORDER, text
- * "unknown cloid" or "order already <state>") for an unknown or terminal cloid (counted in
+/* A CANCEL from riskd (o->o.kind == HAT_INTENT_CANCEL, o->o.cloid the order to cancel) about
+ * to be sent: PENDING_NEW/RESTING/PARTIALLY_FILLED -> PENDING_CANCEL. Returns 0 (send the
+ * cancel); 1 with a CANCEL_REJECT (reason EXCH_UNKNOWN_ORDER, text "unknown cloid" or "order
+ * already FILLED" etc., coin from o) for an unknown or terminal cloid (counted in
  * cancel_unknown; send nothing); -EALREADY if a cancel is already pending, -EBUSY if a modify
- * is pending (send nothing, no event). */
-int exec_fsm_cancel(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN], uint64_t now_ns,
+ * is pending (send nothing, no event); -EINVAL if kind is not CANCEL. */
+int exec_fsm_cancel(struct exec_fsm *f, const struct hat_msg_order *o, uint64_t now_ns,
 		    uint64_t now_ms, struct hat_msg_exec *ev);
 
 /* A REPLACE from riskd (o->o.kind == HAT_INTENT_REPLACE: orig_cloid -> cloid) about to be
@@ -217,8 +222,8 @@ int exec_fsm_on_not_found(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN]
  *   open/triggered: PENDING_NEW -> RESTING (or PARTIALLY_FILLED if fills came first), ACK;
  *                   a replacement -> REPLACED event (as above); other live states: 0;
  *   filled:         exch_done; no event (fills carry the accounting); FILLED when they sum up;
- *   canceled kinds: CANCELED FINAL (remaining_sz 0); a PENDING_MODIFY old order is left for
- *                   the modify's result;
+ *   canceled kinds: CANCELED FINAL (remaining_sz 0) (a replacement not yet acked: REPLACED
+ *                   first, then CANCELED);
  *   rejected kinds: REJECTED, REJECT FINAL with hl_order_status_reason() and the status text.
  * Unknown order: unknown_updates, 0. Terminal order: late_updates, 0. */
 int exec_fsm_on_order_update(struct exec_fsm *f, const struct hl_order_update *u,
@@ -231,7 +236,8 @@ int exec_fsm_on_order_update(struct exec_fsm *f, const struct hl_order_update *u
  * Event FILL: px, sz, fee, tid, oid, exch_time_ms, remaining_sz = sz - filled_sz, TAKER if
  * crossed, FINAL if the order is terminal afterwards. Unknown order (e.g. placed outside
  * hat): the fill is still published (position changes) with the fill's cloid/oid, FINAL,
- * remaining 0, strategy 0 (unknown_fills). Always returns 0 or 1. */
+ * remaining 0, strategy 0 (unknown_fills). A replacement's fill before its ack first completes the
+ * modify (REPLACED, then FILL). Returns 0, 1 or 2. */
 int exec_fsm_on_fill(struct exec_fsm *f, const struct hl_fill *fl, uint64_t now_ns,
 		     uint64_t now_ms, struct hat_msg_exec *ev);
 
