@@ -17,5 +17,8 @@ TESTS += tests/unit/test_exec_router tests/unit/test_exec_deadman
 tests/unit/test_exec_router_SRCS := execd/router.c
 tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
 EXECD_DAEMON_SRCS := execd/daemon.c $(EXECD_NET_SRCS)
+# The daemon links the core's WAL: built once execd/wal.c is on the branch.
+ifneq ($(wildcard execd/wal.c),)
 PROGRAMS += execd
-execd_SRCS := execd/main.c $(EXECD_DAEMON_SRCS) $(EXECD_CORE_SRCS)
+execd_SRCS := execd/main.c $(EXECD_DAEMON_SRCS) $(sort $(EXECD_CORE_SRCS) execd/wal.c)
+endif

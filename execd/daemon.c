@@ -80,21 +80,21 @@ static void count_event(struct execd *d, const struct hat_msg_exec *ev)
 	}
 }
 
-/* Publishes an FSM event (rc == 1) and audits it. */
+/* Publishes the rc events an FSM call wrote (rc <= 0: none). */
 static void emit(struct execd *d, int rc, struct hat_msg_exec *ev)
 {
-	if (rc != 1)
-		return;
-	count_event(d, ev);
-	publish(d, &ev->h);
+	for (int i = 0; i < rc && i < EXEC_FSM_MAX_EVENTS; i++) {
+		count_event(d, &ev[i]);
+		publish(d, &ev[i].h);
+	}
 }
 
 static void reject_order(struct execd *d, const struct hat_msg_order *o, uint16_t reason,
 			 const char *text)
 {
-	struct hat_msg_exec ev;
-	exec_fsm_reject_event(o, reason, text, hat_now_ns(), &ev);
-	emit(d, 1, &ev);
+	struct hat_msg_exec ev[1];
+	exec_fsm_reject_event(o, reason, text, hat_now_ns(), ev);
+	emit(d, 1, ev);
 }
 
 static void send_ctl(struct execd *d, uint16_t cmd, uint64_t arg, const char *text)
@@ -161,9 +161,9 @@ static void send_snapshot(struct execd *d)
 	uint64_t rows = 0, now = hat_now_ns();
 	send_ctl(d, HAT_CTL_SNAPSHOT_BEGIN, 0, "execd reconciled");
 	uint32_t it = 0;
-	struct hat_msg_exec ev;
-	while (exec_fsm_snapshot_next(&d->fsm, &it, now, &ev) == 1) {
-		publish(d, &ev.h);
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
+	while (exec_fsm_snapshot_next(&d->fsm, &it, now, ev) == 1) {
+		publish(d, &ev[0].h);
 		rows++;
 	}
 	for (uint32_t i = 0; i < d->n_pos; i++) {
@@ -193,9 +193,9 @@ static void send_snapshot(struct execd *d)
 static void rs_open_order(void *user, const struct hl_order_info *o)
 {
 	struct execd *d = user;
-	struct hat_msg_exec ev;
-	int rc = exec_fsm_adopt(&d->fsm, o, hat_now_ns(), now_ms(), &ev);
-	emit(d, rc, &ev);
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
+	int rc = exec_fsm_adopt(&d->fsm, o, hat_now_ns(), now_ms(), ev);
+	emit(d, rc, ev);
 }
 
 static void rs_open_done(void *user, const struct hl_order_info *all, size_t n)
@@ -203,15 +203,15 @@ static void rs_open_done(void *user, const struct hl_order_info *all, size_t n)
 	struct execd *d = user;
 	/* Live orders the exchange does not list: filled or canceled while we were not looking. */
 	uint32_t it = 0;
-	struct hat_msg_exec ev;
-	while (exec_fsm_snapshot_next(&d->fsm, &it, 0, &ev) == 1) {
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
+	while (exec_fsm_snapshot_next(&d->fsm, &it, 0, ev) == 1) {
 		bool listed = false;
 		for (size_t i = 0; i < n && !listed; i++)
 			listed = (all[i].has_cloid &&
-			          memcmp(all[i].cloid, ev.cloid, HAT_CLOID_LEN) == 0) ||
-			         (ev.oid != 0 && all[i].oid == ev.oid);
+			          memcmp(all[i].cloid, ev[0].cloid, HAT_CLOID_LEN) == 0) ||
+			         (ev[0].oid != 0 && all[i].oid == ev[0].oid);
 		if (!listed)
-			exec_reconcile_add_unknown(&d->recon, ev.cloid);
+			exec_reconcile_add_unknown(&d->recon, ev[0].cloid);
 	}
 	for (uint32_t i = 0; i < d->n_recovered_cloids; i++)
 		exec_reconcile_add_unknown(&d->recon, d->recovered_cloids[i]);
@@ -221,22 +221,22 @@ static void rs_status(void *user, const uint8_t cloid[HAT_CLOID_LEN], bool known
 		      const struct hl_order_update *u)
 {
 	struct execd *d = user;
-	struct hat_msg_exec ev;
-	int rc = known ? exec_fsm_on_order_update(&d->fsm, u, hat_now_ns(), now_ms(), &ev)
-	               : exec_fsm_on_not_found(&d->fsm, cloid, hat_now_ns(), now_ms(), &ev);
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
+	int rc = known ? exec_fsm_on_order_update(&d->fsm, u, hat_now_ns(), now_ms(), ev)
+	               : exec_fsm_on_not_found(&d->fsm, cloid, hat_now_ns(), now_ms(), ev);
 	d->c_unknown_resolved++;
-	emit(d, rc, &ev);
+	emit(d, rc, ev);
 }
 
 static void rs_fill(void *user, const struct hl_fill *f)
 {
 	struct execd *d = user;
-	struct hat_msg_exec ev;
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 	uint64_t dups = d->fsm.c.dup_fills;
-	int rc = exec_fsm_on_fill(&d->fsm, f, hat_now_ns(), now_ms(), &ev);
+	int rc = exec_fsm_on_fill(&d->fsm, f, hat_now_ns(), now_ms(), ev);
 	if (d->fsm.c.dup_fills == dups && f->time_ms > d->last_fill_ms)
 		d->last_fill_ms = f->time_ms;
-	emit(d, rc, &ev);
+	emit(d, rc, ev);
 }
 
 static void rs_positions_begin(void *user)
@@ -332,7 +332,7 @@ static void fail_items(struct execd *d, struct execd_req *r, uint16_t reason, co
 	uint64_t ns = hat_now_ns(), ms = now_ms();
 	for (uint32_t i = 0; i < r->n; i++) {
 		struct exec_item *it = &r->items[i];
-		struct hat_msg_exec ev;
+		struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 		int rc = 0;
 		if (r->lane == EXEC_LANE_ALO || r->lane == EXEC_LANE_TAKE) {
 			struct hl_exch_status st;
@@ -340,15 +340,15 @@ static void fail_items(struct execd *d, struct execd_req *r, uint16_t reason, co
 			st.kind = HL_EXST_ERROR;
 			st.reason = reason;
 			snprintf(st.text, sizeof st.text, "%s", text);
-			rc = exec_fsm_on_order_result(&d->fsm, it->cloid, &st, ns, ms, &ev);
+			rc = exec_fsm_on_order_result(&d->fsm, it->cloid, &st, ns, ms, ev);
 		} else if (r->lane == EXEC_LANE_MODIFY) {
 			rc = exec_fsm_on_modify_result(&d->fsm, it->cloid, false, 0, reason, text, ns,
-			                               ms, &ev);
+			                               ms, ev);
 		} else {
 			rc = exec_fsm_on_cancel_result(&d->fsm, it->cloid, false, reason, text, ns, ms,
-			                               &ev);
+			                               ev);
 		}
-		emit(d, rc, &ev);
+		emit(d, rc, ev);
 	}
 }
 
@@ -459,7 +459,7 @@ static void apply_statuses(struct execd *d, struct execd_req *r, const struct hl
 {
 	uint64_t ns = hat_now_ns(), ms = now_ms();
 	for (uint32_t i = 0; i < r->n; i++) {
-		struct hat_msg_exec ev;
+		struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 		int rc = 0;
 		const uint8_t *cloid = r->items[i].cloid;
 		if (i >= resp->n_statuses) {
@@ -470,11 +470,11 @@ static void apply_statuses(struct execd *d, struct execd_req *r, const struct hl
 		if (r->lane == EXEC_LANE_CANCEL || r->lane == EXEC_LANE_CANCEL_OID) {
 			bool ok = st[i].kind == HL_EXST_SUCCESS;
 			rc = exec_fsm_on_cancel_result(&d->fsm, cloid, ok, st[i].reason,
-			                               ok ? NULL : st[i].text, ns, ms, &ev);
+			                               ok ? NULL : st[i].text, ns, ms, ev);
 		} else {
-			rc = exec_fsm_on_order_result(&d->fsm, cloid, &st[i], ns, ms, &ev);
+			rc = exec_fsm_on_order_result(&d->fsm, cloid, &st[i], ns, ms, ev);
 		}
-		emit(d, rc, &ev);
+		emit(d, rc, ev);
 	}
 }
 
@@ -554,9 +554,9 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 		}
 	} else if (r->lane == EXEC_LANE_MODIFY && resp.type == HL_EXRESP_DEFAULT) {
 		for (uint32_t i = 0; i < r->n; i++) {
-			struct hat_msg_exec ev;
+			struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 			emit(d, exec_fsm_on_modify_result(&d->fsm, r->items[i].cloid, true, 0, 0, NULL,
-			                                  ns, ms, &ev), &ev);
+			                                  ns, ms, ev), ev);
 		}
 	} else if (resp.type == HL_EXRESP_ORDER || resp.type == HL_EXRESP_CANCEL) {
 		apply_statuses(d, r, &resp, st);
@@ -679,10 +679,10 @@ static void st_orders(void *user, const struct hl_order_update *u, size_t n, uin
 {
 	struct execd *d = user;
 	for (size_t i = 0; i < n; i++) {
-		struct hat_msg_exec ev;
+		struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 		if (u[i].status == HL_OS_SCHEDULED_CANCEL)
 			exec_deadman_triggered(&d->dm, now_ms());
-		emit(d, exec_fsm_on_order_update(&d->fsm, &u[i], recv_ns, now_ms(), &ev), &ev);
+		emit(d, exec_fsm_on_order_update(&d->fsm, &u[i], recv_ns, now_ms(), ev), ev);
 	}
 }
 
@@ -692,15 +692,15 @@ static void st_fills(void *user, const struct hl_fill *f, size_t n, bool snapsho
 	struct execd *d = user;
 	(void)snapshot; /* the snapshot's fills are deduplicated by tid like any other */
 	for (size_t i = 0; i < n; i++) {
-		struct hat_msg_exec ev;
+		struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 		uint64_t dups = d->fsm.c.dup_fills;
-		int rc = exec_fsm_on_fill(&d->fsm, &f[i], recv_ns, now_ms(), &ev);
+		int rc = exec_fsm_on_fill(&d->fsm, &f[i], recv_ns, now_ms(), ev);
 		if (d->fsm.c.dup_fills == dups) {
 			pos_apply_fill(d, &f[i]);
 			if (f[i].time_ms > d->last_fill_ms)
 				d->last_fill_ms = f[i].time_ms;
 		}
-		emit(d, rc, &ev);
+		emit(d, rc, ev);
 	}
 }
 
@@ -717,9 +717,9 @@ static void st_bad(void *user, const char *why)
 static void start_cancel_all(struct execd *d, const char *why)
 {
 	uint32_t it = 0, n = 0;
-	struct hat_msg_exec ev;
-	while (n < d->file.fsm_capacity && exec_fsm_snapshot_next(&d->fsm, &it, 0, &ev) == 1)
-		memcpy(d->cancel_list[n++], ev.cloid, HAT_CLOID_LEN);
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
+	while (n < d->file.fsm_capacity && exec_fsm_snapshot_next(&d->fsm, &it, 0, ev) == 1)
+		memcpy(d->cancel_list[n++], ev[0].cloid, HAT_CLOID_LEN);
 	d->n_cancel = n;
 	d->cancel_next = 0;
 	hat_log(&d->st.log, HAT_LOG_WARN, "cancel_all", "orders=%u why=%s", n, why);
@@ -731,10 +731,22 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 	const struct exec_order *o = exec_fsm_find(&d->fsm, cloid);
 	if (d->router.lanes[EXEC_LANE_CANCEL].n >= d->router.cfg.max_batch)
 		return false;
-	struct hat_msg_exec ev;
-	int rc = exec_fsm_cancel(&d->fsm, cloid, hat_now_ns(), now_ms(), &ev);
-	if (rc == 1) {
-		emit(d, rc, &ev);
+	struct hat_msg_order m;
+	memset(&m, 0, sizeof m);
+	hat_msg_init(&m.h, HAT_MSG_ORDER);
+	if (fields) {
+		m.o = *fields;
+	} else {
+		memcpy(m.o.cloid, cloid, HAT_CLOID_LEN);
+		if (o)
+			memcpy(m.o.coin, o->coin, HAT_COIN_LEN);
+		m.o.kind = HAT_INTENT_CANCEL;
+	}
+	m.risk_seq = risk_seq;
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
+	int rc = exec_fsm_cancel(&d->fsm, &m, hat_now_ns(), now_ms(), ev);
+	if (rc > 0) {
+		emit(d, rc, ev);
 		return true;
 	}
 	if (rc != 0 || !o)
@@ -769,7 +781,7 @@ static bool take_order(struct execd *d, const struct hat_msg_order *m)
 {
 	const struct hat_order_fields *o = &m->o;
 	uint64_t ns = hat_now_ns(), ms = now_ms();
-	struct hat_msg_exec ev;
+	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 	if (o->kind == HAT_INTENT_CANCEL)
 		return queue_cancel(d, o->cloid, o, m->risk_seq);
 	unsigned lane = o->kind == HAT_INTENT_REPLACE ? EXEC_LANE_MODIFY : exec_router_new_lane(o);
@@ -800,9 +812,9 @@ static bool take_order(struct execd *d, const struct hat_msg_order *m)
 	int rc;
 	if (o->kind == HAT_INTENT_REPLACE) {
 		const struct exec_order *old = exec_fsm_find(&d->fsm, o->orig_cloid);
-		rc = exec_fsm_modify(&d->fsm, m, ns, ms, &ev);
-		if (rc == 1) {
-			emit(d, rc, &ev);
+		rc = exec_fsm_modify(&d->fsm, m, ns, ms, ev);
+		if (rc > 0) {
+			emit(d, rc, ev);
 			return true;
 		}
 		it.oid = old ? old->oid : 0;
