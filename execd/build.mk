@@ -22,3 +22,10 @@ ifneq ($(wildcard execd/wal.c),)
 PROGRAMS += execd
 execd_SRCS := execd/main.c $(EXECD_DAEMON_SRCS) $(sort $(EXECD_CORE_SRCS) execd/wal.c)
 endif
+# End-to-end against the real hlsim (needs both programs; "=" because tools/hlsim/build.mk is
+# read after this fragment).
+ifneq ($(wildcard execd/wal.c tools/hlsim/main.c),)
+TESTS += tests/e2e/test_execd
+tests/e2e/test_execd_SRCS = $(HLSIM_E2E_SRCS) tests/helpers/pipeline_fixture.c execd/keystore.c
+tests/e2e/test_execd_LIBS = $(HLSIM_E2E_LIBS) $(LIB_SODIUM)
+endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/clock.h"
@@ -1010,6 +1011,34 @@ int execd_opts_parse(const struct hat_daemon_args *a, struct execd_opts *o, char
 	return 0;
 }
 
+/* mkdir -p of path (or of its directory when parent): the journal, nonce and audit files live
+ * in var/ directories that a fresh checkout does not have. */
+static int mkdirs(const char *path, bool parent, char *err, size_t errlen)
+{
+	char p[HAT_CONFIG_PATH_LEN];
+	snprintf(p, sizeof p, "%s", path);
+	if (parent) {
+		char *slash = strrchr(p, '/');
+		if (!slash)
+			return 0;
+		*slash = '\0';
+	}
+	for (char *s = p + 1;; s++) {
+		bool end = *s == '\0';
+		if (*s == '/' || end) {
+			*s = '\0';
+			if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+				snprintf(err, errlen, "mkdir(\"%s\") failed: %s", p, strerror(errno));
+				return -errno;
+			}
+			if (end)
+				break;
+			*s = '/';
+		}
+	}
+	return 0;
+}
+
 static int parse_addr(const char *text, uint8_t out[20], const char *what, char *err,
 		      size_t errlen)
 {
@@ -1124,6 +1153,10 @@ int execd_init(struct execd *d, const struct hat_daemon_args *a, const struct ex
 	}
 	hl_hex_encode(d->account, 20, d->account_hex);
 
+	if ((rc = mkdirs(d->file.wal_dir, false, err, errlen)) ||
+	    (rc = mkdirs(d->file.nonce_file, true, err, errlen)) ||
+	    (rc = mkdirs(d->file.audit_file, true, err, errlen)))
+		goto fail;
 	if ((rc = exec_nonce_open(&d->nonce, d->file.nonce_file, 0, err, errlen)))
 		goto fail;
 	struct exec_fsm_config fc = { d->file.fsm_capacity, 65536 };
