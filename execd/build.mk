@@ -29,3 +29,6 @@ TESTS += tests/e2e/test_execd
 tests/e2e/test_execd_SRCS = $(HLSIM_E2E_SRCS) tests/helpers/pipeline_fixture.c execd/keystore.c
 tests/e2e/test_execd_LIBS = $(HLSIM_E2E_LIBS) $(LIB_SODIUM)
 endif
+# Benchmark: build/bin/bench-exec (starts the release hlsim from $HAT_BIN_DIR or build/bin).
+BENCHES += exec
+bench-exec_SRCS := bench/bench_exec.c execd/router.c execd/http.c
