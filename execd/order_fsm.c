@@ -262,8 +262,10 @@ int exec_fsm_init(struct exec_fsm *f, const struct exec_fsm_config *cfg, char *e
 		return -ENOMEM;
 	}
 	/* Hand out low slots first (pop from the end). */
-	for (uint32_t i = 0; i < cfg->capacity; i++)
+	for (uint32_t i = 0; i < cfg->capacity; i++) {
 		f->free_list[i] = cfg->capacity - 1 - i;
+		f->orders[i]._idx = i;
+	}
 	f->n_free = cfg->capacity;
 	return 0;
 }

@@ -330,6 +330,24 @@ static void test_exec_keystore_generate_and_secure_process(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* etc/test-key.json (make run) is hlsim's funded test key under "hat-test". */
+static void test_exec_keystore_shipped_test_key(void **state)
+{
+	(void)state;
+	struct exec_key *k = NULL;
+	char err[512] = "";
+	int rc = exec_keystore_load("etc/test-key.json", "hat-test", 8, &k, err, sizeof err);
+	if (rc)
+		fail_msg("%s", err);
+	char a[HL_ADDR_STRLEN];
+	hl_hex_encode(exec_key_address(k), HL_ADDR_LEN, a);
+	assert_string_equal(a, TEST_ADDR);
+	exec_key_free(k);
+	char *t = tu_read_file("etc/test-key.json");
+	assert_null(strstr(t, TEST_KEY_HEX));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_keystore_open_from_env, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_keystore_generate_and_secure_process, setup,
 						teardown),
+		cmocka_unit_test(test_exec_keystore_shipped_test_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
