@@ -693,6 +693,43 @@ static void test_execd_hlsim_restart_loses_no_fill(void **state)
 	assert_int_equal(count_ev(f, HAT_EXEC_FILL, 90), 3);
 }
 
+/* hlsim's per-IP weight budget runs out: the orders past it are rejected to riskd with
+ * EXCH_RATE_LIMIT (by the exchange's 429, then by execd's own backoff), none is retried. */
+static void test_execd_rate_limit_rejects_with_reason(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	static const char *const extra[] = { "--rl-rest-weight", "150", NULL };
+	setup_common(f, extra, NULL);
+	patch_config(f, "\"max_batch\": 40", "\"max_batch\": 1"); /* one request per order */
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	for (unsigned k = 0; k < 80; k++)
+		send_order(f, HAT_INTENT_NEW, 100 + k, 0, HAT_SIDE_BUY, "50000", "0.001",
+		           HAT_TIF_ALO);
+	size_t acks = 0, limited = 0, other = 0;
+	uint64_t end = tu_now_ms() + 20000;
+	while (acks + limited + other < 80 && tu_now_ms() < end) {
+		hat_sleep_ns(5 * HAT_NS_PER_MS);
+		drain(f);
+		acks = limited = other = 0;
+		for (size_t i = 0; i < f->n_ev; i++) {
+			if (f->ev[i].kind == HAT_EXEC_ACK)
+				acks++;
+			else if (f->ev[i].kind == HAT_EXEC_REJECT &&
+			         f->ev[i].reason == HAT_REASON_EXCH_RATE_LIMIT)
+				limited++;
+			else
+				other++;
+		}
+	}
+	assert_int_equal(acks + limited + other, 80);
+	assert_int_equal(other, 0);
+	assert_true(acks > 0);
+	assert_true(limited > 0);
+	/* (hlsim's /info is out of budget for this IP too: its view is not asked here) */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,6 +743,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_ws_drops_lose_no_fill, teardown),
 		cmocka_unit_test_teardown(test_execd_dead_man_switch_fires_when_riskd_dies, teardown),
 		cmocka_unit_test_teardown(test_execd_hlsim_restart_loses_no_fill, teardown),
+		cmocka_unit_test_teardown(test_execd_rate_limit_rejects_with_reason, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
