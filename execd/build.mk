@@ -25,6 +25,8 @@ EXECD_NET_SRCS := execd/router.c execd/deadman.c execd/ratelimit.c execd/http.c 
 TESTS += tests/unit/test_exec_router tests/unit/test_exec_deadman
 tests/unit/test_exec_router_SRCS := execd/router.c
 tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
+TESTS += tests/unit/test_exec_reconcile
+tests/unit/test_exec_reconcile_SRCS := execd/reconcile.c
 EXECD_DAEMON_SRCS := execd/daemon.c $(EXECD_NET_SRCS)
 # The daemon links the core's WAL: built once execd/wal.c is on the branch.
 ifneq ($(wildcard execd/wal.c),)
