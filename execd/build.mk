@@ -20,3 +20,26 @@ TESTS += tests/unit/test_exec_wal
 tests/unit/test_exec_wal_SRCS := execd/wal.c
 
 # ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
+EXECD_NET_SRCS := execd/router.c execd/deadman.c execd/ratelimit.c execd/http.c \
+                  execd/stream.c execd/reconcile.c execd/config.c feedd/session.c
+TESTS += tests/unit/test_exec_router tests/unit/test_exec_deadman
+tests/unit/test_exec_router_SRCS := execd/router.c
+tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
+TESTS += tests/unit/test_exec_reconcile
+tests/unit/test_exec_reconcile_SRCS := execd/reconcile.c
+EXECD_DAEMON_SRCS := execd/daemon.c $(EXECD_NET_SRCS)
+# The daemon links the core's WAL: built once execd/wal.c is on the branch.
+ifneq ($(wildcard execd/wal.c),)
+PROGRAMS += execd
+execd_SRCS := execd/main.c $(EXECD_DAEMON_SRCS) $(sort $(EXECD_CORE_SRCS) execd/wal.c)
+endif
+# End-to-end against the real hlsim (needs both programs; "=" because tools/hlsim/build.mk is
+# read after this fragment).
+ifneq ($(wildcard execd/wal.c tools/hlsim/main.c),)
+TESTS += tests/e2e/test_execd
+tests/e2e/test_execd_SRCS = $(HLSIM_E2E_SRCS) tests/helpers/pipeline_fixture.c execd/keystore.c
+tests/e2e/test_execd_LIBS = $(HLSIM_E2E_LIBS) $(LIB_SODIUM)
+endif
+# Benchmark: build/bin/bench-exec (starts the release hlsim from $HAT_BIN_DIR or build/bin).
+BENCHES += exec
+bench-exec_SRCS := bench/bench_exec.c execd/router.c execd/http.c
