@@ -36,3 +36,41 @@ tests/fuzz/fuzz_hlsim_engine_corpus := tests/fuzz/fuzz_hlsim_engine_corpus
 endif
 
 # ---- net
+# Network layer: HTTP/1.1 and WebSocket server, rate limits, command line.
+HLSIM_NET_SRCS := tools/hlsim/http_parse.c tools/hlsim/http.c tools/hlsim/ws.c \
+                  tools/hlsim/sub.c tools/hlsim/ratelimit.c tools/hlsim/server.c \
+                  tools/hlsim/args.c
+HLSIM_NET_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_HTTP) $(LIB_CJSON) $(LIB_SSL)
+
+# The unit test of the net layer runs the server in-process against a fake engine.
+TESTS += tests/unit/test_hlsim_net
+tests/unit/test_hlsim_net_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
+                                  tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
+tests/unit/test_hlsim_net_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
+
+# The program, its end-to-end tests and its benchmark need the engine (the core section).
+ifneq ($(strip $(HLSIM_CORE_SRCS)),)
+PROGRAMS += hlsim
+hlsim_SRCS := $(HLSIM_CORE_SRCS) $(HLSIM_NET_SRCS) tools/hlsim/main.c
+hlsim_LIBS := $(HLSIM_CORE_LIBS) $(HLSIM_NET_LIBS)
+
+# End-to-end tests: the real program over real sockets (they sign with hl/ through the core
+# tests' helper, hence HLSIM_TEST_SRCS).
+HLSIM_E2E_SRCS := $(HLSIM_TEST_SRCS) tests/helpers/hlsim_proc.c tests/helpers/http_test_client.c \
+                  tests/helpers/ws_test_client.c
+HLSIM_E2E_LIBS := $(HLSIM_CORE_LIBS) $(LIB_CURL) $(LIB_WSLAY)
+TESTS += tests/e2e/test_hlsim_http tests/e2e/test_hlsim_ws tests/e2e/test_hlsim_hostile
+tests/e2e/test_hlsim_http_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_http_LIBS := $(HLSIM_E2E_LIBS)
+tests/e2e/test_hlsim_ws_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_ws_LIBS := $(HLSIM_E2E_LIBS)
+tests/e2e/test_hlsim_hostile_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_hostile_LIBS := $(HLSIM_E2E_LIBS)
+endif
+
+# The HTTP request parser core, fuzzed (the corpus replayer needs tests/fuzz/replay.c).
+ifneq ($(wildcard tests/fuzz/replay.c),)
+FUZZERS += tests/fuzz/fuzz_http
+tests/fuzz/fuzz_http_SRCS := tools/hlsim/http_parse.c
+tests/fuzz/fuzz_http_LIBS := $(LIB_HTTP)
+endif
