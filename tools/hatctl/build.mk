@@ -1,0 +1,4 @@
+# tools/hatctl/ -- the operator's command line over superd's control socket.
+HATCTL_CORE_SRCS := tools/hatctl/ctl.c tools/hatctl/client.c tools/hatctl/cfgcmd.c
+PROGRAMS += hatctl
+hatctl_SRCS := tools/hatctl/main.c $(HATCTL_CORE_SRCS)

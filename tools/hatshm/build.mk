@@ -1,0 +1,4 @@
+# tools/hatshm/ -- the read-only shared-memory inspector.
+HATSHM_CORE_SRCS := tools/hatshm/snap.c tools/hatshm/view.c
+PROGRAMS += hatshm
+hatshm_SRCS := tools/hatshm/main.c $(HATSHM_CORE_SRCS)
