@@ -152,12 +152,18 @@ until rctl status >/dev/null 2>&1; do
   sleep 0.1
 done
 cat "$log_dir/superd.out"
-# Wait (bounded) until every stage is up; superd itself gives up waiting on a stage after its
-# ready_timeout and starts the next one anyway.
-n_up() { local s; s=$(rctl status --summary 2>/dev/null) || return 1
-         local st=${s#stages=}; st=${st%% *}; local up=${s#*up=}; up=${up%% *}; [ "$st" = "$up" ]; }
-i=0
-while ! n_up && [ $i -lt 600 ] && kill -0 "$superd_pid" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+# Wait until superd has started every stage (it waits up to ready_timeout for each to report
+# ready, then starts the next anyway), then up to 3 s more for the last one to become ready.
+sfield() { local v=${2#*"$1"=}; echo "${v%% *}"; }
+i=0 settled=0
+while [ $i -lt 1200 ] && kill -0 "$superd_pid" 2>/dev/null; do
+  s=$(rctl status --summary 2>/dev/null)
+  [ "$(sfield up "$s")" = "$(sfield stages "$s")" ] && break
+  if [ "$(sfield started "$s")" = "$(sfield stages "$s")" ]; then
+    settled=$((settled + 1)); [ $settled -ge 30 ] && break
+  fi
+  sleep 0.1; i=$((i + 1))
+done
 rctl status
 metrics=$(rctl config get superd.metrics_port 2>/dev/null || echo 0)
 cat <<EOF

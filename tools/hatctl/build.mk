@@ -2,3 +2,5 @@
 HATCTL_CORE_SRCS := tools/hatctl/ctl.c tools/hatctl/client.c tools/hatctl/cfgcmd.c
 PROGRAMS += hatctl
 hatctl_SRCS := tools/hatctl/main.c $(HATCTL_CORE_SRCS)
+TESTS += tests/unit/test_hatctl
+tests/unit/test_hatctl_SRCS := $(HATCTL_CORE_SRCS) tests/helpers/golden.c

@@ -241,11 +241,12 @@ int hatctl_format_summary(const char *json, size_t len, struct hat_buf *out, cha
 		cJSON_Delete(root);
 		return HAT_E_PARSE;
 	}
-	int n = 0, up = 0, ready = 0;
+	int n = 0, started = 0, up = 0, ready = 0;
 	double restarts = 0, orders = 0, fills = 0, rejects = 0;
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(st, "stages")) {
 		n++;
+		started += num_of(it, "pid", 0) > 0;
 		up += strcmp(str_of(it, "run", ""), "up") == 0;
 		ready += true_of(it, "ready");
 		restarts += num_of(it, "restarts", 0);
@@ -255,8 +256,8 @@ int hatctl_format_summary(const char *json, size_t len, struct hat_buf *out, cha
 			rejects = counter(it, "rejected") + counter(it, "exch_rejects");
 		}
 	}
-	hat_buf_printf(out, "stages=%d up=%d ready=%d restarts=%.0f halted=%d orders=%.0f fills=%.0f "
-		       "rejects=%.0f", n, up, ready, restarts, true_of(st, "trading_halted") ? 1 : 0,
+	hat_buf_printf(out, "stages=%d started=%d up=%d ready=%d restarts=%.0f halted=%d orders=%.0f "
+		       "fills=%.0f rejects=%.0f", n, started, up, ready, restarts, true_of(st, "trading_halted") ? 1 : 0,
 		       orders, fills, rejects);
 	cJSON_Delete(root);
 	return 0;

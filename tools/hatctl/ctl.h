@@ -49,7 +49,8 @@ int hatctl_format_status(const char *json, size_t len, unsigned flags, struct ha
 			 char *err, size_t errlen);
 
 /* Formats the one-line summary the launch script reads (and prints after a run):
- *   stages=4 up=4 ready=4 restarts=0 halted=0 orders=12 fills=3 rejects=1
+ *   stages=4 started=4 up=4 ready=4 restarts=0 halted=0 orders=12 fills=3 rejects=1
+ * started = stages with a process (pid > 0); up = stages superd reports "up" (ready).
  * orders = riskd's "approved" (new orders and replaces sent to execd), fills = riskd's
  * "fills", rejects = riskd's "rejected" + "exch_rejects"; 0 when riskd is not supervised.
  * restarts = the sum over stages. No trailing newline. Returns 0 or HAT_E_PARSE with err. */
