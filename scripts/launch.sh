@@ -152,16 +152,17 @@ until rctl status >/dev/null 2>&1; do
   sleep 0.1
 done
 cat "$log_dir/superd.out"
-# Wait until superd has started every stage (it waits up to ready_timeout for each to report
-# ready, then starts the next anyway), then up to 3 s more for the last one to become ready.
+# Wait until superd has gone through its start-up sequence ("pipeline_started" in its log: it
+# waits up to ready_timeout for each stage to report ready, then starts the next anyway), then
+# up to 3 s more for every stage to be up.
 sfield() { local v=${2#*"$1"=}; echo "${v%% *}"; }
+started_line() { tail -c +"$(( ${log_off[$log_dir/superd.log]:-0} + 1 ))" "$log_dir/superd.log" 2>/dev/null |
+                 grep -q '"event":"pipeline_started"'; }
 i=0 settled=0
-while [ $i -lt 1200 ] && kill -0 "$superd_pid" 2>/dev/null; do
+while [ $i -lt 3000 ] && kill -0 "$superd_pid" 2>/dev/null; do
   s=$(rctl status --summary 2>/dev/null)
-  [ "$(sfield up "$s")" = "$(sfield stages "$s")" ] && break
-  if [ "$(sfield started "$s")" = "$(sfield stages "$s")" ]; then
-    settled=$((settled + 1)); [ $settled -ge 30 ] && break
-  fi
+  [ -n "$s" ] && [ "$(sfield up "$s")" = "$(sfield stages "$s")" ] && break
+  if started_line; then settled=$((settled + 1)); [ $settled -ge 30 ] && break; fi
   sleep 0.1; i=$((i + 1))
 done
 rctl status
