@@ -20,7 +20,7 @@ TEST_TIMEOUT ?= 300
 WARN    := -Wall -Wextra -Werror -Wstrict-prototypes -Wshadow -Wvla -Wformat=2 \
            -Wno-missing-field-initializers
 BASE    := -std=gnu11 $(WARN) -I. -D_GNU_SOURCE -pthread -MMD -MP
-REL_CFLAGS  := $(BASE) -O2 -g
+REL_CFLAGS  := $(BASE) -O2 -g -DNDEBUG
 ASAN_CFLAGS := $(BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined -DHAT_TEST_BUILD
 FUZZ_CFLAGS := $(filter-out -MMD -MP,$(BASE)) -O1 -g -fsanitize=fuzzer,address,undefined \

@@ -5,7 +5,11 @@
  *   check   risk_limits_check() on an approving intent (all 18 checks run), book with
  *           4 coins, positions and 32 working orders
  *   engine  risk_engine_intent(): check + ORDER built and handed to an output callback +
- *           book-keeping; an exec CANCELED (untimed) retires each approved order
+ *           book-keeping; an exec CANCELED retires each approved order (untimed in the
+ *           latencies, included in the engine's per-second figure)
+ * Throughput figures are the best of ROUNDS rounds (other processes share the machine);
+ * latencies are single calls timed with two clock reads (the empty-region baseline is that
+ * cost, included in every p50/p99).
  * Ends with BENCH lines: risk_checks_per_s, risk_p50_ns, risk_p99_ns (the check), and the
  * engine path's engine_intents_per_s, engine_p50_ns, engine_p99_ns.
  */
@@ -18,7 +22,9 @@
 
 #define ONE HAT_FX_ONE
 #define N_LAT 200000      /* individually timed calls per measurement */
-#define N_THRU 2000000    /* calls in the throughput loops */
+#define N_THRU 500000     /* calls per throughput round */
+#define N_CYCLES 100000   /* approve + retire cycles per engine throughput round */
+#define ROUNDS 5          /* throughput rounds; the best counts (the machine is shared) */
 #define N_INTENTS 4096    /* distinct intents cycled through */
 
 static unsigned char sink[256] __attribute__((aligned(64)));
@@ -171,20 +177,25 @@ int main(void)
 	}
 	struct lat empty = percentiles(lat, N_LAT);
 
-	/* ---- baseline 2: copy the intent into an ORDER */
+	/* ---- baseline 2: copy the intent into an ORDER (best of ROUNDS: the machine is shared) */
 	static struct hat_msg_order ord;
-	t0 = hat_mono_ns();
-	for (size_t i = 0; i < N_THRU; i++) {
-		const struct hat_msg_intent *m = &intents[i % N_INTENTS];
-		memset(&ord, 0, sizeof ord);
-		ord.h = m->h;
-		ord.o = m->o;
-		ord.risk_seq = i;
-		__asm__ __volatile__("" : : "r"(&ord) : "memory");
-		acc += ord.o.px;
+	double copy_per_s = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		t0 = hat_mono_ns();
+		for (size_t i = 0; i < N_THRU; i++) {
+			const struct hat_msg_intent *m = &intents[i % N_INTENTS];
+			memset(&ord, 0, sizeof ord);
+			ord.h = m->h;
+			ord.o = m->o;
+			ord.risk_seq = i;
+			__asm__ __volatile__("" : : "r"(&ord) : "memory");
+			acc += ord.o.px;
+		}
+		t1 = hat_mono_ns();
+		double r = (double)N_THRU * 1e9 / (double)(t1 - t0);
+		if (r > copy_per_s)
+			copy_per_s = r;
 	}
-	t1 = hat_mono_ns();
-	double copy_per_s = (double)N_THRU * 1e9 / (double)(t1 - t0);
 	for (size_t i = 0; i < N_LAT; i++) {
 		const struct hat_msg_intent *m = &intents[i % N_INTENTS];
 		t0 = hat_mono_ns();
@@ -199,11 +210,17 @@ int main(void)
 
 	/* ---- the check */
 	unsigned fails = 0;
-	t0 = hat_mono_ns();
-	for (size_t i = 0; i < N_THRU; i++)
-		fails += risk_limits_check(&env, &intents[i % N_INTENTS].o, now, NULL, NULL, 0) != 0;
-	t1 = hat_mono_ns();
-	double check_per_s = (double)N_THRU * 1e9 / (double)(t1 - t0);
+	double check_per_s = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		t0 = hat_mono_ns();
+		for (size_t i = 0; i < N_THRU; i++)
+			fails += risk_limits_check(&env, &intents[i % N_INTENTS].o, now, NULL, NULL,
+			                           0) != 0;
+		t1 = hat_mono_ns();
+		double r = (double)N_THRU * 1e9 / (double)(t1 - t0);
+		if (r > check_per_s)
+			check_per_s = r;
+	}
 	for (size_t i = 0; i < N_LAT; i++) {
 		uint64_t a = hat_mono_ns();
 		fails += risk_limits_check(&env, &intents[i % N_INTENTS].o, now, NULL, NULL, 0) != 0;
@@ -219,7 +236,6 @@ int main(void)
 	cx.kind = HAT_EXEC_CANCELED;
 	cx.flags = HAT_EXEC_F_FINAL;
 	uint64_t next_id = 10000000000ULL;
-	uint64_t engine_ns = 0;
 	const size_t n_engine = N_LAT;
 	for (size_t i = 0; i < n_engine; i++) {
 		struct hat_msg_intent *m = &intents[i % N_INTENTS];
@@ -228,14 +244,30 @@ int main(void)
 		enum hat_reason r = risk_engine_intent(&e, m, NULL, now + i);
 		uint64_t b = hat_mono_ns();
 		lat[i] = b - a;
-		engine_ns += b - a;
 		fails += r != HAT_REASON_NONE;
 		memcpy(cx.cloid, m->o.cloid, HAT_CLOID_LEN);
 		memcpy(cx.coin, m->o.coin, HAT_COIN_LEN);
 		cx.side = m->o.side;
 		risk_engine_exec_msg(&e, &cx.h, now + i);
 	}
-	double engine_per_s = (double)n_engine * 1e9 / (double)engine_ns;
+	/* throughput: approve + retire cycles, best of ROUNDS */
+	double engine_per_s = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		t0 = hat_mono_ns();
+		for (size_t i = 0; i < N_CYCLES; i++) {
+			struct hat_msg_intent *m = &intents[i % N_INTENTS];
+			set_cloid(m, next_id++);
+			fails += risk_engine_intent(&e, m, NULL, now + i) != HAT_REASON_NONE;
+			memcpy(cx.cloid, m->o.cloid, HAT_CLOID_LEN);
+			memcpy(cx.coin, m->o.coin, HAT_COIN_LEN);
+			cx.side = m->o.side;
+			risk_engine_exec_msg(&e, &cx.h, now + i);
+		}
+		t1 = hat_mono_ns();
+		double r = (double)N_CYCLES * 1e9 / (double)(t1 - t0);
+		if (r > engine_per_s)
+			engine_per_s = r;
+	}
 	struct lat eng = percentiles(lat, n_engine);
 
 	printf("bench-risk: %u checks failed (must be 0), %llu messages out, sink %llu\n", fails,
@@ -250,7 +282,7 @@ int main(void)
 	printf("%-28s %14.0f %8llu %8llu %8llu\n", "risk_limits_check", check_per_s,
 	       (unsigned long long)check.p50, (unsigned long long)check.p99,
 	       (unsigned long long)check.p999);
-	printf("%-28s %14.0f %8llu %8llu %8llu\n", "risk_engine_intent", engine_per_s,
+	printf("%-28s %14.0f %8llu %8llu %8llu\n", "risk_engine_intent (+retire)", engine_per_s,
 	       (unsigned long long)eng.p50, (unsigned long long)eng.p99,
 	       (unsigned long long)eng.p999);
 	printf("ratio: a check costs %.1fx an intent->order copy (throughput)\n",

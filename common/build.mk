@@ -7,7 +7,7 @@ TESTS += tests/unit/test_fixed tests/unit/test_buf
 # ---- shm, ring, clock (tests and bench-ring)
 LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c
 TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock \
-         tests/proc/test_ring_xproc
+         tests/proc/test_ring_xproc tests/proc/test_ring_fault tests/proc/test_shm_corrupt
 
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c

@@ -180,7 +180,20 @@ int hat_daemon_peek(struct hat_daemon *st, struct hat_ring *r, uint32_t allowed,
 {
 	for (;;) {
 		const void *slot;
-		if (hat_ring_peek(r, &slot) != 0)
+		int rc = hat_ring_peek(r, &slot);
+		if (rc == -EPROTO) {
+			/* Corrupt indices: nothing can be trusted on this ring. Say so (rate-limited by
+			 * the reject counter) and degrade; superd and the inspector show the state. */
+			rej->total++;
+			if (rej->total <= 10 || rej->total % 1000 == 0)
+				hat_log(&st->log, HAT_LOG_ERROR, "ring_corrupt", "total=%llu todo=%s",
+					(unsigned long long)rej->total,
+					"indices of an input ring are corrupt: stop the pipeline and recreate "
+					"the segments (superd --fresh)");
+			hat_daemon_set_state(st, HAT_STATE_DEGRADED);
+			return 0;
+		}
+		if (rc != 0)
 			return 0;
 		char err[160];
 		if (hat_msg_accept(rej, slot, hat_ring_slot_size(r), allowed, err, sizeof err) == 0) {

@@ -472,6 +472,28 @@ void hat_ring_stats(const struct hat_ring *r, struct hat_ring_stats *st)
 	st->consumer_attaches = atomic_load_explicit(&sh->consumer_attaches, memory_order_relaxed);
 }
 
+int hat_ring_read(const struct hat_ring *r, uint64_t index, void *buf, size_t len)
+{
+	if (len == 0 || len > r->slot_size)
+		return -EMSGSIZE;
+	/* cons then prod, acquire, as in hat_ring_count(): the acquire on prod pairs with the
+	 * producer's release in publish(), so the slot below prod is fully written. */
+	uint64_t cons = atomic_load_explicit(&r->sh->cons, memory_order_acquire);
+	uint64_t prod = atomic_load_explicit(&r->sh->prod, memory_order_acquire);
+	if (index - cons >= prod - cons || prod - cons > r->slot_count)
+		return -ENOENT;
+	memcpy(buf, slot_ptr(r, index), len);
+	/* Seqlock-style validation: the fence keeps the slot reads above before the reload of cons
+	 * below. The producer overwrites this slot only after it has seen cons > index (its acquire
+	 * of cons pairs with the consumer's release); if cons is still <= index after our copy,
+	 * the copy finished before any overwrite could start. */
+	atomic_thread_fence(memory_order_acquire);
+	uint64_t cons2 = atomic_load_explicit(&r->sh->cons, memory_order_relaxed);
+	if (cons2 - cons > index - cons)
+		return -ESTALE;
+	return 0;
+}
+
 int hat_ring_check(const struct hat_ring *r, char *err, size_t errlen)
 {
 	const struct hat_ring_shm *sh = r->sh;

@@ -2,14 +2,20 @@
  *
  * CONTRACT (read before using; the DPDK rte_ring.h way)
  *
+ *  - Setup: superd (or a test harness) calls hat_ring_create() before the stages start; stages
+ *    hat_ring_attach() in their role and hat_ring_detach() on exit; superd hat_ring_unlink()s
+ *    at teardown. Create/attach/detach/unlink are safe from any process.
  *  - Exactly one producer process and one consumer process per ring at any time. attach()
  *    takes a role: HAT_RING_PRODUCER, HAT_RING_CONSUMER or HAT_RING_READER. The role's pid is
- *    stored in the segment; attaching a second live producer (or consumer) fails with -EBUSY
- *    unless HAT_RING_TAKEOVER is given (superd, after it reaped the old one).
+ *    stored in the segment; attaching while another live process holds the role fails with
+ *    -EBUSY unless HAT_RING_TAKEOVER is given (superd, after it reaped the old one). A dead
+ *    owner's pid does not block; an unreaped (zombie) one does, so reap before restarting.
+ *    One process may hold several handles of the same role (tests do); it must then use only
+ *    one of them at a time.
  *  - Producer only: try_push, push_n, push_msg, reserve, reserve_n, slot_at, commit,
  *    commit_n, commit_msg_n, next_seq.
  *    Consumer only: try_pop, pop_n, peek, peek_n, slot_at, release, release_n.
- *    Any role, read-only, never writes: count, stats, check. A HAT_RING_READER handle maps the
+ *    Any role, read-only, never writes: count, stats, read, check. A HAT_RING_READER handle maps the
  *    segment PROT_READ (the inspector), so it cannot disturb the ring even by mistake.
  *    Calling a function from the wrong role is a programming error (HAT_ASSERT).
  *  - A handle is used by one thread at a time. Everything is non-blocking: a full or empty ring
@@ -28,11 +34,16 @@
  *    the first message not yet released (a message peeked but not released by a dead consumer is
  *    delivered again: consumers that must not act twice de-duplicate by hdr.seq). A restarted
  *    producer continues at the published producer index; messages pushed with push_msg or
- *    commit_msg_n carry seq = index + 1, so seq stays continuous across producer restarts.
- *    The cached opposite index is local and is refreshed at attach.
+ *    commit_msg_n carry seq = index + 1, so seq stays continuous across producer restarts and
+ *    a consumer can check hdr.seq == hat_ring_cons_index() + 1 for every message. Unpublished
+ *    reservations of a dead producer are lost (they were never sent). The cached opposite
+ *    index is local and is refreshed at attach.
+ *  - Copies (try_push, push_n, push_msg) write only the bytes given; the rest of the slot keeps
+ *    what an earlier lap left there. Consumers read only as much as their message says.
  *  - Never: write a slot after committing it, read a slot after releasing it, keep a slot
  *    pointer across a commit/release, share one handle between threads, run two producers or
- *    two consumers, or write through a READER handle. Indices read from shm are input from
+ *    two consumers, write through a READER handle, or change the indices outside this API.
+ *    Indices read from shm are input from
  *    another process: a corrupt ring (producer - consumer > count) is reported as -EPROTO,
  *    never asserted.
  *
@@ -177,7 +188,8 @@ int hat_ring_try_push(struct hat_ring *r, const void *data, size_t len);
 
 /* Copies up to n items of stride bytes each (1 <= stride <= slot size) from the array src into
  * consecutive slots and publishes them with one release store. Returns how many were pushed:
- * 0 when the ring is full (or n == 0, or stride invalid, or indices corrupt). */
+ * 0 when the ring is full (or n == 0, or stride invalid, or indices corrupt: hat_ring_check()
+ * tells which). */
 unsigned hat_ring_push_n(struct hat_ring *r, const void *src, unsigned n, size_t stride);
 
 /* Pushes one message: stamps m->seq = producer index + 1 and m->send_ns = hat_now_ns() in the
@@ -192,7 +204,8 @@ int hat_ring_push_msg(struct hat_ring *r, struct hat_msg_hdr *m);
  * slot. Returns 0 or -EAGAIN (full) or -EPROTO (indices corrupt). */
 int hat_ring_reserve(struct hat_ring *r, void **slot);
 
-/* Reserves up to n consecutive free slots; returns how many (0 when full). Get each with
+/* Reserves up to n consecutive free slots; returns how many (0 when full, or when the indices
+ * are corrupt: hat_ring_check() tells). Get each with
  * hat_ring_slot_at(r, i) for i < returned count, fill them, then commit_n. */
 unsigned hat_ring_reserve_n(struct hat_ring *r, unsigned n);
 
@@ -226,7 +239,8 @@ static inline uint64_t hat_ring_next_seq(const struct hat_ring *r) { return r->l
 int hat_ring_try_pop(struct hat_ring *r, void *buf, size_t len);
 
 /* Copies up to n slots (stride bytes of each, 1 <= stride <= slot size) into the array dst and
- * releases them with one release store. Returns how many (0 when empty). */
+ * releases them with one release store. Returns how many (0 when empty, or stride invalid, or
+ * indices corrupt). */
 unsigned hat_ring_pop_n(struct hat_ring *r, void *dst, unsigned n, size_t stride);
 
 /* Zero-copy: *slot = the oldest unreleased slot (read-only for the consumer; valid until
@@ -234,7 +248,8 @@ unsigned hat_ring_pop_n(struct hat_ring *r, void *dst, unsigned n, size_t stride
  * -EPROTO (indices corrupt). */
 int hat_ring_peek(struct hat_ring *r, const void **slot);
 
-/* Peeks up to n oldest slots; returns how many (0 when empty). Use hat_ring_slot_at(). */
+/* Peeks up to n oldest slots; returns how many (0 when empty, or when the indices are corrupt:
+ * hat_ring_check() tells). Use hat_ring_slot_at(). */
 unsigned hat_ring_peek_n(struct hat_ring *r, unsigned n);
 
 /* Frees the slot of the last peek (release) or the first k of the last peek_n (release_n,
@@ -248,7 +263,8 @@ static inline uint64_t hat_ring_cons_index(const struct hat_ring *r) { return r-
 /* ---------------------------------------------------------------- read-only (any role) */
 
 /* Messages published and not yet released, from a consistent-enough snapshot (cons loaded
- * before prod, so 0 <= result; may be stale by the time it returns). Never writes. */
+ * before prod, so 0 <= result; may be stale by the time it returns); 0 if the indices are
+ * corrupt (hat_ring_check() says why). Never writes. */
 uint64_t hat_ring_count(const struct hat_ring *r);
 
 struct hat_ring_stats {
@@ -268,6 +284,16 @@ struct hat_ring_stats {
 
 /* Fills st from the segment (loads only). Any role. */
 void hat_ring_stats(const struct hat_ring *r, struct hat_ring_stats *st);
+
+/* Copies the first len bytes (1 <= len <= slot size) of the message at index into buf without
+ * consuming it: for the inspector, which shows what is queued. Any role; never writes the
+ * segment. The copy is checked afterwards the seqlock way: it is reported intact only if the
+ * slot was published and not yet released throughout, so the producer cannot have been
+ * rewriting it. Returns 0 (buf holds the intact message), -ENOENT (index is not in
+ * [consumer index, producer index) at the start: not published yet, or already released),
+ * -ESTALE (the consumer released it during the copy: buf may be torn, discard it), -EMSGSIZE
+ * (bad len). */
+int hat_ring_read(const struct hat_ring *r, uint64_t index, void *buf, size_t len);
 
 /* Checks the ring's invariants (config valid, prod >= cons, prod - cons <= count, indices >=
  * start_index). Returns 0 or -EPROTO with err saying what is wrong. Any role; never writes. */

@@ -94,9 +94,14 @@ int hat_shm_create_begin(struct hat_shm *s, const char *instance, const char *na
 		return rc;
 	}
 	/* shm_open applies the umask; make the mode exactly 0600 whatever it is. */
-	if (fchmod(fd, 0600) != 0 || ftruncate(fd, (off_t)size) != 0) {
+	if (fchmod(fd, 0600) != 0) {
 		rc = -errno;
-		set_err(err, errlen, "ftruncate/fchmod(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
+		set_err(err, errlen, "fchmod(\"%s\", 0600) failed: %s", s->name, strerror(-rc));
+		goto fail;
+	}
+	if (ftruncate(fd, (off_t)size) != 0) {
+		rc = -errno;
+		set_err(err, errlen, "ftruncate(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
 		goto fail;
 	}
 	/* Reserve the pages now (tmpfs): running out of /dev/shm later would be a SIGBUS in the

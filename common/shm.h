@@ -93,7 +93,8 @@ int hat_shm_create(struct hat_shm *s, const char *instance, const char *name, ui
 
 /* Same as hat_shm_create() but leaves the magic 0, so openers refuse the segment
  * (HAT_E_BADMAGIC) until hat_shm_publish(): for modules that initialise their body after
- * creation (ring.c writes its config and indices, then publishes). */
+ * creation (ring.c writes its config and indices, then publishes). If the creator dies before
+ * publishing, the segment stays refused until someone unlinks it and creates it again. */
 int hat_shm_create_begin(struct hat_shm *s, const char *instance, const char *name,
 			 uint32_t kind, uint32_t layout_version, size_t size, char *err,
 			 size_t errlen);

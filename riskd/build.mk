@@ -23,3 +23,10 @@ TESTS += tests/proc/test_riskd_flood
 # Benchmark: build/bin/bench-risk
 BENCHES += risk
 bench-risk_SRCS := bench/bench_risk.c $(RISK_CORE_SRCS)
+TESTS += tests/unit/test_riskd_daemon
+tests/unit/test_riskd_daemon_SRCS := $(RISK_CORE_SRCS) riskd/config.c riskd/daemon.c
+
+# Fuzz target: make test replays the corpus under ASan; make fuzz runs it with libFuzzer.
+FUZZERS += tests/fuzz/fuzz_risk_engine
+tests/fuzz/fuzz_risk_engine_SRCS := $(RISK_CORE_SRCS)
+tests/fuzz/fuzz_risk_engine_corpus := tests/fuzz/fuzz_risk_engine_corpus

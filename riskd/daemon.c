@@ -89,22 +89,41 @@ static void out_log(void *user, int level, const char *event, const char *text)
 
 /* ---------------------------------------------------------------- control block */
 
-static int reg(struct riskd *d, const char *name, struct hat_counter *c)
+static int add_stat(struct riskd *d, const char *name, const uint64_t *src, bool gauge)
 {
-	return hat_counter_register(d->st.blk, name, c);
+	if (d->n_stats == RISKD_MAX_STATS)
+		return -ENOSPC;
+	struct riskd_stat *s = &d->stats[d->n_stats];
+	int rc = hat_counter_register(d->st.blk, name, &s->c);
+	if (rc)
+		return rc;
+	s->src = src;
+	s->gauge = gauge;
+	s->base = gauge ? 0 : hat_counter_get(s->c);
+	d->n_stats++;
+	return 0;
 }
 
 static int register_counters(struct riskd *d)
 {
-	struct riskd_counters *k = &d->k;
+	const struct risk_counters *c = &d->eng.c;
 	int rc = 0;
-#define R(f) rc |= reg(d, #f, &k->f)
-	R(intents_in); R(approved); R(approved_cancels); R(rejected); R(exec_in); R(fills);
-	R(dup_fills); R(exch_rejects); R(positions_out); R(snapshots_in); R(snapshots_bad);
-	R(snapshots_out); R(cancel_alls); R(commands); R(ignored); R(out_drops); R(bad_msgs);
-	R(seq_gaps); R(seq_lost); R(seq_dups); R(state_transitions); R(trading_state);
-	R(state_cause); R(open_orders); R(queued_order); R(queued_position); R(signald_downs);
-#undef R
+#define T(f) rc |= add_stat(d, #f, &c->f, false)
+	T(intents_in); T(approved); T(approved_cancels); T(rejected); T(exec_in); T(fills);
+	T(dup_fills); T(exch_rejects); T(positions_out); T(snapshots_in); T(snapshots_bad);
+	T(snapshots_out); T(cancel_alls); T(commands); T(ignored); T(signald_downs);
+#undef T
+	rc |= add_stat(d, "out_drops", &d->g_out_drops, false);
+	rc |= add_stat(d, "bad_msgs", &d->bad_msgs, false);
+	rc |= add_stat(d, "seq_gaps", &d->seq_gaps, false);
+	rc |= add_stat(d, "seq_lost", &d->seq_lost, false);
+	rc |= add_stat(d, "seq_dups", &d->seq_dups, false);
+	rc |= add_stat(d, "state_transitions", &d->g_transitions, false);
+	rc |= add_stat(d, "trading_state", &d->g_trading_state, true);
+	rc |= add_stat(d, "state_cause", &d->g_state_cause, true);
+	rc |= add_stat(d, "open_orders", &d->g_open_orders, true);
+	rc |= add_stat(d, "queued_order", &d->g_queued_order, true);
+	rc |= add_stat(d, "queued_position", &d->g_queued_position, true);
 	for (unsigned r = 1; r < RISK_REASON_SLOTS; r++) {
 		const char *n = hat_reason_name(r);
 		char name[HAT_CTL_NAME_LEN];
@@ -113,9 +132,9 @@ static int register_counters(struct riskd *d)
 		int len = snprintf(name, sizeof name, "rejected.%s", n);
 		for (int i = 9; i < len && i < (int)sizeof name; i++)
 			name[i] = (char)tolower((unsigned char)name[i]);
-		rc |= reg(d, name, &k->rejected_by[r]);
+		rc |= add_stat(d, name, &c->rejected_by[r], false);
 	}
-	rc |= hat_hist_register(d->st.blk, "check_ns", &k->check_ns);
+	rc |= hat_hist_register(d->st.blk, "check_ns", &d->check_ns);
 	return rc ? -ENOSPC : 0;
 }
 
@@ -148,39 +167,17 @@ static bool signald_alive(const struct riskd *d, uint64_t mono)
 /* The before-sleep chore (every heartbeat_ms): state, readiness, counters. */
 static void publish_control(struct riskd *d, uint64_t mono)
 {
-	const struct risk_counters *c = &d->eng.c;
-	struct riskd_counters *k = &d->k;
 	hat_daemon_set_state(&d->st, stage_state(d));
 	hat_stage_set_ready(d->st.blk, d->eng.ready);
-	hat_counter_set(k->intents_in, c->intents_in);
-	hat_counter_set(k->approved, c->approved);
-	hat_counter_set(k->approved_cancels, c->approved_cancels);
-	hat_counter_set(k->rejected, c->rejected);
-	for (unsigned r = 1; r < RISK_REASON_SLOTS; r++)
-		hat_counter_set(k->rejected_by[r], c->rejected_by[r]);
-	hat_counter_set(k->exec_in, c->exec_in);
-	hat_counter_set(k->fills, c->fills);
-	hat_counter_set(k->dup_fills, c->dup_fills);
-	hat_counter_set(k->exch_rejects, c->exch_rejects);
-	hat_counter_set(k->positions_out, c->positions_out);
-	hat_counter_set(k->snapshots_in, c->snapshots_in);
-	hat_counter_set(k->snapshots_bad, c->snapshots_bad);
-	hat_counter_set(k->snapshots_out, c->snapshots_out);
-	hat_counter_set(k->cancel_alls, c->cancel_alls);
-	hat_counter_set(k->commands, c->commands);
-	hat_counter_set(k->ignored, c->ignored);
-	hat_counter_set(k->out_drops, c->out_drops + d->q_order.dropped + d->q_position.dropped);
-	hat_counter_set(k->bad_msgs, d->bad_msgs);
-	hat_counter_set(k->seq_gaps, d->seq_gaps);
-	hat_counter_set(k->seq_lost, d->seq_lost);
-	hat_counter_set(k->seq_dups, d->seq_dups);
-	hat_counter_set(k->state_transitions, d->eng.state.transitions);
-	hat_counter_set(k->trading_state, d->eng.state.st);
-	hat_counter_set(k->state_cause, d->eng.state.cause);
-	hat_counter_set(k->open_orders, risk_book_open_orders(&d->eng.book));
-	hat_counter_set(k->queued_order, d->q_order.n);
-	hat_counter_set(k->queued_position, d->q_position.n);
-	hat_counter_set(k->signald_downs, c->signald_downs);
+	d->g_out_drops = d->eng.c.out_drops + d->q_order.dropped + d->q_position.dropped;
+	d->g_transitions = d->eng.state.transitions;
+	d->g_trading_state = d->eng.state.st;
+	d->g_state_cause = d->eng.state.cause;
+	d->g_open_orders = risk_book_open_orders(&d->eng.book);
+	d->g_queued_order = d->q_order.n;
+	d->g_queued_position = d->q_position.n;
+	for (unsigned i = 0; i < d->n_stats; i++)
+		hat_counter_set(d->stats[i].c, d->stats[i].base + *d->stats[i].src);
 	d->last_flush_mono = mono;
 }
 
@@ -381,7 +378,7 @@ static int take_intents(struct riskd *d)
 			uint64_t t0 = hat_mono_ns();
 			risk_engine_intent(&d->eng, (const struct hat_msg_intent *)h,
 			                   invalid ? why : NULL, hat_now_ns());
-			hat_hist_record(d->k.check_ns, hat_mono_ns() - t0);
+			hat_hist_record(d->check_ns, hat_mono_ns() - t0);
 		} else if (!invalid && h->type == HAT_MSG_CONTROL) {
 			risk_engine_intent_ctl(&d->eng, (const struct hat_msg_control *)h, hat_now_ns());
 		}

@@ -24,7 +24,7 @@
  * Every popped message is validated (common/msg.h) and its seq checked; duplicates (a seq
  * already seen, e.g. after a consumer restart) are dropped.
  *
- * Counters in the control block: intents_in, approved, approved_cancels, rejected,
+ * Counters in the control block (totals continue across restarts): intents_in, approved, approved_cancels, rejected,
  * rejected.<reason> (one per RISK_* reason, e.g. rejected.order_rate), exec_in, fills,
  * dup_fills, exch_rejects, positions_out, snapshots_in, snapshots_bad, snapshots_out,
  * cancel_alls, commands, ignored, out_drops, bad_msgs, seq_gaps, seq_lost, seq_dups,
@@ -58,13 +58,16 @@ struct riskd_outq {
 	uint64_t queued_total, dropped;
 };
 
-struct riskd_counters {
-	struct hat_counter intents_in, approved, approved_cancels, rejected,
-		rejected_by[RISK_REASON_SLOTS], exec_in, fills, dup_fills, exch_rejects,
-		positions_out, snapshots_in, snapshots_bad, snapshots_out, cancel_alls, commands,
-		ignored, out_drops, bad_msgs, seq_gaps, seq_lost, seq_dups, state_transitions,
-		trading_state, state_cause, open_orders, queued_order, queued_position, signald_downs;
-	struct hat_hist check_ns;
+#define RISKD_MAX_STATS 64
+
+/* One published number: a control-block counter fed from a running value. Totals continue
+ * from what the previous riskd process left (base), so they survive restarts; gauges are
+ * published as they are. */
+struct riskd_stat {
+	struct hat_counter c;
+	uint64_t base;
+	const uint64_t *src;
+	uint8_t gauge;
 };
 
 struct riskd {
@@ -78,7 +81,11 @@ struct riskd {
 	struct hat_seq_check seq_intent, seq_exec;
 	struct hat_msg_rejects rej_intent, rej_exec;
 	struct hat_log_rl rl_bad, rl_gap;
-	struct riskd_counters k;
+	struct riskd_stat stats[RISKD_MAX_STATS];
+	unsigned n_stats;
+	struct hat_hist check_ns;        /* intent handling time */
+	uint64_t g_out_drops, g_transitions, g_trading_state, g_state_cause, g_open_orders,
+		g_queued_order, g_queued_position; /* computed before each publication */
 	int board_idx[RISK_MAX_COINS];   /* board slot per coin, -1 until found */
 	uint64_t board_seq[RISK_MAX_COINS];
 	uint64_t last_flush_mono;

@@ -165,8 +165,10 @@ void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset);
  * logged. */
 void risk_engine_signald_alive(struct risk_engine *e, bool alive, uint64_t now_ns);
 
-/* Timers: day roll-over (UTC: realized PnL, fees and the peak equity restart), PnL and data
- * freshness rules, periodic POSITION publication. Call every loop iteration. */
+/* Timers: day roll-over at UTC midnight (realized PnL, fees and the peak equity restart; the
+ * unrealized part stays measured from the entry price, so the daily loss rule sees realized +
+ * fees since midnight plus the open positions' unrealized PnL), PnL and data freshness rules,
+ * periodic POSITION publication. Call every loop iteration. */
 void risk_engine_tick(struct risk_engine *e, uint64_t now_ns);
 
 static inline uint8_t risk_engine_trading_state(const struct risk_engine *e)

@@ -131,12 +131,15 @@ static enum hat_reason check_shape(const struct risk_check_env *env,
 }
 
 static enum hat_reason check_cancel(const struct risk_check_env *env,
-                                    const struct hat_order_fields *o, uint64_t now_ns,
-                                    char *text, size_t len)
+                                    const struct hat_order_fields *o, int coin,
+                                    uint64_t now_ns, char *text, size_t len)
 {
-	/* The book is only read here; find() takes a non-const book for callers that modify. */
-	if (!risk_cmap_get(&env->book->by_cloid, o->cloid, NULL))
+	uint32_t idx;
+	if (!risk_cmap_get(&env->book->by_cloid, o->cloid, &idx))
 		return fail(HAT_REASON_RISK_UNKNOWN_ORDER, text, len, "cancel: cloid not working");
+	if (env->book->orders[idx].coin != coin)
+		return fail(HAT_REASON_RISK_BAD_INTENT, text, len, "cancel: the order is on %s",
+		            env->book->coins[env->book->orders[idx].coin].name);
 	if (!risk_throttle_ready(env->cancel_tb, now_ns))
 		return fail(HAT_REASON_RISK_CANCEL_RATE, text, len, "cancel rate %llu/s exceeded",
 		            (unsigned long long)env->cancel_tb->rate_per_s);
@@ -169,7 +172,7 @@ enum hat_reason risk_limits_check(const struct risk_check_env *env,
 	if (!env->ready)
 		return fail(HAT_REASON_RISK_NOT_READY, text, len, "waiting for execd's snapshot");
 	if (o->kind == HAT_INTENT_CANCEL)
-		return check_cancel(env, o, now_ns, text, len);
+		return check_cancel(env, o, ci, now_ns, text, len);
 
 	const struct risk_book *b = env->book;
 	const struct risk_coin *c = &b->coins[ci];
@@ -281,6 +284,10 @@ enum hat_reason risk_limits_check(const struct risk_check_env *env,
 		return fail(HAT_REASON_RISK_MAX_NET_NOTIONAL, text, len, "net notional %s > max %s",
 		            fx16(net_new).s, fx(env->lim->max_net_notional).s);
 
+	if (o->kind == HAT_INTENT_REPLACE && b->n_free == 0)
+		return fail(HAT_REASON_RISK_MAX_OPEN_ORDERS, text, len,
+		            "replace: no room to track the new order (%u working)",
+		            risk_book_open_orders(b));
 	if (o->kind == HAT_INTENT_NEW) {
 		if (risk_book_open_orders(b) >= env->lim->max_open_orders)
 			return fail(HAT_REASON_RISK_MAX_OPEN_ORDERS, text, len,

@@ -13,7 +13,8 @@
  *                             REPLACE without orig_cloid or with orig_cloid == cloid
  *   2  RISK_NOT_READY         no snapshot from execd yet (start or execd restart)
  *   CANCEL only:
- *   3  RISK_UNKNOWN_ORDER     cloid is not a working order
+ *   3  RISK_UNKNOWN_ORDER     cloid is not a working order (BAD_INTENT if it is on another
+ *                             coin)
  *   4  RISK_CANCEL_RATE       cancel bucket empty                  -> else approved
  *   NEW / REPLACE:
  *   3  RISK_HALTED            trading state HALTED
@@ -37,8 +38,9 @@
  *   16 RISK_MAX_NET_NOTIONAL  |sum over other coins of szi * mark + this coin's
  *                             (szi + signed working same-side size + signed sz) * mark|
  *                             > max_net_notional and larger than without the order
- *   17 RISK_MAX_OPEN_ORDERS   NEW only: working orders >= max_open_orders (global) or the
- *                             coin's >= its max_open_orders
+ *   17 RISK_MAX_OPEN_ORDERS   NEW: working orders >= max_open_orders (global) or the coin's
+ *                             >= its max_open_orders; REPLACE: the book has no free slot to
+ *                             track the replacement (it holds both until execd confirms)
  *   18 RISK_ORDER_RATE        order bucket empty
  * For REPLACE, the order being replaced does not count in the working sizes (14-16).
  * Marks of other coins fall back to their entry price when they have none. All arithmetic is

@@ -15,3 +15,7 @@ PROGRAMS += signald
 signald_SRCS := signald/main.c $(SIGNALD_DAEMON_SRCS) $(SIGNALD_CORE_SRCS)
 TESTS += tests/proc/test_signald
 tests/proc/test_signald_SRCS := tests/helpers/pipeline_fixture.c
+BENCHES += signal
+bench-signal_SRCS := bench/bench_signal.c $(SIGNALD_CORE_SRCS)
+TESTS += tests/proc/test_sig_risk
+tests/proc/test_sig_risk_SRCS := tests/helpers/pipeline_fixture.c

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -181,4 +182,45 @@ unsigned tu_seed(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (unsigned)(ts.tv_nsec ^ (ts.tv_sec << 16) ^ ((long)getpid() << 8));
+}
+
+static pid_t tu_children[256];
+static unsigned tu_nchildren;
+
+pid_t tu_fork(void)
+{
+	pid_t parent = getpid();
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0)
+		fail_msg("fork failed: %s", strerror(errno));
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) /* the parent died before prctl took effect */
+			_exit(125);
+		tu_nchildren = 0;
+		return 0;
+	}
+	if (tu_nchildren < sizeof tu_children / sizeof tu_children[0])
+		tu_children[tu_nchildren++] = pid;
+	return pid;
+}
+
+int tu_kill_all(void)
+{
+	int n = 0;
+	for (unsigned i = 0; i < tu_nchildren; i++) {
+		pid_t pid = tu_children[i];
+		/* Still ours and unreaped? waitpid WNOHANG returns 0 for a live child. */
+		int st;
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			n++;
+		}
+	}
+	tu_nchildren = 0;
+	return n;
 }

@@ -50,6 +50,16 @@ int tu_shm_count(const char *instance);
  * many it removed. */
 int tu_shm_cleanup(const char *instance);
 
+/* fork() for multi-process tests: the child gets SIGKILL if the test process dies (so a failed
+ * test never leaves a spinning child behind), and the parent remembers the pid for
+ * tu_kill_all(). Returns like fork(); fails the test if fork fails. */
+pid_t tu_fork(void);
+
+/* SIGKILLs and reaps every child from tu_fork() that has not been reaped yet (call it in
+ * teardown; a child reaped by tu_wait/tu_kill_wait/waitpid is skipped). Returns how many were
+ * still running. */
+int tu_kill_all(void);
+
 /* Random seed for a test: HAT_TEST_SEED if set, else time and pid mixed. Print it in the test so
  * a failure can be replayed. */
 unsigned tu_seed(void);

@@ -390,6 +390,11 @@ static bool is_snapshot_end(const void *m)
 	const struct hat_msg_control *c = m;
 	return c->h.type == HAT_MSG_CONTROL && c->cmd == HAT_CTL_SNAPSHOT_END;
 }
+static bool is_anything(const void *m)
+{
+	(void)m;
+	return true;
+}
 static bool is_cancel_all(const void *m)
 {
 	const struct hat_msg_control *c = m;
@@ -594,6 +599,123 @@ static void test_riskd_signald_down_cancels_all(void **state)
 	cleanup(&c);
 }
 
+static bool is_hello(const void *m)
+{
+	const struct hat_msg_control *c = m;
+	return c->h.type == HAT_MSG_CONTROL && c->cmd == HAT_CTL_HELLO;
+}
+static bool is_state_request(const void *m)
+{
+	const struct hat_msg_control *c = m;
+	return c->h.type == HAT_MSG_CONTROL && c->cmd == HAT_CTL_STATE_REQUEST;
+}
+
+/* riskd is SIGKILLed and started again (as superd would): the rings keep their data, the new
+ * riskd says HELLO with the restart count, rejects intents NOT_READY until execd's snapshot,
+ * rebuilds positions and working orders from it and hands signald the same picture. */
+static void test_riskd_restart_resyncs_from_execd(void **state)
+{
+	(void)state;
+	static struct ctx c;
+	start_riskd(&c, 0);
+	unsigned char buf[256] __attribute__((aligned(64)));
+	struct hat_ring intent;
+	attach(&intent, c.inst, "intent", HAT_RING_PRODUCER, HAT_SLOT_INTENT);
+	uint64_t end = tu_now_ms() + 10000;
+	while (counter(&c, "snapshots_in") != 1) {
+		assert_true(tu_now_ms() < end);
+		usleep(1000);
+	}
+
+	tu_kill_wait(c.riskd, SIGKILL);
+	struct hat_stage_shm *blk = hat_control_stage(&c.control, HAT_STAGE_RISKD);
+	hat_stage_note_restart(blk);
+	/* an intent written while riskd is down waits in its ring */
+	send_intent(&intent, 7);
+	char *argv[] = { (char *)tu_bin("riskd"), "--config", c.cfg, NULL };
+	c.riskd = tu_spawn(argv, c.log);
+
+	pop_until(&c.order, HAT_SLOT_ORDER, buf, is_hello, "HELLO", c.log);
+	const struct hat_msg_control *h = (const void *)buf;
+	assert_int_equal(h->from_stage, HAT_STAGE_RISKD);
+	assert_int_equal(h->restart_count, 1);
+	pop_until(&c.order, HAT_SLOT_ORDER, buf, is_state_request, "STATE_REQUEST", c.log);
+	/* the queued intent is answered NOT_READY: nothing changes exposure before the snapshot */
+	pop_until(&c.position, HAT_SLOT_POSITION, buf, is_reject, "REJECT", c.log);
+	assert_int_equal(((const struct hat_msg_exec *)buf)->reason, HAT_REASON_RISK_NOT_READY);
+	assert_int_equal(((const struct hat_msg_exec *)buf)->cloid[15], 7);
+
+	/* execd's snapshot: BTC long 0.02 @ 49000, one resting sell */
+	struct hat_msg_control b;
+	init_msg(&b.h, HAT_MSG_CONTROL);
+	b.cmd = HAT_CTL_SNAPSHOT_BEGIN;
+	b.from_stage = HAT_STAGE_EXECD;
+	push(&c.exec, &b.h);
+	struct hat_msg_position p;
+	init_msg(&p.h, HAT_MSG_POSITION);
+	strcpy(p.coin, "BTC");
+	p.flags = HAT_EXEC_F_SNAPSHOT;
+	p.trading_state = HAT_TS_ACTIVE;
+	p.szi = 2 * ONE / 100;
+	p.entry_px = 49000 * ONE;
+	push(&c.exec, &p.h);
+	struct hat_msg_exec oo;
+	init_msg(&oo.h, HAT_MSG_EXEC);
+	oo.cloid[15] = 42;
+	strcpy(oo.coin, "BTC");
+	oo.kind = HAT_EXEC_OPEN_ORDER;
+	oo.side = HAT_SIDE_SELL;
+	oo.flags = HAT_EXEC_F_SNAPSHOT;
+	oo.px = 51000 * ONE;
+	oo.sz = ONE / 100;
+	oo.remaining_sz = ONE / 100;
+	oo.oid = 4242;
+	push(&c.exec, &oo.h);
+	init_msg(&b.h, HAT_MSG_CONTROL);
+	b.cmd = HAT_CTL_SNAPSHOT_END;
+	b.from_stage = HAT_STAGE_EXECD;
+	b.arg = 2;
+	push(&c.exec, &b.h);
+
+	/* riskd's snapshot to signald carries both rows */
+	bool saw_pos = false, saw_order = false;
+	for (;;) {
+		pop_until(&c.position, HAT_SLOT_POSITION, buf, is_anything, "snapshot", c.log);
+		const struct hat_msg_hdr *m = (const void *)buf;
+		if (m->type == HAT_MSG_POSITION) {
+			const struct hat_msg_position *q = (const void *)buf;
+			assert_int_equal(q->flags, HAT_EXEC_F_SNAPSHOT);
+			assert_true(q->szi == 2 * ONE / 100 && q->entry_px == 49000 * ONE);
+			assert_int_equal(q->open_orders, 1);
+			assert_true(q->unrealized_pnl == 20 * ONE); /* 0.02 * (50000 - 49000) */
+			saw_pos = true;
+		} else if (m->type == HAT_MSG_EXEC) {
+			const struct hat_msg_exec *x = (const void *)buf;
+			assert_int_equal(x->kind, HAT_EXEC_OPEN_ORDER);
+			assert_int_equal(x->cloid[15], 42);
+			assert_int_equal(x->oid, 4242);
+			saw_order = true;
+		} else if (is_snapshot_end(buf)) {
+			assert_int_equal(((const struct hat_msg_control *)buf)->arg, 2);
+			break;
+		}
+	}
+	assert_true(saw_pos && saw_order);
+	/* the restored position counts: 0.02 long + 0.01 more is fine, reusing cloid 42 is not */
+	send_intent(&intent, 42);
+	pop_until(&c.position, HAT_SLOT_POSITION, buf, is_reject, "REJECT", c.log);
+	assert_int_equal(((const struct hat_msg_exec *)buf)->reason, HAT_REASON_RISK_DUPLICATE_CLOID);
+	send_intent(&intent, 8);
+	pop_until(&c.order, HAT_SLOT_ORDER, buf, is_order, "ORDER", c.log);
+	assert_int_equal(((const struct hat_msg_order *)buf)->o.cloid[15], 8);
+
+	hat_ring_detach(&intent);
+	stop_riskd(&c);
+	/* totals continue across the restart: the first riskd's snapshot plus this one's */
+	assert_int_equal(counter(&c, "snapshots_in"), 2);
+	cleanup(&c);
+}
+
 static void test_riskd_bad_config_exits_1_naming_the_key(void **state)
 {
 	(void)state;
@@ -642,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_riskd_halt_command_cancels_all_once),
 		cmocka_unit_test(test_riskd_full_output_ring_loses_nothing),
 		cmocka_unit_test(test_riskd_signald_down_cancels_all),
+		cmocka_unit_test(test_riskd_restart_resyncs_from_execd),
 		cmocka_unit_test(test_riskd_bad_config_exits_1_naming_the_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

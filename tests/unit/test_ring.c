@@ -526,6 +526,38 @@ static void test_ring_consumer_reattach_resumes_at_unreleased(void **state)
 	}
 }
 
+/* ---------------------------------------------------------------- inspector read */
+
+static void test_ring_read_copies_queued_messages_only(void **state)
+{
+	struct fx *f = fx_new(state, 4, 64, (1ULL << 32) - 2);
+	uint64_t base = (1ULL << 32) - 2;
+	struct hat_ring rd;
+	assert_int_equal(hat_ring_attach(&rd, f->inst, "r", HAT_RING_READER, 0, 0, f->err,
+					 sizeof f->err), 0);
+	struct tmsg m, out;
+	assert_int_equal(hat_ring_read(&rd, base, &out, sizeof out), -ENOENT); /* empty */
+	for (uint64_t i = 0; i < 3; i++) {
+		tmsg_fill_body(&m, base + i + 1);
+		assert_int_equal(hat_ring_push_msg(&f->p, &m.h), 0);
+	}
+	for (uint64_t i = 0; i < 3; i++) {
+		memset(&out, 0, sizeof out);
+		assert_int_equal(hat_ring_read(&rd, base + i, &out, sizeof out), 0);
+		assert_null(tmsg_check(&out, base + i + 1));
+	}
+	assert_int_equal(hat_ring_read(&rd, base + 3, &out, sizeof out), -ENOENT); /* not yet */
+	assert_int_equal(hat_ring_read(&rd, base - 1, &out, sizeof out), -ENOENT); /* before start */
+	assert_int_equal(hat_ring_read(&rd, base, &out, 0), -EMSGSIZE);
+	assert_int_equal(hat_ring_read(&rd, base, &out, 65), -EMSGSIZE);
+	/* Reading consumed nothing; after a pop the released message is gone for the reader. */
+	assert_int_equal(hat_ring_count(&f->c), 3);
+	assert_int_equal(hat_ring_try_pop(&f->c, &out, sizeof out), 0);
+	assert_int_equal(hat_ring_read(&rd, base, &out, sizeof out), -ENOENT);
+	assert_int_equal(hat_ring_read(&rd, base + 1, &out, 8), 0); /* a prefix is fine */
+	hat_ring_detach(&rd);
+}
+
 /* ---------------------------------------------------------------- attach, roles, corruption */
 
 static void test_ring_attach_missing_returns_enoent(void **state)
@@ -597,7 +629,7 @@ static void test_ring_second_live_producer_is_refused(void **state)
 	assert_int_equal(atomic_load(&sh->producer_pid), 0);
 
 	/* A dead pid is not an owner: attach succeeds without TAKEOVER. */
-	pid_t child = fork();
+	pid_t child = tu_fork();
 	if (child == 0)
 		_exit(0);
 	assert_int_equal(waitpid(child, NULL, 0), child);
@@ -628,7 +660,7 @@ static void test_ring_reader_is_read_only_and_reports(void **state)
 	assert_int_equal(st.consumer_pid, getpid());
 
 	/* A write through the reader's mapping faults: prove it in a child. */
-	pid_t child = fork();
+	pid_t child = tu_fork();
 	if (child == 0) {
 		signal(SIGSEGV, SIG_DFL); /* die by the signal, not by ASan's report */
 		atomic_store_explicit(&rd.sh->cons, 0, memory_order_relaxed);
@@ -714,7 +746,7 @@ static void test_ring_corrupt_indices_return_eproto(void **state)
 static void test_ring_wrong_role_call_aborts(void **state)
 {
 	struct fx *f = fx_new(state, 4, 64, 0);
-	pid_t child = fork();
+	pid_t child = tu_fork();
 	if (child == 0) {
 		/* Keep the child's abort quiet in the log apart from the assert line. */
 		uint64_t v = 1;
@@ -772,6 +804,7 @@ int main(void)
 		T(test_ring_commit_msg_n_bad_length_publishes_nothing),
 		T(test_ring_seq_continues_after_producer_reattach),
 		T(test_ring_consumer_reattach_resumes_at_unreleased),
+		T(test_ring_read_copies_queued_messages_only),
 		cmocka_unit_test(test_ring_attach_missing_returns_enoent),
 		T(test_ring_attach_checks_expected_slot_size),
 		cmocka_unit_test(test_ring_attach_refuses_non_ring_segment),

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/msg.h"
 #include "riskd/engine.h"
 
 #define ONE HAT_FX_ONE
@@ -36,6 +37,10 @@ static int cap(struct q *q, struct hat_msg_hdr *m)
 	assert_true(q->n < MAXQ);
 	assert_true(m->length <= 256);
 	assert_true(m->seq == 0 && m->send_ns == 0);
+	/* everything riskd emits must pass the receiver's validator */
+	char err[160];
+	if (hat_msg_validate(m, 256, err, sizeof err) != 0)
+		fail_msg("riskd emitted an invalid message: %s", err);
 	memcpy(q->m[q->n++], m, m->length);
 	return 0;
 }
@@ -661,6 +666,30 @@ static void test_engine_signald_down_cancels_all_once(void **state)
 	assert_int_equal(f->e.c.signald_downs, 4);
 }
 
+static void test_engine_garbage_intent_reject_is_valid(void **state)
+{
+	struct fx *f = *state;
+	make_ready(f);
+	struct hat_msg_intent m;
+	memset(&m, 0xff, sizeof m);
+	m.h.type = HAT_MSG_INTENT;
+	m.h.version = HAT_MSG_INTENT_VERSION;
+	m.h.length = sizeof m;
+	assert_int_equal(risk_engine_intent(&f->e, &m, "INTENT.o.kind: garbage", T0),
+	                 HAT_REASON_RISK_BAD_INTENT);
+	const struct hat_msg_exec *x = (const void *)at(&f->sig, 0); /* validated in cap() */
+	assert_int_equal(x->side, 0);
+	assert_true(x->px == 0 && x->sz == 0);
+	assert_int_equal(x->coin[HAT_COIN_LEN - 1], 0);
+	memset(&m, 0, sizeof m);
+	m.h.type = HAT_MSG_INTENT;
+	m.h.version = HAT_MSG_INTENT_VERSION;
+	m.h.length = sizeof m;
+	assert_int_equal(risk_engine_intent(&f->e, &m, NULL, T0), HAT_REASON_RISK_BAD_INTENT);
+	x = (const void *)at(&f->sig, 1);
+	assert_string_equal(x->coin, "?");
+}
+
 static void test_engine_init_rejects_bad_config(void **state)
 {
 	(void)state;
@@ -708,6 +737,7 @@ int main(void)
 		T(test_engine_refused_output_is_counted),
 		T(test_engine_counters_add_up_over_a_mix),
 		T(test_engine_signald_down_cancels_all_once),
+		T(test_engine_garbage_intent_reject_is_valid),
 		cmocka_unit_test(test_engine_init_rejects_bad_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -213,6 +213,8 @@ static const struct tcase cases[] = {
 	{ "cancel while halted", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
 	  .ts = HAT_TS_HALTED, .want = R(NONE) },
 	{ "cancel unknown", .kind = CXL, .asset = -1, .orig = 77, .want = R(RISK_UNKNOWN_ORDER) },
+	{ "cancel on the wrong coin", .kind = CXL, .coin = "ETH", .asset = -1, .orig = 50,
+	  .btc_wbuy = ONE / 10, .want = R(RISK_BAD_INTENT) },
 	{ "cancel rate: 1 token left", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
 	  .drain_cancels = 1, .want = R(NONE) },
 	{ "cancel rate: empty", .kind = CXL, .asset = -1, .orig = 50, .btc_wbuy = ONE / 10,
@@ -419,6 +421,24 @@ static void test_limits_unknown_asset_is_not_checked(void **state)
 	f->book.coins[0].asset = 0;
 }
 
+static void test_limits_replace_needs_a_free_slot(void **state)
+{
+	struct fx *f = *state;
+	struct tcase c = { "ok", .asset = -1, .btc_wbuy = ONE / 10, .sz = ONE / 10, .want = R(NONE) };
+	run_case(f, &c); /* book capacity 64: one working order (cloid 50) */
+	for (uint8_t i = 0; i < 63; i++)
+		add_working(&f->book, (uint8_t)(100 + i), 1, HAT_SIDE_BUY, 2000 * ONE, L4(1));
+	assert_int_equal(f->book.n_free, 0);
+	struct hat_order_fields o;
+	memset(&o, 0, sizeof o);
+	o.kind = RPL; strcpy(o.coin, "BTC"); o.side = HAT_SIDE_BUY; o.tif = HAT_TIF_GTC;
+	o.px = 50000 * ONE; o.sz = ONE / 10; o.cloid[0] = 1; o.orig_cloid[15] = 50;
+	char text[HAT_TEXT_LEN];
+	assert_int_equal(risk_limits_check(&f->env, &o, NOW, NULL, text, sizeof text),
+	                 HAT_REASON_RISK_MAX_OPEN_ORDERS);
+	assert_string_equal(text, "replace: no room to track the new order (64 working)");
+}
+
 static void test_limits_validate(void **state)
 {
 	(void)state;
@@ -448,6 +468,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits_check_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_text_names_the_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits_unknown_asset_is_not_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_limits_replace_needs_a_free_slot, setup, teardown),
 		cmocka_unit_test(test_limits_validate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

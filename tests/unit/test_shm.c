@@ -215,7 +215,7 @@ static void test_shm_rdonly_mapping_cannot_be_written(void **state)
 	assert_int_equal(o.flags, HAT_SHM_RDONLY);
 	((unsigned char *)hat_shm_body(&s))[0] = 9;
 	assert_int_equal(((volatile unsigned char *)hat_shm_body(&o))[0], 9); /* reads work */
-	pid_t child = fork();
+	pid_t child = tu_fork();
 	if (child == 0) {
 		signal(SIGSEGV, SIG_DFL); /* die by the signal, not by ASan's report */
 		((volatile unsigned char *)hat_shm_body(&o))[0] = 1;

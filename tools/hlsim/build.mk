@@ -6,11 +6,12 @@
 HLSIM_CORE_SRCS := tools/hlsim/config.c tools/hlsim/book.c tools/hlsim/match.c \
                    tools/hlsim/nonce.c tools/hlsim/account.c tools/hlsim/engine.c \
                    tools/hlsim/exchange.c tools/hlsim/info.c tools/hlsim/flow.c \
-                   tools/hlsim/state.c
+                   tools/hlsim/state.c tools/hlsim/replay.c
 HLSIM_CORE_LIBS := $(LIB_CJSON) $(LIB_SECP) $(LIB_SODIUM)
 HLSIM_TEST_SRCS := $(HLSIM_CORE_SRCS) tests/unit/hlsim_test_util.c
 TESTS += tests/unit/test_hlsim_book tests/unit/test_hlsim_match tests/unit/test_hlsim_account \
-         tests/unit/test_hlsim_api tests/unit/test_hlsim_flow tests/unit/test_hlsim_state
+         tests/unit/test_hlsim_api tests/unit/test_hlsim_flow tests/unit/test_hlsim_state \
+         tests/unit/test_hlsim_replay
 tests/unit/test_hlsim_book_SRCS := $(HLSIM_TEST_SRCS)
 tests/unit/test_hlsim_book_LIBS := $(HLSIM_CORE_LIBS)
 tests/unit/test_hlsim_match_SRCS := $(HLSIM_TEST_SRCS)
@@ -23,6 +24,8 @@ tests/unit/test_hlsim_flow_SRCS := $(HLSIM_TEST_SRCS)
 tests/unit/test_hlsim_flow_LIBS := $(HLSIM_CORE_LIBS)
 tests/unit/test_hlsim_state_SRCS := $(HLSIM_TEST_SRCS)
 tests/unit/test_hlsim_state_LIBS := $(HLSIM_CORE_LIBS)
+tests/unit/test_hlsim_replay_SRCS := $(HLSIM_TEST_SRCS)
+tests/unit/test_hlsim_replay_LIBS := $(HLSIM_CORE_LIBS)
 BENCHES += hlsim_engine
 bench-hlsim_engine_SRCS := $(HLSIM_CORE_SRCS) bench/bench_hlsim_engine.c
 bench-hlsim_engine_LIBS := $(HLSIM_CORE_LIBS)
@@ -47,6 +50,12 @@ TESTS += tests/unit/test_hlsim_net
 tests/unit/test_hlsim_net_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
                                   tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
 tests/unit/test_hlsim_net_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
+# The I/O-free pieces: request parser; rate limits, subscriptions, accept key, command line.
+TESTS += tests/unit/test_hlsim_http_parse tests/unit/test_hlsim_net_core
+tests/unit/test_hlsim_http_parse_SRCS := tools/hlsim/http_parse.c
+tests/unit/test_hlsim_http_parse_LIBS := $(LIB_HTTP)
+tests/unit/test_hlsim_net_core_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c
+tests/unit/test_hlsim_net_core_LIBS := $(HLSIM_NET_LIBS)
 
 # The program, its end-to-end tests and its benchmark need the engine (the core section).
 ifneq ($(strip $(HLSIM_CORE_SRCS)),)
@@ -66,6 +75,11 @@ tests/e2e/test_hlsim_ws_SRCS := $(HLSIM_E2E_SRCS)
 tests/e2e/test_hlsim_ws_LIBS := $(HLSIM_E2E_LIBS)
 tests/e2e/test_hlsim_hostile_SRCS := $(HLSIM_E2E_SRCS)
 tests/e2e/test_hlsim_hostile_LIBS := $(HLSIM_E2E_LIBS)
+
+# Orders/s and WS fan-out of the release program (build/bin/bench-hlsim).
+BENCHES += hlsim
+bench-hlsim_SRCS := bench/bench_hlsim.c
+bench-hlsim_LIBS := $(LIB_SECP) $(LIB_SODIUM) $(LIB_CJSON)
 endif
 
 # The HTTP request parser core, fuzzed (the corpus replayer needs tests/fuzz/replay.c).

@@ -75,6 +75,15 @@ void hlsim_conn_flush(struct hlsim_conn *c)
 		hlsim_conn_timer(c, c->srv->opts.ws_idle_ms);
 }
 
+void hlsim_conn_flush_later(struct hlsim_conn *c)
+{
+	if (c->flush_pending || c->closing)
+		return;
+	c->flush_pending = true;
+	c->next_flush = c->srv->flush_list;
+	c->srv->flush_list = c;
+}
+
 /* ---------------------------------------------------------------- close */
 
 static void on_closed(uv_handle_t *h)

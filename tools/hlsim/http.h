@@ -41,6 +41,8 @@ struct hlsim_conn {
 	uv_shutdown_t sreq;
 	struct hlsim_server *srv;
 	struct hlsim_conn *prev, *next; /* the server's list */
+	struct hlsim_conn *next_flush;  /* the server's flush_later list */
+	bool flush_pending;             /* on that list */
 	enum hlsim_conn_mode mode;
 	struct hlsim_http_parse parser;
 	struct hlsim_ws *ws;    /* owned, WS mode only */
@@ -66,6 +68,9 @@ int hlsim_conn_accept(struct hlsim_server *s);
 void hlsim_conn_send(struct hlsim_conn *c, const void *data, size_t len);
 /* Starts a uv_write of pending output if none is in flight. */
 void hlsim_conn_flush(struct hlsim_conn *c);
+/* Flushes c once the loop has handled this round of input (the server's check handle), so a
+ * burst of pushes to one connection becomes one write. */
+void hlsim_conn_flush_later(struct hlsim_conn *c);
 /* Graceful close: write what is pending, shut the write side, drain, close. */
 void hlsim_conn_finish(struct hlsim_conn *c);
 /* Immediate close (resets pending output). */

@@ -49,6 +49,20 @@ static void on_tick(uv_timer_t *t)
 	hlsim_tick(s->engine, hlsim_now_ms());
 }
 
+/* Runs after each round of I/O and timers; connections closed in that round are still
+ * allocated here (they are freed in the loop's closing phase, which comes later). */
+static void on_check(uv_check_t *h)
+{
+	struct hlsim_server *s = h->data;
+	while (s->flush_list) {
+		struct hlsim_conn *c = s->flush_list;
+		s->flush_list = c->next_flush;
+		c->flush_pending = false;
+		c->next_flush = NULL;
+		hlsim_conn_flush(c);
+	}
+}
+
 static void on_event(void *user, const struct hlsim_event *ev)
 {
 	hlsim_ws_fanout(user, ev);
@@ -92,6 +106,10 @@ int hlsim_server_start(struct hlsim_server *s, uv_loop_t *loop, struct hlsim_eng
 	s->tick.data = s;
 	s->open_handles = 2;
 	uv_timer_start(&s->tick, on_tick, opts->tick_ms, opts->tick_ms);
+	uv_check_init(loop, &s->flusher);
+	s->flusher.data = s;
+	s->open_handles = 3;
+	uv_check_start(&s->flusher, on_check);
 	hlsim_engine_set_sink(engine, on_event, s);
 	return 0;
 }
@@ -113,8 +131,11 @@ void hlsim_server_stop(struct hlsim_server *s)
 		uv_close((uv_handle_t *)&s->listener, on_handle_closed);
 	if (s->open_handles >= 2)
 		uv_close((uv_handle_t *)&s->tick, on_handle_closed);
+	if (s->open_handles >= 3)
+		uv_close((uv_handle_t *)&s->flusher, on_handle_closed);
 	while (s->conns)
 		hlsim_conn_close(s->conns);
+	s->flush_list = NULL;
 }
 
 bool hlsim_server_closed(const struct hlsim_server *s)

@@ -42,13 +42,15 @@ struct hlsim_server {
 	struct hlsim_server_opts opts;
 	uv_tcp_t listener;
 	uv_timer_t tick;
+	uv_check_t flusher;          /* writes what hlsim_conn_flush_later queued */
+	struct hlsim_conn *flush_list;
 	int port;                    /* the bound port */
 	struct hlsim_rl rl;
 	struct hlsim_conn *conns;    /* every open connection (intrusive list) */
 	struct hat_buf frame;        /* scratch for building pushes */
 	struct hat_buf scratch;      /* scratch for aggregated snapshots */
 	bool stopping;
-	unsigned open_handles;       /* listener + tick while started */
+	unsigned open_handles;       /* listener, tick, flusher while started */
 	uint64_t n_requests, n_ws_msgs_out;
 	char rbuf[65536];            /* read buffer shared by every connection (reads are
 	                              * consumed synchronously) */

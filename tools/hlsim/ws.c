@@ -62,7 +62,7 @@ static void kick(struct hlsim_ws *ws)
 	}
 	if (c->closing)
 		return;
-	hlsim_conn_flush(c);
+	hlsim_conn_flush_later(c);
 	if (wslay_event_get_close_sent(ws->ctx) ||
 	    (!wslay_event_want_read(ws->ctx) && !wslay_event_want_write(ws->ctx)))
 		hlsim_conn_finish(c);
