@@ -1,4 +1,4 @@
-/* tests/proc/test_hatctl.c -- the hatctl program against a real superd supervising stand-in
+/* tests/proc/test_hatctl_superd.c -- the hatctl program against a real superd supervising stand-in
  * stages (fake_stage): status (table, --json, --summary), restart, halt, resume, cancel-all,
  * stop; superd's refusals (exit 1); not running, stale socket and usage errors (exit 2). */
 #include <setjmp.h>
