@@ -5,5 +5,5 @@ hatctl_SRCS := tools/hatctl/main.c $(HATCTL_CORE_SRCS)
 TESTS += tests/unit/test_hatctl
 tests/unit/test_hatctl_SRCS := $(HATCTL_CORE_SRCS) tests/helpers/golden.c
 TESTS += tests/proc/test_hatctl_superd
-tests/proc/test_hatctl_SRCS := tests/helpers/pipeline_fixture.c
+tests/proc/test_hatctl_superd_SRCS := tests/helpers/pipeline_fixture.c
 TEST_SCRIPTS += tests/launch_duration.sh
