@@ -287,8 +287,16 @@ static void test_hatshm_stages_golden(void **state)
 	assert_int_equal(r->hists[0].s.count, 101);
 	r->alive = true; /* pinned: pid 4242 may or may not exist here */
 	struct hat_buf b = HAT_BUF_INIT;
-	assert_int_equal(hatshm_view_stages(&b, &st, MONO), 0);
+	assert_int_equal(hatshm_view_stages(&b, &st, MONO, false), 0);
 	golden_check("hatshm_stages.ans", b.data);
+	/* the compact view of watch: counters that are 0 and empty histograms left out */
+	st.s[HAT_STAGE_FEEDD - 1].n_hists = 1;
+	snprintf(st.s[HAT_STAGE_FEEDD - 1].hists[0].name, HAT_CTL_NAME_LEN, "empty_ns");
+	hat_hist_snap_init(&st.s[HAT_STAGE_FEEDD - 1].hists[0].s);
+	r->cvalues[1] = 0;
+	hat_buf_reset(&b);
+	assert_int_equal(hatshm_view_stages(&b, &st, MONO, true), 0);
+	golden_check("hatshm_stages_compact.ans", b.data);
 	hat_buf_free(&b);
 }
 

@@ -28,7 +28,8 @@ static const char usage[] =
 	"  stages                 state, heartbeat age, restarts, counters, histogram p50/p99\n"
 	"  board                  per coin bid/ask/mid/last, age, stale\n"
 	"  dump RING [-n N] [--json]  decode the last N (default 10) messages of a ring\n"
-	"  watch                  all of it, refreshed every second (q or Ctrl-C quits); one\n"
+	"  watch                  stages (counters that are not 0), rings and board, refreshed\n"
+	"                         every second (q or Ctrl-C quits); one\n"
 	"                         snapshot when stdout is not a terminal\n"
 	"Without --instance the instance is the config's (default etc/hat.json).\n";
 
@@ -92,7 +93,7 @@ static int cmd_stages(const struct hatshm_ctx *x)
 	static struct hatshm_stages st;
 	hatshm_snap_stages(x, &st);
 	struct hat_buf b = HAT_BUF_INIT;
-	unsigned bad = hatshm_view_stages(&b, &st, hat_mono_ns());
+	unsigned bad = hatshm_view_stages(&b, &st, hat_mono_ns(), false);
 	emit(&b);
 	hat_buf_free(&b);
 	return bad ? 1 : 0;
@@ -176,7 +177,7 @@ static void watch_frame(const struct hatshm_ctx *x, struct hatshm_ring *prev, si
 	if (tty)
 		hat_buf_puts(b, "\033[H\033[2J");
 	hat_buf_printf(b, "hatshm watch -- instance %s (q or Ctrl-C quits)\n\n", x->instance);
-	hatshm_view_stages(b, &st, hat_mono_ns());
+	hatshm_view_stages(b, &st, hat_mono_ns(), true);
 	hat_buf_putc(b, '\n');
 	hatshm_view_rings(b, cur, n, hat_now_ns());
 	hat_buf_putc(b, '\n');

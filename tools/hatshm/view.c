@@ -135,7 +135,8 @@ unsigned hatshm_view_rings(struct hat_buf *out, const struct hatshm_ring *rings,
 
 /* ---------------------------------------------------------------- stages */
 
-unsigned hatshm_view_stages(struct hat_buf *out, const struct hatshm_stages *st, uint64_t mono_ns)
+unsigned hatshm_view_stages(struct hat_buf *out, const struct hatshm_stages *st, uint64_t mono_ns,
+			    bool nonzero_only)
 {
 	if (st->rc != 0) {
 		hat_buf_printf(out, "control segment unreadable: %s\n", st->problem);
@@ -154,15 +155,27 @@ unsigned hatshm_view_stages(struct hat_buf *out, const struct hatshm_stages *st,
 		hat_buf_printf(out, "%-8s %-9s %-14s %-10s %-8u %s\n", hat_stage_name(s->id),
 			       hat_stage_state_name(s->st.state), pid, hb, s->st.restart_count,
 			       s->st.ready ? "yes" : "no");
+		unsigned col = 0;
 		for (uint32_t k = 0; k < s->n_counters; k++) {
-			hat_buf_puts(out, k % 6 == 0 ? "    " : " ");
+			if (nonzero_only && s->cvalues[k] == 0)
+				continue;
+			hat_buf_puts(out, col == 0 ? "    " : " ");
 			hat_buf_printf(out, "%s=%" PRIu64, s->cnames[k], s->cvalues[k]);
-			if (k % 6 == 5 || k + 1 == s->n_counters)
+			if (++col == 6) {
 				hat_buf_putc(out, '\n');
+				col = 0;
+			}
 		}
+		if (col)
+			hat_buf_putc(out, '\n');
 		for (uint32_t k = 0; k < s->n_hists; k++) {
 			const struct hat_hist_snap *h = &s->hists[k].s;
 			char p50[24], p99[24], mx[24];
+			if (h->count == 0) {
+				if (!nonzero_only)
+					hat_buf_printf(out, "    hist %s: n=0\n", s->hists[k].name);
+				continue;
+			}
 			hatshm_fmt_ns(hat_hist_percentile(h, 50), p50, sizeof p50);
 			hatshm_fmt_ns(hat_hist_percentile(h, 99), p99, sizeof p99);
 			hatshm_fmt_ns(h->count ? h->max : 0, mx, sizeof mx);

@@ -26,9 +26,11 @@ unsigned hatshm_view_rings(struct hat_buf *out, const struct hatshm_ring *rings,
 			   uint64_t now_ns);
 
 /* `stages`: per stage state, pid, liveness, heartbeat age at mono_ns, restarts, ready, every
- * counter, and each histogram's count, p50, p99 and max. Stages never started (pid 0, no
- * counters) are listed in one line. Returns 0, or 1 if the control segment was unreadable. */
-unsigned hatshm_view_stages(struct hat_buf *out, const struct hatshm_stages *st, uint64_t mono_ns);
+ * counter (nonzero_only: only those that are not 0, for the compact watch view), and each
+ * histogram's count, p50, p99 and max. Stages never started (pid 0, no counters) take one
+ * line. Returns 0, or 1 if the control segment was unreadable. */
+unsigned hatshm_view_stages(struct hat_buf *out, const struct hatshm_stages *st, uint64_t mono_ns,
+			    bool nonzero_only);
 
 /* `board`: per coin bid, ask, mid, last trade, age of the last update at now_ns, stale.
  * Returns 0, or 1 if the board was unreadable. */
