@@ -5,6 +5,12 @@
 #   scripts/launch.sh [--config FILE] [--duration SECONDS] [--record DIR] [--fresh]
 #                     [--no-build] [--bin-dir DIR] [--expect-restarts N]
 #
+#   --config FILE   configuration (default etc/hat.json)
+#   --record DIR    feedd records what it receives to journals in DIR (run config feedd.record)
+#   --fresh         superd recreates the shared memory (unread ring messages are lost)
+#   --no-build      do not run `make all` first
+#   --bin-dir DIR   where hatctl, superd and hlsim are (default build/bin)
+#
 # Interactive (no --duration): runs until Ctrl-C (or `hatctl stop`), then stops superd first
 # (it cancels all orders and stops the stages in order), then hlsim.
 # --duration SECONDS: runs that long, takes the status, stops everything cleanly and exits 0
@@ -13,13 +19,15 @@
 # exited 0. The last line is always
 #   SUMMARY orders=<n> fills=<n> rejects=<n> restarts=<n> errors=<n>
 # (orders/fills/rejects: riskd's control-block counters approved, fills, rejected+exch_rejects,
-# read with `hatctl status --summary` just before the stop; errors: error/fatal log lines).
+# read with `hatctl status --summary` when superd comes up and just before the stop: the
+# difference); restarts: stage restarts superd made
+# during this run; errors: error/fatal lines written to the logs during this run.
 # Exit codes: 0 ok/healthy, 1 unhealthy run, 2 usage or start-up failure.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 
 config=etc/hat.json duration="" record="" fresh=0 build=1 bin=build/bin expect_restarts=0
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -u$/{/^set -u$/d;p}' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --config) config=${2:?--config needs a FILE}; shift 2;;
@@ -128,7 +136,7 @@ if [ "$venue" = "hlsim" ]; then
 fi
 if [ -n "$record" ]; then
   mkdir -p "$record" || die "cannot create $record"
-  sets+=("feedd.record=true" "paths.journal_dir=$record")
+  sets+=("feedd.record=true" "feedd.record_dir=$record")
 fi
 # The run config: the given one with the venue pointed at this hlsim (and recording on).
 ctl config set "${sets[@]}" --out "$runcfg" >/dev/null || { stop_all; die "cannot write $runcfg"; }
@@ -152,6 +160,8 @@ until rctl status >/dev/null 2>&1; do
   sleep 0.1
 done
 cat "$log_dir/superd.out"
+# Baseline of the trading counters (they count since the instance's shared memory was made).
+summary0=$(rctl status --summary 2>/dev/null)
 # Wait until superd has gone through its start-up sequence ("pipeline_started" in its log: it
 # waits up to ready_timeout for each stage to report ready, then starts the next anyway), then
 # up to 3 s more for every stage to be up.
@@ -197,8 +207,14 @@ else
   problems+=("superd exited before the end of the run")
 fi
 stop_all
-field() { local v=${summary#*"$1"=}; [ "$v" = "$summary" ] && { echo 0; return; }; echo "${v%% *}"; }
-stages=$(field stages) up=$(field up) ready=$(field ready) restarts=$(field restarts)
+field() { # name [summary line]
+  local s=${2-$summary}; local v=${s#*"$1"=}; [ "$v" = "$s" ] && { echo 0; return; }; echo "${v%% *}"; }
+delta() { local a b; a=$(field "$1"); b=$(field "$1" "$summary0"); [ -n "$summary" ] && echo $((a - b)) || echo 0; }
+stages=$(field stages) up=$(field up) ready=$(field ready)
+# Restarts during this run: the control blocks keep counting across runs of an instance, so
+# count superd's own spawn lines of this run instead.
+restarts=$(tail -c +"$(( ${log_off[$log_dir/superd.log]:-0} + 1 ))" "$log_dir/superd.log" 2>/dev/null |
+           grep -cE '"event":"stage_spawned".*"restarts":[1-9]')
 errors=0
 for f in "$log_dir"/*.log; do
   [ -f "$f" ] || continue
@@ -221,5 +237,5 @@ if [ ${#problems[@]} -gt 0 ]; then
 else
   say "healthy run of ${duration}s"
 fi
-echo "SUMMARY orders=$(field orders) fills=$(field fills) rejects=$(field rejects) restarts=$restarts errors=$errors"
+echo "SUMMARY orders=$(delta orders) fills=$(delta fills) rejects=$(delta rejects) restarts=$restarts errors=$errors"
 exit $rc

@@ -62,6 +62,14 @@ fi
 grep -q 'launch: UNHEALTHY: only 3 of 4 stages up at the end' "$tmp/out2" && ok "names the down stage count" || bad "no 'only 3 of 4' line"
 grep -q 'launch: UNHEALTHY: .* error/fatal line(s) in .*superd.log' "$tmp/out2" && ok "counts superd's error lines" || bad "no error-line report"
 
+# ---- the same instance again, healthy: restarts of the earlier run (kept in the control
+# blocks) do not count against this one
+scripts/launch.sh --no-build --bin-dir "$bin" --config "$tmp/hat.json" --duration 1 >"$tmp/out5" 2>&1
+rc=$?
+last=$(tail -n 1 "$tmp/out5")
+[ $rc -eq 0 ] && [ "$last" = "SUMMARY orders=0 fills=0 rejects=0 restarts=0 errors=0" ] \
+  && ok "rerun counts only its own restarts" || { bad "rerun (rc $rc): '$last'"; cat "$tmp/out5"; }
+
 # ---- bad arguments
 scripts/launch.sh --duration soon >"$tmp/out3" 2>&1; rc=$?
 [ $rc -eq 2 ] && grep -q "wants whole seconds, got 'soon'" "$tmp/out3" && ok "bad --duration: exit 2" || bad "bad --duration (rc $rc)"
