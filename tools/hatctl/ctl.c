@@ -51,8 +51,8 @@ const char *const *hatctl_key_counters(const char *stage)
 					       "stale_events", NULL };
 	static const char *const riskd[] = { "intents_in", "approved", "rejected", "fills",
 					     "exch_rejects", "open_orders", NULL };
-	static const char *const execd[] = { "orders_sent", "fills", "rejects", "cancels_sent",
-					     "errors", NULL };
+	static const char *const execd[] = { "orders_sent", "acks", "fills", "rejects", "cancels",
+					     "in_flight", "rate_limited", NULL };
 	static const char *const superd[] = { "restarts", "escalations", "watchdog_kills", NULL };
 	if (!stage)
 		return NULL;

@@ -7,6 +7,7 @@
 #include "common/config.h"
 #include "tools/hatctl/cfgcmd.h"
 #include "tools/hatctl/client.h"
+#include "tools/hatctl/cmds.h"
 #include "tools/hatctl/ctl.h"
 
 #include <stdarg.h>
@@ -24,6 +25,8 @@ static const char usage[] =
 	"  resume [--why TEXT]              resume trading after a halt\n"
 	"  cancel-all [--why TEXT]          cancel every open order now\n"
 	"  stop                             stop the pipeline (cancel-all first) and superd\n"
+	"  key new|import|address ...       execd's encrypted keystore (hatctl key for details)\n"
+	"  audit verify FILE                check execd's audit trail (hash chain)\n"
 	"  config get KEY                   print one value of the config (venue.http, ...)\n"
 	"  config set KEY=VALUE... --out F  write a copy of the config with values changed\n"
 	"  help                             this text\n"
@@ -192,6 +195,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "config"))
 		return config_cmd(&o, n, av);
+	if (!strcmp(cmd, "key"))
+		return hatctl_key(n, av);
+	if (!strcmp(cmd, "audit"))
+		return hatctl_audit(n, av);
 	if (!strcmp(cmd, "status")) {
 		int mode = 't';
 		unsigned flags = 0;
