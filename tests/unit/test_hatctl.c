@@ -72,6 +72,26 @@ static void test_hatctl_status_table_golden(void **state)
 	free(js);
 }
 
+static void test_hatctl_status_shows_first_counters_of_an_unknown_stage(void **state)
+{
+	(void)state;
+	/* a stand-in stage (or renamed counters): its first four counters; none at all: "-" */
+	const char *s = "{\"instance\":\"t\",\"superd_pid\":1,\"stages\":["
+			"{\"name\":\"execd\",\"run\":\"up\",\"state\":\"running\",\"pid\":7,"
+			"\"ready\":true,\"restarts\":0,\"uptime_s\":1,\"heartbeat_age_ms\":3,\"counters\":"
+			"{\"cmd_in\":1,\"cmd_rejects\":0,\"a\":5,\"b\":6,\"c\":7}},"
+			"{\"name\":\"feedd\",\"run\":\"down\",\"counters\":{}}]}";
+	char err[256];
+	struct hat_buf b = HAT_BUF_INIT;
+	assert_int_equal(hatctl_format_status(s, strlen(s), 0, &b, err, sizeof err), 0);
+	assert_string_equal(b.data,
+		"instance t: superd pid 1, trading active\n"
+		"STAGE    RUN       STATE     PID      UPTIME   RESTARTS  HEARTBEAT  READY  KEY COUNTERS\n"
+		"execd    up        running   7        1.0s     0         3ms        yes    cmd_in=1 cmd_rejects=0 a=5 b=6\n"
+		"feedd    down      ?         -        -        0         -          no     -\n");
+	hat_buf_free(&b);
+}
+
 static void test_hatctl_summary_line(void **state)
 {
 	(void)state;
@@ -172,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_hatctl_request_escapes_fields),
 		cmocka_unit_test(test_hatctl_response_ok_refused_and_garbled),
 		cmocka_unit_test(test_hatctl_status_table_golden),
+		cmocka_unit_test(test_hatctl_status_shows_first_counters_of_an_unknown_stage),
 		cmocka_unit_test(test_hatctl_summary_line),
 		cmocka_unit_test(test_hatctl_status_rejects_what_is_not_a_status),
 		cmocka_unit_test(test_hatctl_uptime_format),
