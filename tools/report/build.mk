@@ -1,0 +1,12 @@
+# tools/report/ -- hat-report (HTML performance report), the data tools of hatctl (hatctl data),
+# the zstd-aware journal reader, and the backtest driver's tests. Owned by the backtest helper.
+
+# ---- report core: metrics (pure), CSV, result-directory loader, HTML renderer
+REPORT_SRCS := tools/report/metrics.c tools/report/csv.c tools/report/result.c \
+               tools/report/html.c
+PROGRAMS += hat-report
+hat-report_SRCS := $(REPORT_SRCS) tools/report/main.c
+hat-report_LIBS := $(LIB_CJSON)
+
+TESTS += tests/unit/test_report_metrics
+tests/unit/test_report_metrics_SRCS := tools/report/metrics.c
