@@ -10,3 +10,7 @@ hat-report_LIBS := $(LIB_CJSON)
 
 TESTS += tests/unit/test_report_metrics
 tests/unit/test_report_metrics_SRCS := tools/report/metrics.c
+
+# ---- cold journals: zstd reader, compression, retention (a libhat module)
+LIBHAT_SRCS += common/journal_zst.c
+TESTS += tests/unit/test_journal_zst
