@@ -52,6 +52,30 @@ static int check_order(const struct rpt_csv *c, int64_t prev, int64_t t, char *e
 	return 0;
 }
 
+/* Insertion sorts by time: stable, and linear on the nearly sorted rows the exporters write
+ * (mids of different coins carry exchange times that may interleave slightly). */
+static void sort_fills(struct rpt_fill *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct rpt_fill x = a[i];
+		size_t k = i;
+		for (; k > 0 && a[k - 1].t_ms > x.t_ms; k--)
+			a[k] = a[k - 1];
+		a[k] = x;
+	}
+}
+
+static void sort_mids(struct rpt_mid *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct rpt_mid x = a[i];
+		size_t k = i;
+		for (; k > 0 && a[k - 1].t_ms > x.t_ms; k--)
+			a[k] = a[k - 1];
+		a[k] = x;
+	}
+}
+
 static void copy_coin(char *dst, const char *src)
 {
 	snprintf(dst, RPT_COIN_LEN, "%s", src);
@@ -82,7 +106,6 @@ static int load_fills(struct rpt_result *r, char *err, size_t errlen)
 	if (rc < 0)
 		return rc;
 	size_t cap = 0;
-	int64_t prev = INT64_MIN;
 	rc = rpt_csv_cols(&c, names, cols, 9, err, errlen);
 	while (rc == 0 && (rc = rpt_csv_next(&c, err, errlen)) == 0) {
 		if ((rc = grow((void **)&r->fills, r->n_fills, &cap, sizeof *r->fills)) < 0)
@@ -90,7 +113,6 @@ static int load_fills(struct rpt_result *r, char *err, size_t errlen)
 		struct rpt_fill *f = &r->fills[r->n_fills];
 		memset(f, 0, sizeof *f);
 		if ((rc = rpt_csv_i64(&c, cols[0], "time_ms", &f->t_ms, err, errlen)) ||
-		    (rc = check_order(&c, prev, f->t_ms, err, errlen)) ||
 		    (rc = parse_side(&c, cols[2], &f->side, err, errlen)) ||
 		    (rc = rpt_csv_dbl(&c, cols[3], "px", &f->px, err, errlen)) ||
 		    (rc = rpt_csv_dbl(&c, cols[4], "sz", &f->sz, err, errlen)) ||
@@ -107,10 +129,10 @@ static int load_fills(struct rpt_result *r, char *err, size_t errlen)
 		copy_coin(f->coin, rpt_csv_get(&c, cols[1]));
 		f->maker = strcmp(rpt_csv_get(&c, cols[8]), "true") != 0 &&
 			   strcmp(rpt_csv_get(&c, cols[8]), "1") != 0;
-		prev = f->t_ms;
 		r->n_fills++;
 	}
 	rpt_csv_close(&c);
+	sort_fills(r->fills, r->n_fills);
 	return rc == -ENODATA ? 0 : rc;
 }
 
@@ -148,21 +170,19 @@ static int load_mids(struct rpt_result *r, char *err, size_t errlen)
 	if (rc < 0 || !r->has_mids)
 		return rc;
 	size_t cap = 0;
-	int64_t prev = INT64_MIN;
 	rc = rpt_csv_cols(&c, names, cols, 3, err, errlen);
 	while (rc == 0 && (rc = rpt_csv_next(&c, err, errlen)) == 0) {
 		if ((rc = grow((void **)&r->mids, r->n_mids, &cap, sizeof *r->mids)) < 0)
 			break;
 		struct rpt_mid *m = &r->mids[r->n_mids];
 		if ((rc = rpt_csv_i64(&c, cols[0], "time_ms", &m->t_ms, err, errlen)) ||
-		    (rc = check_order(&c, prev, m->t_ms, err, errlen)) ||
 		    (rc = rpt_csv_dbl(&c, cols[2], "mid", &m->mid, err, errlen)))
 			break;
 		copy_coin(m->coin, rpt_csv_get(&c, cols[1]));
-		prev = m->t_ms;
 		r->n_mids++;
 	}
 	rpt_csv_close(&c);
+	sort_mids(r->mids, r->n_mids);
 	return rc == -ENODATA ? 0 : rc;
 }
 

@@ -3,8 +3,9 @@
  *
  * Files: fills.csv, orders.csv, pnl.csv, mids.csv, rejects.csv, meta.json. fills.csv and
  * pnl.csv are required; the others may be missing (their tables are then empty and the report
- * says so). Rows are kept in file order and must be sorted by time_ms (checked). Everything
+ * says so). Everything
  * loaded is owned by struct rpt_result until rpt_result_free. Single-threaded; no globals.
+ * fills and mids are sorted by time after loading (stable); pnl.csv must be in time order.
  */
 #ifndef HAT_TOOLS_REPORT_RESULT_H
 #define HAT_TOOLS_REPORT_RESULT_H
