@@ -18,5 +18,8 @@ TESTS += tests/unit/test_exec_fsm
 tests/unit/test_exec_fsm_SRCS := execd/order_fsm.c
 TESTS += tests/unit/test_exec_wal
 tests/unit/test_exec_wal_SRCS := execd/wal.c
+FUZZERS += tests/fuzz/fuzz_exec_audit tests/fuzz/fuzz_exec_fsm
+tests/fuzz/fuzz_exec_audit_SRCS := execd/audit.c
+tests/fuzz/fuzz_exec_fsm_SRCS := execd/order_fsm.c
 
 # ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
