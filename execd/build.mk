@@ -18,6 +18,11 @@ TESTS += tests/unit/test_exec_fsm
 tests/unit/test_exec_fsm_SRCS := execd/order_fsm.c
 TESTS += tests/unit/test_exec_wal
 tests/unit/test_exec_wal_SRCS := execd/wal.c
+FUZZERS += tests/fuzz/fuzz_exec_audit tests/fuzz/fuzz_exec_fsm
+tests/fuzz/fuzz_exec_audit_SRCS := execd/audit.c
+tests/fuzz/fuzz_exec_fsm_SRCS := execd/order_fsm.c
+BENCHES += exec_core
+bench-exec_core_SRCS := bench/bench_exec_core.c $(EXECD_CORE_SRCS)
 
 # ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
 EXECD_NET_SRCS := execd/router.c execd/deadman.c execd/ratelimit.c execd/http.c \
