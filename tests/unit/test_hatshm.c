@@ -232,6 +232,24 @@ static void test_hatshm_ls_reports_a_missing_and_a_stray_segment(void **state)
 	hat_shm_unlink(g->f.instance, "zz.stray", err, sizeof err);
 }
 
+static void test_hatshm_ls_reports_a_ring_sized_unlike_the_config(void **state)
+{
+	struct rig *g = *state;
+	struct hat_config cfg = g->f.cfg;
+	cfg.rings.md = 128; /* the config was changed after superd made the segments */
+	struct hatshm_ctx x = g->x;
+	x.cfg = &cfg;
+	static struct hatshm_seg segs[HATSHM_MAX_SEGS];
+	size_t n = hatshm_snap_segments(&x, segs, HATSHM_MAX_SEGS);
+	assert_int_equal(n, 11);
+	assert_string_equal(segs[0].name, "md");
+	assert_int_equal(segs[0].rc, HAT_E_BADSIZE);
+	assert_string_equal(segs[0].problem, "64 slots but the config says 128 (restart superd with "
+					     "--fresh to recreate it)");
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(segs[i].rc, 0);
+}
+
 static void test_hatshm_rings_golden(void **state)
 {
 	struct rig *g = *state;
@@ -359,6 +377,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hatshm_ls_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hatshm_ls_reports_a_missing_and_a_stray_segment,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hatshm_ls_reports_a_ring_sized_unlike_the_config,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hatshm_rings_golden, setup, teardown),
 		cmocka_unit_test(test_hatshm_rings_rate_from_two_samples),

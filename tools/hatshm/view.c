@@ -246,14 +246,15 @@ unsigned hatshm_dump(struct hat_buf *out, const char *ring_name, const struct ha
 			       st.prod, st.cons, st.used, st.prod - lo, st.prod - lo == 1 ? "" : "s");
 	unsigned skipped = 0;
 	unsigned char copy[HAT_RING_MAX_SLOT];
+	uint32_t slot_size = st.slot_size;
 	for (uint64_t idx = lo; idx < st.prod; idx++) {
-		const unsigned char *slot = r->slots + (idx & r->mask) * r->slot_size;
+		const unsigned char *slot = hatshm_slot(r, idx);
 		const struct hat_msg_hdr *h = (const void *)slot;
 		/* seq read before and after the copy (the seqlock idea): a producer reusing this
 		 * slot for a newer message changes seq, so a copy between two equal reads of the
 		 * expected seq is the message that was published at idx. */
 		uint64_t s1 = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		memcpy(copy, slot, r->slot_size);
+		memcpy(copy, slot, slot_size);
 		atomic_thread_fence(memory_order_acquire);
 		uint64_t s2 = __atomic_load_n(&h->seq, __ATOMIC_RELAXED);
 		char why[96] = "";
@@ -263,7 +264,9 @@ unsigned hatshm_dump(struct hat_buf *out, const char *ring_name, const struct ha
 		else if (s1 != idx + 1)
 			snprintf(why, sizeof why, "overwritten (seq %" PRIu64 ", expected %" PRIu64 ")", s1,
 				 idx + 1);
-		bool consumed = idx < __atomic_load_n(&r->sh->cons, __ATOMIC_ACQUIRE);
+		struct hat_ring_stats now;
+		hat_ring_stats(r, &now);
+		bool consumed = idx < now.cons;
 		if (why[0]) {
 			skipped++;
 			if (json) {
@@ -282,11 +285,11 @@ unsigned hatshm_dump(struct hat_buf *out, const char *ring_name, const struct ha
 			hat_buf_json_str(out, ring_name);
 			hat_buf_printf(out, ",\"index\":%" PRIu64 ",\"consumed\":%s,\"msg\":", idx,
 				       consumed ? "true" : "false");
-			hat_msg_format_json(out, copy, r->slot_size);
+			hat_msg_format_json(out, copy, slot_size);
 			hat_buf_puts(out, "}\n");
 		} else {
 			hat_buf_printf(out, "%10" PRIu64 " %-9s ", idx, consumed ? "consumed" : "pending");
-			hat_msg_format(out, copy, r->slot_size);
+			hat_msg_format(out, copy, slot_size);
 			hat_buf_putc(out, '\n');
 		}
 	}
