@@ -175,6 +175,8 @@ static void send_snapshot(struct execd *d)
 		memcpy(p.coin, d->pos[i].coin, HAT_COIN_LEN);
 		p.asset = d->pos[i].asset;
 		p.flags = HAT_EXEC_F_SNAPSHOT;
+		/* The trading state is riskd's to decide; the validator wants a legal value. */
+		p.trading_state = HAT_TS_ACTIVE;
 		p.szi = d->pos[i].szi;
 		p.entry_px = d->pos[i].entry_px;
 		p.fees = d->pos[i].fees;

@@ -244,6 +244,12 @@ static void drain(struct fx *f)
 		hat_stage_heartbeat(f->riskd, hat_mono_ns());
 	while (hat_ring_peek(&f->exec, &slot) == 0) {
 		const struct hat_msg_hdr *h = slot;
+		/* every message execd publishes passes the consumer's validator */
+		struct hat_msg_rejects rej;
+		char why[160];
+		hat_msg_rejects_init(&rej);
+		if (hat_msg_accept(&rej, slot, HAT_SLOT_EXEC, HAT_MSGS_EXEC, why, sizeof why) != 0)
+			fail_msg("execd published an invalid message: %s", why);
 		if (h->type == HAT_MSG_EXEC) {
 			const struct hat_msg_exec *x = slot;
 			if (!(x->flags & HAT_EXEC_F_SNAPSHOT) && f->n_ev < MAX_EV)
