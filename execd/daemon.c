@@ -140,6 +140,20 @@ static struct execd_pos *pos_find(struct execd *d, const char *coin, bool create
 	return p;
 }
 
+/* Today's realized PnL and fees per coin, from each new (not duplicate) fill: the snapshot
+ * gives them to riskd, whose day PnL must survive an execd restart. */
+static void pos_account(struct execd *d, const struct hl_fill *f)
+{
+	uint64_t day_start = now_ms() / 86400000ull * 86400000ull;
+	struct execd_pos *p = pos_find(d, f->coin, true);
+	if (!p || f->time_ms < day_start)
+		return;
+	p->realized += f->closed_pnl;
+	p->fees += f->fee;
+	if (f->time_ms > p->time_ms)
+		p->time_ms = f->time_ms;
+}
+
 static void pos_apply_fill(struct execd *d, const struct hl_fill *f)
 {
 	struct execd_pos *p = pos_find(d, f->coin, true);
@@ -147,8 +161,7 @@ static void pos_apply_fill(struct execd *d, const struct hl_fill *f)
 		return;
 	int64_t before = p->szi;
 	p->szi += f->side == HAT_SIDE_BUY ? f->sz : -f->sz;
-	p->fees += f->fee;
-	p->time_ms = f->time_ms;
+	pos_account(d, f);
 	if (p->szi == 0)
 		p->entry_px = 0;
 	else if (before == 0 || (before > 0) != (p->szi > 0))
@@ -179,6 +192,7 @@ static void send_snapshot(struct execd *d)
 		p.trading_state = HAT_TS_ACTIVE;
 		p.szi = d->pos[i].szi;
 		p.entry_px = d->pos[i].entry_px;
+		p.realized_pnl = d->pos[i].realized;
 		p.fees = d->pos[i].fees;
 		p.exch_time_ms = d->pos[i].time_ms;
 		publish(d, &p.h);
@@ -237,8 +251,12 @@ static void rs_fill(void *user, const struct hl_fill *f)
 	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 	uint64_t dups = d->fsm.c.dup_fills;
 	int rc = exec_fsm_on_fill(&d->fsm, f, hat_now_ns(), now_ms(), ev);
-	if (d->fsm.c.dup_fills == dups && f->time_ms > d->last_fill_ms)
-		d->last_fill_ms = f->time_ms;
+	if (d->fsm.c.dup_fills == dups) {
+		/* the position itself comes from clearinghouseState next */
+		pos_account(d, f);
+		if (f->time_ms > d->last_fill_ms)
+			d->last_fill_ms = f->time_ms;
+	}
 	emit(d, rc, ev);
 }
 

@@ -76,7 +76,8 @@ struct execd_req {
 struct execd_pos {
 	char coin[HAT_COIN_LEN];
 	uint32_t asset;
-	int64_t szi, entry_px, fees;
+	int64_t szi, entry_px;
+	int64_t realized, fees;   /* today's (UTC) closedPnl and fees from fills, 1e-8 USD */
 	uint64_t time_ms;
 };
 
