@@ -803,7 +803,12 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 			 const struct hat_order_fields *fields, uint64_t risk_seq)
 {
 	const struct exec_order *o = exec_fsm_find(&d->fsm, cloid);
-	if (d->router.lanes[EXEC_LANE_CANCEL].n >= d->router.cfg.max_batch)
+	/* Adopted from the exchange without a cloid (the FSM keys it by a synthetic one): the
+	 * exchange knows it only by oid, and its asset only from the coin table. */
+	bool by_oid = o && o->oid != 0 &&
+	              (o->asset == UINT32_MAX || memcmp(cloid, "hat:oid:", 8) == 0);
+	unsigned lane = by_oid ? EXEC_LANE_CANCEL_OID : EXEC_LANE_CANCEL;
+	if (d->router.lanes[lane].n >= d->router.cfg.max_batch)
 		return false;
 	struct hat_msg_order m;
 	memset(&m, 0, sizeof m);
@@ -830,6 +835,13 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 	it.lane = EXEC_LANE_CANCEL;
 	memcpy(it.cloid, cloid, HAT_CLOID_LEN);
 	it.asset = o->asset;
+	if (by_oid) {
+		const struct hl_coin *c = hl_meta_find_n(&d->meta, o->coin,
+		                                         strnlen(o->coin, HAT_COIN_LEN));
+		it.lane = EXEC_LANE_CANCEL_OID;
+		it.oid = o->oid;
+		it.asset = c ? c->asset : 0;
+	}
 	if (fields) {
 		it.fields = *fields;
 	} else {

@@ -80,7 +80,15 @@ int exec_reconcile_next(struct exec_reconcile *r, struct hat_buf *out)
 		break;
 	}
 	case EXEC_RS_FILLS:
-		hat_buf_printf(out, "{\"type\":\"userFills\",\"user\":\"%s\"}", r->user_hex);
+		/* After the first pass only what is new since the last applied fill (the same
+		 * millisecond included: duplicates are dropped by tid). */
+		if (r->since_ms)
+			hat_buf_printf(out, "{\"type\":\"userFillsByTime\",\"user\":\"%s\","
+			               "\"startTime\":%llu}", r->user_hex,
+			               (unsigned long long)r->since_ms);
+		else
+			hat_buf_printf(out, "{\"type\":\"userFills\",\"user\":\"%s\"}",
+			               r->user_hex);
 		break;
 	case EXEC_RS_POSITIONS:
 		hat_buf_printf(out, "{\"type\":\"clearinghouseState\",\"user\":\"%s\"}", r->user_hex);
@@ -148,8 +156,11 @@ static int apply(struct exec_reconcile *r, const cJSON *root, const struct exec_
 		                              sizeof e);
 		if (rc)
 			break;
-		/* The exchange lists newest first; apply oldest first, as they happened. */
-		for (size_t i = n; i-- > 0;) {
+		/* userFills lists newest first, userFillsByTime oldest first: apply them in time
+		 * order, as they happened. */
+		bool newest_first = n > 1 && r->fills[0].time_ms > r->fills[n - 1].time_ms;
+		for (size_t j = 0; j < n; j++) {
+			size_t i = newest_first ? n - 1 - j : j;
 			if (r->fills[i].time_ms < r->since_ms)
 				continue;
 			if (r->fills[i].time_ms > r->last_fill_ms)

@@ -775,6 +775,51 @@ static void test_execd_ws_post_place_fill_cancel(void **state)
 	free(log);
 }
 
+/* An order placed outside hat (no cloid) is adopted at start (snapshot row) and CANCEL_ALL
+ * cancels it too, by oid; its CANCELED event carries the oid. */
+static void test_execd_cancel_all_includes_foreign_orders(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, NULL);
+	struct hl_signer a;
+	hp_signer(&a, HP_KEY_A);
+	long st;
+	char *r = hp_exchange(&f->hp, &a,
+	                      "{\"type\":\"order\",\"orders\":[{\"a\":0,\"b\":true,\"p\":\"58000\","
+	                      "\"s\":\"0.001\",\"r\":false,\"t\":{\"limit\":{\"tif\":\"Gtc\"}}}],"
+	                      "\"grouping\":\"na\"}", 0, &st);
+	hl_signer_deinit(&a);
+	assert_int_equal(st, 200);
+	char *p = strstr(r, "\"oid\":");
+	assert_non_null(p);
+	uint64_t oid = strtoull(p + 6, NULL, 10);
+	free(r);
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	assert_int_equal(f->snap_rows, 1);
+	send_order(f, HAT_INTENT_NEW, 120, 0, HAT_SIDE_BUY, "58100", "0.001", HAT_TIF_ALO);
+	wait_ev(f, HAT_EXEC_ACK, 120, 0);
+	send_ctl(f, HAT_CTL_CANCEL_ALL);
+	wait_ev(f, HAT_EXEC_CANCELED, 120, 0);
+	uint64_t end = tu_now_ms() + 15000;
+	bool seen = false;
+	while (!seen && tu_now_ms() < end) {
+		drain(f);
+		for (size_t i = 0; i < f->n_ev; i++)
+			seen |= f->ev[i].kind == HAT_EXEC_CANCELED && f->ev[i].oid == oid;
+		hat_sleep_ns(5 * HAT_NS_PER_MS);
+	}
+	if (!seen) {
+		char *oo = open_orders(f), *au = tu_read_file(f->audit);
+		fail_msg("no CANCELED for oid %llu; open orders %s\naudit:\n%s",
+		         (unsigned long long)oid, oo, au);
+	}
+	char *oo = open_orders(f);
+	assert_string_equal(oo, "[]");
+	free(oo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +835,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_hlsim_restart_loses_no_fill, teardown),
 		cmocka_unit_test_teardown(test_execd_rate_limit_rejects_with_reason, teardown),
 		cmocka_unit_test_teardown(test_execd_ws_post_place_fill_cancel, teardown),
+		cmocka_unit_test_teardown(test_execd_cancel_all_includes_foreign_orders, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

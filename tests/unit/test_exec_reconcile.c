@@ -131,7 +131,8 @@ static void test_reconcile_full_pass_in_order(void **state)
 	assert_int_equal(exec_reconcile_answer(&r, 0, 200, unknown, strlen(unknown), &k), 0);
 	assert_int_equal(x.status_known, 1);
 	assert_int_equal(x.status_unknown, 1);
-	expect_req(&r, &b, "{\"type\":\"userFills\",\"user\":\"" USER "\"}");
+	expect_req(&r, &b, "{\"type\":\"userFillsByTime\",\"user\":\"" USER "\","
+	                   "\"startTime\":1700000000000}");
 	assert_int_equal(exec_reconcile_answer(&r, 0, 200, fills, strlen(fills), &k), 0);
 	/* oldest first, and the one before since_ms skipped */
 	assert_int_equal(x.fills, 2);
