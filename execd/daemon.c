@@ -671,9 +671,11 @@ static void on_http(void *user, const struct exec_http_done *x)
 		    hl_meta_parse_text(&d->meta, x->body, x->len, 0, err, sizeof err) == 0) {
 			d->meta_ok = true;
 			hat_log(&d->st.log, HAT_LOG_INFO, "meta", "coins=%zu", d->meta.n);
-		} else if (hat_log_rl_allow(&d->rl, hat_mono_ns())) {
-			hat_log(&d->st.log, HAT_LOG_WARN, "meta_failed", "status=%ld error=%s",
-			        x->status, x->err ? x->errtext : err);
+		} else {
+			d->meta_after_ms = mono_ms() + 500;
+			if (hat_log_rl_allow(&d->rl, hat_mono_ns()))
+				hat_log(&d->st.log, HAT_LOG_WARN, "meta_failed", "status=%ld error=%s",
+				        x->status, x->err ? x->errtext : err);
 		}
 		return;
 	case TAG_DM: {
@@ -1367,7 +1369,8 @@ int execd_run_once(struct execd *d, int timeout_ms)
 	int rc, work = 0;
 	if ((rc = outq_flush(&d->q)))
 		return rc;
-	if (!d->meta_ok && !d->meta_waiting && exec_http_free_slots(&d->http) > 0) {
+	if (!d->meta_ok && !d->meta_waiting && mono_ms() >= d->meta_after_ms &&
+	    exec_http_free_slots(&d->http) > 0) {
 		static const char req[] = "{\"type\":\"meta\"}";
 		if (exec_http_post(&d->http, "/info", req, sizeof req - 1, TAG_META) == 0)
 			d->meta_waiting = true;

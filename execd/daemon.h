@@ -109,6 +109,7 @@ struct execd {
 
 	struct hl_meta meta;
 	bool meta_ok, meta_waiting;
+	uint64_t meta_after_ms;       /* mono ms: earliest retry of a failed /info meta */
 	struct exec_nonce nonce;
 	struct exec_wal wal;
 	bool wal_open;

@@ -820,6 +820,49 @@ static void test_execd_cancel_all_includes_foreign_orders(void **state)
 	free(oo);
 }
 
+/* execd starts while the exchange is down: it is not ready (no snapshot, riskd's orders wait
+ * in the ring) and retries calmly; once the exchange is up it reconciles and trades. */
+static void test_execd_waits_for_the_exchange(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, NULL);
+	int port = f->hp.port;
+	hp_stop_keep(&f->hp);
+	start_execd(f, NULL, NULL);
+	send_ctl(f, HAT_CTL_STATE_REQUEST);
+	send_order(f, HAT_INTENT_NEW, 130, 0, HAT_SIDE_BUY, "60000", "0.001", HAT_TIF_GTC);
+	uint64_t end = tu_now_ms() + 1000;
+	while (tu_now_ms() < end) {
+		drain(f);
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	}
+	assert_false(f->snap_done);
+	assert_int_equal(f->n_ev, 0);
+	/* failed attempts are paced (500 ms apart), not a busy loop */
+	struct hat_control ctl;
+	char err[256];
+	assert_int_equal(hat_control_open(&ctl, f->pf.instance, 0, err, sizeof err), 0);
+	uint64_t terr = 0;
+	assert_int_equal(hat_stage_counter_find(hat_control_stage(&ctl, HAT_STAGE_EXECD),
+	                                        "transport_errors", &terr), 0);
+	hat_control_close(&ctl);
+	assert_true(terr >= 1);
+	assert_true(terr <= 6);
+	char ps[16];
+	snprintf(ps, sizeof ps, "%d", port);
+	const char *extra[] = { "--port", ps, NULL };
+	hp_start(&f->hp, hp_config_quiet, extra);
+	/* the STATE_REQUEST sent while down is answered once reconciled */
+	end = tu_now_ms() + 20000;
+	while (!f->snap_done && tu_now_ms() < end) {
+		drain(f);
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	}
+	assert_true(f->snap_done);
+	wait_ev(f, HAT_EXEC_ACK, 130, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -836,6 +879,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_rate_limit_rejects_with_reason, teardown),
 		cmocka_unit_test_teardown(test_execd_ws_post_place_fill_cancel, teardown),
 		cmocka_unit_test_teardown(test_execd_cancel_all_includes_foreign_orders, teardown),
+		cmocka_unit_test_teardown(test_execd_waits_for_the_exchange, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
