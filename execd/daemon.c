@@ -295,11 +295,15 @@ static const struct exec_recon_sink *sink(struct execd *d)
 static void recon_finished(struct execd *d)
 {
 	char err[200];
-	/* The recovered actions' orders are now known: their WAL entries are closed. */
-	for (uint32_t i = 0; i < d->n_recovered; i++)
+	/* The orders of the actions this pass covered are now known: their WAL entries close. */
+	uint32_t k = d->n_recovered_pass;
+	for (uint32_t i = 0; i < k; i++)
 		exec_wal_result(&d->wal, d->recovered_nonces[i], EXEC_WAL_ANSWERED, hat_now_ns(),
 		                now_ms(), err, sizeof err);
-	d->n_recovered = 0;
+	memmove(d->recovered_nonces, d->recovered_nonces + k,
+	        (d->n_recovered - k) * sizeof d->recovered_nonces[0]);
+	d->n_recovered -= k;
+	d->n_recovered_pass = 0;
 	d->n_recovered_cloids = 0;
 	d->ready = true;
 	d->ever_ready = true;
@@ -318,6 +322,7 @@ static void recon_pump(struct execd *d)
 	    exec_stream_live(&d->stream) && mono_ms() >= d->recon_after_ms) {
 		d->recon_wanted = false;
 		d->ready = false;
+		d->n_recovered_pass = d->n_recovered;
 		exec_reconcile_begin(&d->recon, d->last_fill_ms);
 	}
 	if (!exec_reconcile_active(&d->recon) || d->recon.waiting || exec_http_free_slots(&d->http) == 0)
@@ -345,6 +350,17 @@ static enum exec_wal_kind wal_kind(unsigned lane)
 	case EXEC_LANE_CANCEL_OID: return EXEC_WAL_CANCEL;
 	default: return EXEC_WAL_MODIFY;
 	}
+}
+
+/* The request's outcome is unknown: its cloids are asked of the exchange in the next pass and
+ * its WAL entry is closed after that pass (a restart before then asks too). */
+static void mark_unknown(struct execd *d, struct execd_req *r)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
+	if (d->n_recovered < EXECD_MAX_RECOVERED)
+		d->recovered_nonces[d->n_recovered++] = r->nonce;
+	d->recon_wanted = true;
 }
 
 /* Fails every item of a request that provably never reached the exchange. */
@@ -536,11 +552,8 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			fail_items(d, r, x->err == -ETIMEDOUT ? HAT_REASON_EXCH_TIMEOUT
 			                                      : HAT_REASON_EXCH_TRANSPORT, x->errtext);
 		} else {
-			/* It may have landed: ask the exchange instead of guessing. The WAL entry
-			 * stays open until then (a restart asks too). */
-			for (uint32_t i = 0; i < r->n; i++)
-				exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
-			d->recon_wanted = true;
+			/* It may have landed: ask the exchange instead of guessing. */
+			mark_unknown(d, r);
 		}
 		req_release(d, r);
 		return;
@@ -568,9 +581,7 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			         (int)(x->len > 100 ? 100 : x->len), x->body);
 		hat_log(&d->st.log, HAT_LOG_WARN, "bad_answer", "nonce=%llu error=%s",
 		        (unsigned long long)r->nonce, err);
-		for (uint32_t i = 0; i < r->n; i++)
-			exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
-		d->recon_wanted = true;
+		mark_unknown(d, r);
 		req_release(d, r);
 		return;
 	}

@@ -138,8 +138,11 @@ struct execd {
 	uint8_t (*cancel_list)[HAT_CLOID_LEN];
 	uint32_t n_cancel, cancel_next;
 
+	/* WAL actions whose outcome is being asked of the exchange: closed (RESULT) once a
+	 * reconciliation pass that began after they were added completes. */
 	uint64_t recovered_nonces[EXECD_MAX_RECOVERED];
 	uint32_t n_recovered;
+	uint32_t n_recovered_pass;    /* how many of them the running pass covers */
 	uint8_t (*recovered_cloids)[HAT_CLOID_LEN];
 	uint32_t n_recovered_cloids;
 

@@ -43,7 +43,7 @@ void exec_reconcile_begin(struct exec_reconcile *r, uint64_t since_ms)
 {
 	r->step = EXEC_RS_OPEN_ORDERS;
 	r->since_ms = since_ms;
-	r->n_unknown = 0;
+	/* Cloids added since the last pass asked its statuses (or left by a failed pass) stay. */
 	r->next_unknown = 0;
 	r->waiting = false;
 	r->err[0] = '\0';
@@ -65,8 +65,11 @@ int exec_reconcile_next(struct exec_reconcile *r, struct hat_buf *out)
 {
 	if (r->waiting || !exec_reconcile_active(r))
 		return 0;
-	if (r->step == EXEC_RS_ORDER_STATUS && r->next_unknown >= r->n_unknown)
+	if (r->step == EXEC_RS_ORDER_STATUS && r->next_unknown >= r->n_unknown) {
 		r->step = EXEC_RS_FILLS;
+		r->n_unknown = 0; /* all asked; later additions wait for the next pass */
+		r->next_unknown = 0;
+	}
 	hat_buf_reset(out);
 	switch (r->step) {
 	case EXEC_RS_OPEN_ORDERS:
