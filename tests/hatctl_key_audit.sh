@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # tests/hatctl_key_audit.sh -- hatctl key new|import|address and hatctl audit verify: exact
 # output, exit codes (0 ok, 1 failure, 2 usage), the key never shown. Runs the subcommands
-# through build/asan/bin/hatctl-exec (the same cmd_key.c/cmd_audit.c hatctl links); set
-# HATCTL=path/to/hatctl to run them through hatctl itself. Audit lines are built here with
+# through hatctl itself when it has them (it links cmd_key.c/cmd_audit.c), else through
+# build/asan/bin/hatctl-exec (a stand-in main for the same two files); HATCTL=path overrides.
+# Audit lines are built here with
 # b2sum (BLAKE2b-256), an implementation independent of libsodium.
 set -u
-bin=${HATCTL:-${HAT_BIN_DIR:-build/asan/bin}/hatctl-exec}
+bindir=${HAT_BIN_DIR:-build/asan/bin}
+bin=$bindir/hatctl-exec
+if [ -x "$bindir/hatctl" ] && "$bindir/hatctl" key 2>&1 | grep -q 'usage: hatctl key new'; then
+  bin=$bindir/hatctl
+fi
+bin=${HATCTL:-$bin}
+echo "using $bin"
 key=0x0123456789012345678901234567890123456789012345678901234567890123
 addr=0x14791697260e4c9a71f18484c9f997b308e59325
 fails=0
