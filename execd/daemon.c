@@ -531,6 +531,16 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 	char err[256];
 	if (crash_hook(d, "answered"))
 		_exit(86);
+	struct exec_http_done lost;
+	if (r->attempts == 1 && crash_hook(d, "lose_answer")) {
+		/* Test hook: the action landed but its answer is "lost in transit". */
+		lost = *x;
+		lost.err = -EIO;
+		lost.never_sent = false;
+		lost.status = 0;
+		lost.errtext = "test hook: answer lost";
+		x = &lost;
+	}
 	if (x->err) {
 		r->maybe_sent |= !x->never_sent;
 		if (r->attempts <= d->file.max_retries) {

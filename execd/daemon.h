@@ -15,8 +15,10 @@
  * retry the orders' fate is asked of the exchange (orderStatus by cloid), never re-placed.
  *
  * Test hooks (environment; tests only): HAT_EXECD_CRASH_AT=journaled|answered with
- * HAT_EXECD_CRASH_N=<k> makes the k-th order action (1-based) _exit(86) right after it is
- * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied).
+ * HAT_EXECD_CRASH_N=<k> makes the k-th action (1-based) _exit(86) right after it is
+ * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied);
+ * HAT_EXECD_CRASH_AT=lose_answer treats the k-th action's first answer as lost in transit
+ * (it landed; execd must find out by resending the same bytes and asking orderStatus).
  *
  * Single-threaded; one execd per instance. The key never leaves struct exec_key: it is not
  * logged, not written to shm, not in the audit trail (requests carry signatures only).

@@ -863,6 +863,33 @@ static void test_execd_waits_for_the_exchange(void **state)
 	wait_ev(f, HAT_EXEC_ACK, 130, 0);
 }
 
+/* The answer to an order action is lost in transit (it landed): execd resends the SAME signed
+ * body (same nonce: the exchange refuses it as a duplicate, nothing is placed twice), then
+ * asks orderStatus by cloid and reports the order resting. */
+static void test_execd_lost_answer_retries_same_nonce_no_duplicate(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, NULL);
+	start_execd(f, "lose_answer", "1");
+	wait_ready(f);
+	send_order(f, HAT_INTENT_NEW, 140, 0, HAT_SIDE_BUY, "60000", "0.001", HAT_TIF_GTC);
+	size_t i = wait_ev(f, HAT_EXEC_ACK, 140, 0);
+	assert_true(f->ev[i].oid > 0);
+	char *oo = open_orders(f);
+	assert_int_equal(occurrences(oo, cloid_hex(140)), 1);
+	assert_int_equal(occurrences(oo, "\"oid\""), 1);
+	free(oo);
+	hat_sleep_ns(200 * HAT_NS_PER_MS);
+	drain(f);
+	assert_int_equal(count_ev(f, HAT_EXEC_ACK, 140), 1);
+	assert_int_equal(count_ev(f, HAT_EXEC_REJECT, 140), 0);
+	/* the resend carried the same nonce: the audit shows the exchange's duplicate refusal */
+	char *audit = tu_read_file(f->audit);
+	assert_non_null(strstr(audit, "duplicate nonce"));
+	free(audit);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -880,6 +907,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_ws_post_place_fill_cancel, teardown),
 		cmocka_unit_test_teardown(test_execd_cancel_all_includes_foreign_orders, teardown),
 		cmocka_unit_test_teardown(test_execd_waits_for_the_exchange, teardown),
+		cmocka_unit_test_teardown(test_execd_lost_answer_retries_same_nonce_no_duplicate, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
