@@ -280,6 +280,30 @@ static int drain_ring(struct signald *s, struct hat_ring *r, uint32_t allowed,
 	return n;
 }
 
+/* feedd flags a coin stale on the board when its connection drops; act on it at once rather
+ * than waiting for stale_ms without books. Each new stale episode (n_stale grows) counts once. */
+static void check_board(struct signald *s)
+{
+	uint64_t mono = hat_mono_ns();
+	if (!s->have_board || s->cfg.time_source == SIG_TIME_DATA ||
+	    mono - s->last_board_check < 20 * HAT_NS_PER_MS)
+		return;
+	s->last_board_check = mono;
+	for (int i = 0; i < s->eng.n_coins; i++) {
+		struct sig_coin *c = &s->eng.coins[i];
+		int idx = hat_board_find(&s->board, c->coin);
+		struct hat_board_quote q;
+		if (idx < 0 || hat_board_read(&s->board, (uint32_t)idx, &q) != 0)
+			continue;
+		if (q.stale && q.n_stale != s->board_stale_seen[i]) {
+			s->board_stale_seen[i] = q.n_stale;
+			hat_log(&s->d.log, HAT_LOG_WARN, "feed_stale", "coin=%s action=%s", c->coin,
+				"quotes cancelled until fresh data");
+			sig_engine_mark_stale(&s->eng, c->coin, hat_now_ns());
+		}
+	}
+}
+
 int signald_run_once(struct signald *s, int timeout_ms)
 {
 	int n = drain_ring(s, &s->position, HAT_MSGS_POSITION, &s->rej_pos, &s->seq_pos,
@@ -293,8 +317,10 @@ int signald_run_once(struct signald *s, int timeout_ms)
 			sig_engine_on_msg(&s->eng, &c.h, engine_now(s));
 		n++;
 	}
-	if (s->cfg.time_source == SIG_TIME_WALL)
+	if (s->cfg.time_source == SIG_TIME_WALL) {
+		check_board(s);
 		sig_engine_tick(&s->eng, hat_now_ns());
+	}
 	flush(s);
 	if (s->eng.ready && !s->d.blk->ready) {
 		hat_daemon_set_ready(&s->d, true);
