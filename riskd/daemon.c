@@ -98,14 +98,8 @@ static unsigned stage_state(const struct riskd *d)
 /* signald is alive while its block says it runs and its heartbeat is recent. */
 static bool signald_alive(const struct riskd *d, uint64_t mono)
 {
-	const struct hat_stage_shm *s = hat_control_stage(&d->st.control, HAT_STAGE_SIGNALD);
-	if (!s)
-		return false;
-	struct hat_stage_status ss;
-	hat_stage_status(s, &ss);
-	if (ss.state < HAT_STATE_STARTING || ss.state > HAT_STATE_HALTED)
-		return false;
-	return ss.heartbeat_ns + (uint64_t)d->file.signald_timeout_ms * HAT_NS_PER_MS >= mono;
+	return hat_stage_alive(&d->st.control, HAT_STAGE_SIGNALD,
+			       (uint64_t)d->file.signald_timeout_ms * HAT_NS_PER_MS, mono);
 }
 
 /* The before-sleep chore (every heartbeat_ms): state, readiness, counters. */
