@@ -93,28 +93,38 @@ void hat_buf_printf(struct hat_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-void hat_buf_json_strn(struct hat_buf *b, const char *s, size_t n)
+size_t hat_json_escape(unsigned char c, char out[6])
 {
 	static const char hex[] = "0123456789abcdef";
+	if (c >= 0x20 && c != '"' && c != '\\')
+		return 0;
+	out[0] = '\\';
+	switch (c) {
+	case '"': out[1] = '"'; return 2;
+	case '\\': out[1] = '\\'; return 2;
+	case '\n': out[1] = 'n'; return 2;
+	case '\r': out[1] = 'r'; return 2;
+	case '\t': out[1] = 't'; return 2;
+	default:
+		memcpy(out + 1, "u00", 3);
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 15];
+		return 6;
+	}
+}
+
+void hat_buf_json_strn(struct hat_buf *b, const char *s, size_t n)
+{
 	hat_buf_putc(b, '"');
 	size_t run = 0; /* start of the current run of bytes that need no escaping */
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		char e[6];
+		size_t k = hat_json_escape((unsigned char)s[i], e);
+		if (!k)
 			continue;
 		hat_buf_append(b, s + run, i - run);
+		hat_buf_append(b, e, k);
 		run = i + 1;
-		switch (c) {
-		case '"': hat_buf_append(b, "\\\"", 2); break;
-		case '\\': hat_buf_append(b, "\\\\", 2); break;
-		case '\n': hat_buf_append(b, "\\n", 2); break;
-		case '\r': hat_buf_append(b, "\\r", 2); break;
-		case '\t': hat_buf_append(b, "\\t", 2); break;
-		default: {
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			hat_buf_append(b, e, 6);
-		}
-		}
 	}
 	hat_buf_append(b, s + run, n - run);
 	hat_buf_putc(b, '"');

@@ -38,6 +38,11 @@ void hat_buf_printf(struct hat_buf *b, const char *fmt, ...) HAT_PRINTF(2, 3);
 /* Appends s as a JSON string literal (quotes included), escaping ", \ and control bytes. */
 void hat_buf_json_str(struct hat_buf *b, const char *s);
 void hat_buf_json_strn(struct hat_buf *b, const char *s, size_t n);
+/* The JSON string escape of one byte, shared by every JSON writer (hat_buf_json_str, the
+ * logger): writes it into out and returns its length (2 for \" \\ \n \r \t, 6 for \u00XX
+ * for the other control bytes), or returns 0 when c stands for itself (bytes >= 0x80 pass
+ * through, so UTF-8 stays as it is). */
+size_t hat_json_escape(unsigned char c, char out[6]);
 /* Drops the first n bytes (n <= len), keeping the rest (for consumed network input). */
 void hat_buf_consume(struct hat_buf *b, size_t n);
 static inline bool hat_buf_ok(const struct hat_buf *b) { return !b->oom; }

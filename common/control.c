@@ -270,6 +270,19 @@ void hat_stage_status(const struct hat_stage_shm *s, struct hat_stage_status *ou
 	out->started_ns = LOAD(&s->started_ns);
 }
 
+bool hat_stage_alive(const struct hat_control *c, unsigned stage, uint64_t timeout_ns,
+		     uint64_t mono_ns)
+{
+	const struct hat_stage_shm *s = hat_control_stage(c, stage);
+	if (!s)
+		return false;
+	struct hat_stage_status ss;
+	hat_stage_status(s, &ss);
+	if (ss.state < HAT_STATE_STARTING || ss.state > HAT_STATE_HALTED)
+		return false;
+	return ss.heartbeat_ns + timeout_ns >= mono_ns;
+}
+
 const char *hat_stage_state_name(unsigned state)
 {
 	static const char *const t[] = {

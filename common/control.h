@@ -249,6 +249,13 @@ struct hat_stage_status {
 };
 void hat_stage_status(const struct hat_stage_shm *s, struct hat_stage_status *out);
 
+/* Whether stage (HAT_STAGE_*) of c looks alive to a peer that depends on it: its state is
+ * STARTING..HALTED (a process is running it) and its heartbeat is at most timeout_ns older than
+ * mono_ns (hat_mono_ns()). false for an unknown stage. Read-only, any process (riskd watches
+ * signald, execd watches riskd). */
+bool hat_stage_alive(const struct hat_control *c, unsigned stage, uint64_t timeout_ns,
+		     uint64_t mono_ns);
+
 /* superd: bumps the restart count (relaxed; only superd writes it). */
 void hat_stage_note_restart(struct hat_stage_shm *s);
 

@@ -3,6 +3,7 @@
 #include "common/compiler.h"
 
 #include <execinfo.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,4 +48,14 @@ void hat__assert_fail(const char *expr, const char *file, int line)
 		expr, file, line);
 	backtrace_symbols_fd(frames, n, STDERR_FILENO);
 	abort();
+}
+
+void hat_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
 }

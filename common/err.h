@@ -9,6 +9,9 @@
 #define HAT_COMMON_ERR_H
 
 #include <errno.h>
+#include <stddef.h>
+
+#include "common/compiler.h" /* HAT_PRINTF */
 
 enum hat_err {
 	HAT_E_BASE = -4000,
@@ -34,5 +37,9 @@ enum hat_err {
 
 /* Returns a static string describing code (negative errno or HAT_E_*); never NULL. */
 const char *hat_strerror(int code);
+
+/* Formats a failure-site message (rule 3: what failed and where) into err, printf style. err may
+ * be NULL or errlen 0: nothing is written then. Truncates to errlen - 1 chars. Thread-safe. */
+void hat_errf(char *err, size_t errlen, const char *fmt, ...) HAT_PRINTF(3, 4);
 
 #endif

@@ -2,6 +2,7 @@
  * streaming reader that stops at the first bad record. Format in journal.h. */
 #include "common/journal.h"
 #include "common/err.h"
+#include "common/journal_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -102,12 +103,7 @@ uint32_t hat_crc32c(const void *p, size_t n, uint32_t crc)
 
 /* ---------------------------------------------------------------- helpers */
 
-static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
-static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-
-static int write_all(int fd, const void *p, size_t n)
+int hat__write_all(int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;
 	while (n) {
@@ -185,11 +181,11 @@ static int start_file(struct hat_journal *j, uint64_t now_ns, char *err, size_t 
 	}
 	uint8_t h[HAT_JOURNAL_FILE_HDR] = { 0 };
 	memcpy(h, HAT_JOURNAL_MAGIC, 8);
-	put_u32(h + 8, HAT_JOURNAL_VERSION);
-	put_u32(h + 12, HAT_JOURNAL_FILE_HDR);
-	put_u64(h + 16, now_ns);
-	put_u64(h + 24, j->seq);
-	int rc = write_all(fd, h, sizeof h);
+	hat__put_u32(h + 8, HAT_JOURNAL_VERSION);
+	hat__put_u32(h + 12, HAT_JOURNAL_FILE_HDR);
+	hat__put_u64(h + 16, now_ns);
+	hat__put_u64(h + 24, j->seq);
+	int rc = hat__write_all(fd, h, sizeof h);
 	if (rc < 0) {
 		/* Leave no headerless file behind (a full disk would otherwise collect one per try). */
 		snprintf(err, errlen, "write(%s) failed: %s", j->path, strerror(-rc));
@@ -281,11 +277,11 @@ int hat_journal_append(struct hat_journal *j, uint32_t type, uint64_t ts_ns, con
 		j->rotations++;
 	}
 	uint8_t h[HAT_JOURNAL_REC_HDR];
-	put_u32(h, (uint32_t)len);
-	put_u32(h + 4, type);
-	put_u64(h + 8, ts_ns);
-	put_u32(h + 16, hat_crc32c(payload, len, 0));
-	put_u32(h + 20, hat_crc32c(h, 20, 0));
+	hat__put_u32(h, (uint32_t)len);
+	hat__put_u32(h + 4, type);
+	hat__put_u64(h + 8, ts_ns);
+	hat__put_u32(h + 16, hat_crc32c(payload, len, 0));
+	hat__put_u32(h + 20, hat_crc32c(h, 20, 0));
 	/* One writev keeps header and payload in a single append, so a torn record is only ever
 	 * possible at the very end of the file. */
 	struct iovec iov[2] = { { h, sizeof h }, { (void *)payload, len } };
@@ -299,10 +295,10 @@ int hat_journal_append(struct hat_journal *j, uint32_t type, uint64_t ts_ns, con
 	else if ((uint64_t)w < rec) { /* short write (disk full?): finish it or fail */
 		size_t done = (size_t)w;
 		if (done < sizeof h)
-			rc = write_all(j->fd, h + done, sizeof h - done);
+			rc = hat__write_all(j->fd, h + done, sizeof h - done);
 		if (rc == 0)
-			rc = write_all(j->fd, (const uint8_t *)payload + (done > sizeof h ? done - sizeof h : 0),
-				       len - (done > sizeof h ? done - sizeof h : 0));
+			rc = hat__write_all(j->fd, (const uint8_t *)payload + (done > sizeof h ? done - sizeof h : 0),
+					    len - (done > sizeof h ? done - sizeof h : 0));
 	}
 	if (rc < 0) {
 		snprintf(err, errlen, "write(%s) failed: %s", j->path, strerror(-rc));
@@ -478,18 +474,18 @@ int hat_journal_reader_open(struct hat_journal_reader *r, const char *path, char
 	} else if (memcmp(r->buf, HAT_JOURNAL_MAGIC, 8) != 0) {
 		snprintf(err, errlen, "%s: not a hat journal (bad magic)", path);
 		rc = HAT_E_BADMAGIC;
-	} else if (get_u32(r->buf + 8) != HAT_JOURNAL_VERSION ||
-		   get_u32(r->buf + 12) != HAT_JOURNAL_FILE_HDR) {
+	} else if (hat__get_u32(r->buf + 8) != HAT_JOURNAL_VERSION ||
+		   hat__get_u32(r->buf + 12) != HAT_JOURNAL_FILE_HDR) {
 		snprintf(err, errlen, "%s: journal version %u (header %u bytes), this build reads %u",
-			 path, get_u32(r->buf + 8), get_u32(r->buf + 12), HAT_JOURNAL_VERSION);
+			 path, hat__get_u32(r->buf + 8), hat__get_u32(r->buf + 12), HAT_JOURNAL_VERSION);
 		rc = HAT_E_BADVERSION;
 	}
 	if (rc < 0) {
 		hat_journal_reader_close(r);
 		return rc;
 	}
-	r->created_ns = get_u64(r->buf + 16);
-	r->file_seq = get_u64(r->buf + 24);
+	r->created_ns = hat__get_u64(r->buf + 16);
+	r->file_seq = hat__get_u64(r->buf + 24);
 	r->pos = HAT_JOURNAL_FILE_HDR;
 	r->offset = HAT_JOURNAL_FILE_HDR;
 	return 0;
@@ -515,18 +511,10 @@ int hat_journal_next(struct hat_journal_reader *r, struct hat_journal_rec *rec, 
 		snprintf(err, errlen, "read(%s) failed: %s", r->path, strerror(-rc));
 		return rc;
 	}
-	const uint8_t *h = r->buf + r->pos;
-	if (hat_crc32c(h, 20, 0) != get_u32(h + 20)) {
-		snprintf(err, errlen, "%s: record header checksum mismatch at offset %llu", r->path,
-			 (unsigned long long)r->offset);
-		return HAT_E_CRC;
-	}
-	uint32_t len = get_u32(h);
-	if (len > HAT_JOURNAL_MAX_RECORD) {
-		snprintf(err, errlen, "%s: record at offset %llu claims %u bytes (limit %u)", r->path,
-			 (unsigned long long)r->offset, len, HAT_JOURNAL_MAX_RECORD);
-		return HAT_E_CRC;
-	}
+	uint32_t len;
+	rc = hat__journal_rec_header(r->buf + r->pos, r->path, r->offset, &len, err, errlen);
+	if (rc)
+		return rc;
 	rc = fill(r, HAT_JOURNAL_REC_HDR + (size_t)len);
 	if (rc == -ENODATA) {
 		snprintf(err, errlen, "%s: truncated record payload at offset %llu (%u bytes expected)",
@@ -537,21 +525,48 @@ int hat_journal_next(struct hat_journal_reader *r, struct hat_journal_rec *rec, 
 		snprintf(err, errlen, "read(%s) failed: %s", r->path, strerror(-rc));
 		return rc;
 	}
-	h = r->buf + r->pos; /* fill() may have moved the buffer */
-	const uint8_t *data = h + HAT_JOURNAL_REC_HDR;
-	if (hat_crc32c(data, len, 0) != get_u32(h + 16)) {
-		snprintf(err, errlen, "%s: record payload checksum mismatch at offset %llu", r->path,
-			 (unsigned long long)r->offset);
-		return HAT_E_CRC;
-	}
-	rec->len = len;
-	rec->type = get_u32(h + 4);
-	rec->ts_ns = get_u64(h + 8);
-	rec->data = data;
-	rec->offset = r->offset;
+	/* fill() may have moved the buffer: r->buf is read again */
+	rc = hat__journal_rec_payload(r->buf + r->pos, len, r->path, r->offset, rec, err, errlen);
+	if (rc)
+		return rc;
 	r->pos += HAT_JOURNAL_REC_HDR + len;
 	r->offset += HAT_JOURNAL_REC_HDR + len;
 	r->records++;
+	return 0;
+}
+
+int hat__journal_rec_header(const uint8_t *h, const char *path, uint64_t offset, uint32_t *len,
+			    char *err, size_t errlen)
+{
+	if (hat_crc32c(h, 20, 0) != hat__get_u32(h + 20)) {
+		snprintf(err, errlen, "%s: record header checksum mismatch at offset %llu", path,
+			 (unsigned long long)offset);
+		return HAT_E_CRC;
+	}
+	uint32_t n = hat__get_u32(h);
+	if (n > HAT_JOURNAL_MAX_RECORD) {
+		snprintf(err, errlen, "%s: record at offset %llu claims %u bytes (limit %u)", path,
+			 (unsigned long long)offset, n, HAT_JOURNAL_MAX_RECORD);
+		return HAT_E_CRC;
+	}
+	*len = n;
+	return 0;
+}
+
+int hat__journal_rec_payload(const uint8_t *h, uint32_t len, const char *path, uint64_t offset,
+			     struct hat_journal_rec *rec, char *err, size_t errlen)
+{
+	const uint8_t *data = h + HAT_JOURNAL_REC_HDR;
+	if (hat_crc32c(data, len, 0) != hat__get_u32(h + 16)) {
+		snprintf(err, errlen, "%s: record payload checksum mismatch at offset %llu", path,
+			 (unsigned long long)offset);
+		return HAT_E_CRC;
+	}
+	rec->len = len;
+	rec->type = hat__get_u32(h + 4);
+	rec->ts_ns = hat__get_u64(h + 8);
+	rec->data = data;
+	rec->offset = offset;
 	return 0;
 }
 

@@ -14,20 +14,11 @@
 #include <zstd.h>
 
 #include "common/err.h"
+#include "common/journal_int.h"
 
 #define IN_CHUNK (128u << 10)
 
 static const uint8_t zst_magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
-
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
 
 /* ---------------------------------------------------------------- reader */
 
@@ -108,13 +99,13 @@ static int open_zst(struct hat_jz_reader *r, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: not a hat journal (bad magic)", r->path);
 		return HAT_E_BADMAGIC;
 	}
-	if (get_u32(h + 8) != HAT_JOURNAL_VERSION || get_u32(h + 12) != HAT_JOURNAL_FILE_HDR) {
+	if (hat__get_u32(h + 8) != HAT_JOURNAL_VERSION || hat__get_u32(h + 12) != HAT_JOURNAL_FILE_HDR) {
 		snprintf(err, errlen, "%s: journal version %u (header %u bytes), this build reads %u",
-			 r->path, get_u32(h + 8), get_u32(h + 12), HAT_JOURNAL_VERSION);
+			 r->path, hat__get_u32(h + 8), hat__get_u32(h + 12), HAT_JOURNAL_VERSION);
 		return HAT_E_BADVERSION;
 	}
-	r->created_ns = get_u64(h + 16);
-	r->file_seq = get_u64(h + 24);
+	r->created_ns = hat__get_u64(h + 16);
+	r->file_seq = hat__get_u64(h + 24);
 	r->pos = HAT_JOURNAL_FILE_HDR;
 	r->offset = HAT_JOURNAL_FILE_HDR;
 	return 0;
@@ -191,18 +182,10 @@ static int znext(struct hat_jz_reader *r, struct hat_journal_rec *rec, char *err
 	}
 	if (rc < 0)
 		return zfail(r, rc, err, errlen);
-	const uint8_t *h = r->buf + r->pos;
-	if (hat_crc32c(h, 20, 0) != get_u32(h + 20)) {
-		snprintf(err, errlen, "%s: record header checksum mismatch at offset %llu", r->path,
-			 (unsigned long long)r->offset);
-		return zfail(r, HAT_E_CRC, err, errlen);
-	}
-	uint32_t len = get_u32(h);
-	if (len > HAT_JOURNAL_MAX_RECORD) {
-		snprintf(err, errlen, "%s: record at offset %llu claims %u bytes (limit %u)", r->path,
-			 (unsigned long long)r->offset, len, HAT_JOURNAL_MAX_RECORD);
-		return zfail(r, HAT_E_CRC, err, errlen);
-	}
+	uint32_t len;
+	rc = hat__journal_rec_header(r->buf + r->pos, r->path, r->offset, &len, err, errlen);
+	if (rc)
+		return zfail(r, rc, err, errlen);
 	rc = zfill(r, HAT_JOURNAL_REC_HDR + (size_t)len, err, errlen);
 	if (rc == -ENODATA) {
 		snprintf(err, errlen, "%s: truncated record payload at offset %llu (%u bytes expected)",
@@ -211,18 +194,9 @@ static int znext(struct hat_jz_reader *r, struct hat_journal_rec *rec, char *err
 	}
 	if (rc < 0)
 		return zfail(r, rc, err, errlen);
-	h = r->buf + r->pos;
-	const uint8_t *data = h + HAT_JOURNAL_REC_HDR;
-	if (hat_crc32c(data, len, 0) != get_u32(h + 16)) {
-		snprintf(err, errlen, "%s: record payload checksum mismatch at offset %llu", r->path,
-			 (unsigned long long)r->offset);
-		return zfail(r, HAT_E_CRC, err, errlen);
-	}
-	rec->len = len;
-	rec->type = get_u32(h + 4);
-	rec->ts_ns = get_u64(h + 8);
-	rec->data = data;
-	rec->offset = r->offset;
+	rc = hat__journal_rec_payload(r->buf + r->pos, len, r->path, r->offset, rec, err, errlen);
+	if (rc)
+		return zfail(r, rc, err, errlen);
 	r->pos += HAT_JOURNAL_REC_HDR + len;
 	r->offset += HAT_JOURNAL_REC_HDR + len;
 	r->records++;
@@ -265,21 +239,6 @@ void hat_jz_close(struct hat_jz_reader *r)
 }
 
 /* ---------------------------------------------------------------- compression */
-
-static int write_all(int fd, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-	while (n) {
-		ssize_t k = write(fd, b, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		b += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
 
 /* Decompresses dst and compares with src byte for byte. */
 static int verify(const char *src, const char *dst, char *err, size_t errlen)
@@ -398,7 +357,7 @@ int hat_jz_compress_file(const char *src, const char *dst, int level, char *err,
 				snprintf(err, errlen, "compressing %s: %s", src, ZSTD_getErrorName(left));
 				goto out;
 			}
-			if ((rc = write_all(out, ob, zo.pos)) < 0) {
+			if ((rc = hat__write_all(out, ob, zo.pos)) < 0) {
 				snprintf(err, errlen, "write(%s) failed: %s", tmp, strerror(-rc));
 				goto out;
 			}

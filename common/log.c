@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h" /* hat_json_escape */
 #include "common/err.h"
 #include "common/fixed.h"
 
@@ -130,26 +131,16 @@ static void putf(struct hat_log_rec *r, const char *fmt, ...)
 
 static void put_json_str(struct hat_log_rec *r, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789abcdef";
 	putc_(r, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n && !r->truncated; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
+		char e[6];
+		size_t k = hat_json_escape((unsigned char)s[i], e);
+		if (!k)
 			continue;
 		put(r, s + run, i - run);
+		put(r, e, k);
 		run = i + 1;
-		switch (c) {
-		case '"': put(r, "\\\"", 2); break;
-		case '\\': put(r, "\\\\", 2); break;
-		case '\n': put(r, "\\n", 2); break;
-		case '\r': put(r, "\\r", 2); break;
-		case '\t': put(r, "\\t", 2); break;
-		default: {
-			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			put(r, e, 6);
-		}
-		}
 	}
 	put(r, s + run, n - run);
 	putc_(r, '"');

@@ -9,6 +9,7 @@
 
 #include "common/err.h"
 #include "common/fixed.h"
+#include "common/hex.h"
 
 /* ================================================================ registry tables */
 
@@ -174,14 +175,7 @@ void hat_text_set(char *dst, size_t len, const char *s)
 
 void hat_cloid_format(const uint8_t cloid[HAT_CLOID_LEN], char out[HAT_CLOID_STRLEN])
 {
-	static const char hex[] = "0123456789abcdef";
-	out[0] = '0';
-	out[1] = 'x';
-	for (int i = 0; i < HAT_CLOID_LEN; i++) {
-		out[2 + 2 * i] = hex[cloid[i] >> 4];
-		out[3 + 2 * i] = hex[cloid[i] & 15];
-	}
-	out[HAT_CLOID_STRLEN - 1] = '\0';
+	hat_hex_encode(cloid, HAT_CLOID_LEN, out);
 }
 
 /* ================================================================ validation helpers */

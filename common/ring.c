@@ -16,21 +16,9 @@
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-
-HAT_PRINTF(3, 4)
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int is_pow2(uint32_t x) { return x && (x & (x - 1)) == 0; }
 
@@ -50,7 +38,7 @@ int hat_ring_create(const char *instance, const char *name, uint32_t slot_count,
 {
 	const char *bad = config_problem(slot_count, slot_size);
 	if (bad) {
-		set_err(err, errlen, "ring %s.%s: %s (got count %u, slot size %u)", instance ? instance : "?",
+		hat_errf(err, errlen, "ring %s.%s: %s (got count %u, slot size %u)", instance ? instance : "?",
 			name ? name : "?", bad, slot_count, slot_size);
 		return -EINVAL;
 	}
@@ -93,7 +81,7 @@ static int claim_role(struct hat_ring *r, _Atomic int32_t *owner, const char *wh
 	int32_t cur = atomic_load_explicit(owner, memory_order_relaxed);
 	for (;;) {
 		if (cur != 0 && cur != me && !(flags & HAT_RING_TAKEOVER) && pid_alive(cur)) {
-			set_err(err, errlen, "ring %s: %s pid %d is still attached (one %s per ring)",
+			hat_errf(err, errlen, "ring %s: %s pid %d is still attached (one %s per ring)",
 				r->shm.name, what, (int)cur, what);
 			return -EBUSY;
 		}
@@ -111,7 +99,7 @@ int hat_ring_attach(struct hat_ring *r, const char *instance, const char *name, 
 {
 	memset(r, 0, sizeof *r);
 	if (role != HAT_RING_PRODUCER && role != HAT_RING_CONSUMER && role != HAT_RING_READER) {
-		set_err(err, errlen, "ring %s.%s: bad role %d", instance ? instance : "?", name ? name : "?",
+		hat_errf(err, errlen, "ring %s.%s: bad role %d", instance ? instance : "?", name ? name : "?",
 			role);
 		return -EINVAL;
 	}
@@ -126,19 +114,19 @@ int hat_ring_attach(struct hat_ring *r, const char *instance, const char *name, 
 	uint32_t count = sh->slot_count, slot = sh->slot_size;
 	const char *bad = config_problem(count, slot);
 	if (bad) {
-		set_err(err, errlen, "ring %s: corrupt config: %s (got count %u, slot size %u)",
+		hat_errf(err, errlen, "ring %s: corrupt config: %s (got count %u, slot size %u)",
 			r->shm.name, bad, count, slot);
 		rc = HAT_E_RANGE;
 		goto fail;
 	}
 	if (r->shm.size != HAT_RING_SEGMENT_SIZE(count, slot)) {
-		set_err(err, errlen, "ring %s: segment is %zu bytes but %u slots of %u bytes need %zu",
+		hat_errf(err, errlen, "ring %s: segment is %zu bytes but %u slots of %u bytes need %zu",
 			r->shm.name, r->shm.size, count, slot, HAT_RING_SEGMENT_SIZE(count, slot));
 		rc = HAT_E_BADSIZE;
 		goto fail;
 	}
 	if (expect_slot_size != 0 && slot != expect_slot_size) {
-		set_err(err, errlen, "ring %s: slot size %u, this stage needs %u", r->shm.name, slot,
+		hat_errf(err, errlen, "ring %s: slot size %u, this stage needs %u", r->shm.name, slot,
 			expect_slot_size);
 		rc = -EMSGSIZE;
 		goto fail;
@@ -154,7 +142,7 @@ int hat_ring_attach(struct hat_ring *r, const char *instance, const char *name, 
 		uint64_t prod = atomic_load_explicit(&sh->prod, memory_order_acquire);
 		uint64_t cons = atomic_load_explicit(&sh->cons, memory_order_acquire);
 		if (prod - cons > count) {
-			set_err(err, errlen,
+			hat_errf(err, errlen,
 				"ring %s: corrupt indices (producer %llu, consumer %llu, %u slots)",
 				r->shm.name, (unsigned long long)prod, (unsigned long long)cons, count);
 			rc = -EPROTO;
@@ -499,12 +487,12 @@ int hat_ring_check(const struct hat_ring *r, char *err, size_t errlen)
 	const struct hat_ring_shm *sh = r->sh;
 	const char *bad = config_problem(sh->slot_count, sh->slot_size);
 	if (bad) {
-		set_err(err, errlen, "ring %s: %s (got count %u, slot size %u)", r->shm.name, bad,
+		hat_errf(err, errlen, "ring %s: %s (got count %u, slot size %u)", r->shm.name, bad,
 			sh->slot_count, sh->slot_size);
 		return -EPROTO;
 	}
 	if (sh->slot_count != r->slot_count || sh->slot_size != r->slot_size) {
-		set_err(err, errlen, "ring %s: config changed under us (%u x %u, attached as %u x %u)",
+		hat_errf(err, errlen, "ring %s: config changed under us (%u x %u, attached as %u x %u)",
 			r->shm.name, sh->slot_count, sh->slot_size, r->slot_count, r->slot_size);
 		return -EPROTO;
 	}
@@ -512,14 +500,14 @@ int hat_ring_check(const struct hat_ring *r, char *err, size_t errlen)
 	uint64_t cons = atomic_load_explicit(&sh->cons, memory_order_acquire);
 	uint64_t prod = atomic_load_explicit(&sh->prod, memory_order_acquire);
 	if (prod - cons > r->slot_count) {
-		set_err(err, errlen, "ring %s: producer index %llu and consumer index %llu are %s",
+		hat_errf(err, errlen, "ring %s: producer index %llu and consumer index %llu are %s",
 			r->shm.name, (unsigned long long)prod, (unsigned long long)cons,
 			prod - sh->start_index < cons - sh->start_index ? "reversed (consumer ahead)"
 								      : "more than the slot count apart");
 		return -EPROTO;
 	}
 	if (cons - sh->start_index > prod - sh->start_index) {
-		set_err(err, errlen, "ring %s: indices %llu/%llu are below the start index %llu",
+		hat_errf(err, errlen, "ring %s: indices %llu/%llu are below the start index %llu",
 			r->shm.name, (unsigned long long)prod, (unsigned long long)cons,
 			(unsigned long long)sh->start_index);
 		return -EPROTO;

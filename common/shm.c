@@ -5,23 +5,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-HAT_PRINTF(3, 4)
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static int valid_part(const char *s, int allow_dot)
 {
@@ -41,19 +29,19 @@ int hat_shm_name(char *buf, size_t len, const char *instance, const char *name, 
 		 size_t errlen)
 {
 	if (!valid_part(instance, 0)) {
-		set_err(err, errlen, "shm: bad instance name \"%s\" (1+ chars of A-Z a-z 0-9 _ -)",
+		hat_errf(err, errlen, "shm: bad instance name \"%s\" (1+ chars of A-Z a-z 0-9 _ -)",
 			instance ? instance : "(null)");
 		return -EINVAL;
 	}
 	if (!valid_part(name, 1)) {
-		set_err(err, errlen, "shm: bad segment name \"%s\" (1+ chars of A-Z a-z 0-9 _ - .)",
+		hat_errf(err, errlen, "shm: bad segment name \"%s\" (1+ chars of A-Z a-z 0-9 _ - .)",
 			name ? name : "(null)");
 		return -EINVAL;
 	}
 	size_t cap = len < HAT_SHM_NAME_MAX ? len : HAT_SHM_NAME_MAX;
 	int n = snprintf(buf, len, "/hat.%s.%s", instance, name);
 	if (n < 0 || (size_t)n >= cap) {
-		set_err(err, errlen, "shm: name /hat.%s.%s is too long (max %d chars)", instance, name,
+		hat_errf(err, errlen, "shm: name /hat.%s.%s is too long (max %d chars)", instance, name,
 			HAT_SHM_NAME_MAX - 1);
 		return -ENAMETOOLONG;
 	}
@@ -79,29 +67,29 @@ int hat_shm_create_begin(struct hat_shm *s, const char *instance, const char *na
 	if (rc)
 		return rc;
 	if (size < HAT_SHM_HDR_SIZE) {
-		set_err(err, errlen, "shm %s: size %zu is smaller than the %d-byte header", s->name, size,
+		hat_errf(err, errlen, "shm %s: size %zu is smaller than the %d-byte header", s->name, size,
 			HAT_SHM_HDR_SIZE);
 		return -EINVAL;
 	}
 	if (kind == HAT_SHM_KIND_ANY) {
-		set_err(err, errlen, "shm %s: kind 0 is not a kind", s->name);
+		hat_errf(err, errlen, "shm %s: kind 0 is not a kind", s->name);
 		return -EINVAL;
 	}
 	int fd = shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0600);
 	if (fd < 0) {
 		rc = -errno;
-		set_err(err, errlen, "shm_open(\"%s\", O_CREAT|O_EXCL) failed: %s", s->name, strerror(-rc));
+		hat_errf(err, errlen, "shm_open(\"%s\", O_CREAT|O_EXCL) failed: %s", s->name, strerror(-rc));
 		return rc;
 	}
 	/* shm_open applies the umask; make the mode exactly 0600 whatever it is. */
 	if (fchmod(fd, 0600) != 0) {
 		rc = -errno;
-		set_err(err, errlen, "fchmod(\"%s\", 0600) failed: %s", s->name, strerror(-rc));
+		hat_errf(err, errlen, "fchmod(\"%s\", 0600) failed: %s", s->name, strerror(-rc));
 		goto fail;
 	}
 	if (ftruncate(fd, (off_t)size) != 0) {
 		rc = -errno;
-		set_err(err, errlen, "ftruncate(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
+		hat_errf(err, errlen, "ftruncate(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
 		goto fail;
 	}
 	/* Reserve the pages now (tmpfs): running out of /dev/shm later would be a SIGBUS in the
@@ -109,13 +97,13 @@ int hat_shm_create_begin(struct hat_shm *s, const char *instance, const char *na
 	rc = posix_fallocate(fd, 0, (off_t)size);
 	if (rc != 0 && rc != EOPNOTSUPP && rc != EINVAL) {
 		rc = -rc;
-		set_err(err, errlen, "posix_fallocate(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
+		hat_errf(err, errlen, "posix_fallocate(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
 		goto fail;
 	}
 	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		rc = -errno;
-		set_err(err, errlen, "mmap(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
+		hat_errf(err, errlen, "mmap(\"%s\", %zu) failed: %s", s->name, size, strerror(-rc));
 		goto fail;
 	}
 	close(fd);
@@ -169,22 +157,22 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 	if (fd < 0) {
 		rc = -errno;
 		if (rc == -ENOENT)
-			set_err(err, errlen, "shm %s: no such segment (is superd running for instance %s?)",
+			hat_errf(err, errlen, "shm %s: no such segment (is superd running for instance %s?)",
 				s->name, instance);
 		else
-			set_err(err, errlen, "shm_open(\"%s\") failed: %s", s->name, strerror(-rc));
+			hat_errf(err, errlen, "shm_open(\"%s\") failed: %s", s->name, strerror(-rc));
 		return rc;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		rc = -errno;
-		set_err(err, errlen, "fstat(\"%s\") failed: %s", s->name, strerror(-rc));
+		hat_errf(err, errlen, "fstat(\"%s\") failed: %s", s->name, strerror(-rc));
 		close(fd);
 		return rc;
 	}
 	size_t real = (size_t)st.st_size;
 	if (real < HAT_SHM_HDR_SIZE) {
-		set_err(err, errlen,
+		hat_errf(err, errlen,
 			"shm %s: segment is %zu bytes, smaller than the %d-byte header "
 			"(not a hat segment; recreate it with superd)",
 			s->name, real, HAT_SHM_HDR_SIZE);
@@ -194,7 +182,7 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 	void *p = mmap(NULL, real, ro ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		rc = -errno;
-		set_err(err, errlen, "mmap(\"%s\", %zu) failed: %s", s->name, real, strerror(-rc));
+		hat_errf(err, errlen, "mmap(\"%s\", %zu) failed: %s", s->name, real, strerror(-rc));
 		close(fd);
 		return rc;
 	}
@@ -203,13 +191,13 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 	/* Acquire pairs with the release store of the magic in hat_shm_create(). */
 	uint64_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
 	if (magic != HAT_SHM_MAGIC) {
-		set_err(err, errlen, "shm %s: bad magic 0x%llx (not a hat segment; recreate it with superd)",
+		hat_errf(err, errlen, "shm %s: bad magic 0x%llx (not a hat segment; recreate it with superd)",
 			s->name, (unsigned long long)magic);
 		rc = HAT_E_BADMAGIC;
 		goto fail;
 	}
 	if (h->size != real) {
-		set_err(err, errlen,
+		hat_errf(err, errlen,
 			"shm %s: header says %llu bytes but the segment is %zu bytes "
 			"(truncated or overwritten; recreate it with superd)",
 			s->name, (unsigned long long)h->size, real);
@@ -217,13 +205,13 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 		goto fail;
 	}
 	if (kind != HAT_SHM_KIND_ANY && h->kind != kind) {
-		set_err(err, errlen, "shm %s: is a %s segment (kind %u), expected a %s (kind %u)", s->name,
+		hat_errf(err, errlen, "shm %s: is a %s segment (kind %u), expected a %s (kind %u)", s->name,
 			hat_shm_kind_name(h->kind), h->kind, hat_shm_kind_name(kind), kind);
 		rc = HAT_E_BADMAGIC;
 		goto fail;
 	}
 	if (layout_version != 0 && h->layout_version != layout_version) {
-		set_err(err, errlen,
+		hat_errf(err, errlen,
 			"shm %s: layout version %u, this build expects %u "
 			"(made by another hat version; recreate it with superd)",
 			s->name, h->layout_version, layout_version);
@@ -231,7 +219,7 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 		goto fail;
 	}
 	if (expect_size != 0 && h->size != expect_size) {
-		set_err(err, errlen, "shm %s: size %llu bytes, expected %zu (recreate it with superd)",
+		hat_errf(err, errlen, "shm %s: size %llu bytes, expected %zu (recreate it with superd)",
 			s->name, (unsigned long long)h->size, expect_size);
 		rc = HAT_E_BADSIZE;
 		goto fail;
@@ -262,7 +250,7 @@ int hat_shm_unlink(const char *instance, const char *name, char *err, size_t err
 		return rc;
 	if (shm_unlink(path) != 0) {
 		rc = -errno;
-		set_err(err, errlen, "shm_unlink(\"%s\") failed: %s", path, strerror(-rc));
+		hat_errf(err, errlen, "shm_unlink(\"%s\") failed: %s", path, strerror(-rc));
 		return rc;
 	}
 	return 0;

@@ -19,7 +19,8 @@
  * frames from a journal alike -- so a backtest runs exactly the live code: parse with
  * hl/parse_ws (origin_ns = the frame's receive time), session bookkeeping (freshness),
  * publish (md ring + board), then record (optional; after publishing, so the journal write
- * never delays the ring; a frame published just before a crash may miss the journal). Journal record types: FEED_REC_FRAME (payload = the
+ * never delays the ring; a frame published just before a crash may miss the journal). Journal
+ * record types (common/feed_journal.h): FEED_REC_FRAME (payload = the
  * frame text, ts = receive time), FEED_REC_OPEN (payload = the URL) and FEED_REC_CLOSE
  * (payload = the reason), so a replay re-creates the connection events (staleness and the
  * BOOK SNAPSHOT flag) exactly. What "identical" means for a replay: every message byte of the
@@ -45,6 +46,7 @@
 #include "common/config.h"
 #include "common/control.h"
 #include "common/daemon.h"
+#include "common/feed_journal.h" /* FEED_REC_*: the journal record types */
 #include "common/journal.h"
 #include "common/log.h"
 #include "common/ring.h"
@@ -57,13 +59,6 @@
 #include "hl/parse_ws.h"
 
 #define FEED_TRADES_PER_FRAME 512
-
-enum feed_rec_type {
-	FEED_REC_FRAME = 1,
-	FEED_REC_OPEN = 2,
-	FEED_REC_CLOSE = 3,
-	FEED_REC_META = 4,  /* the /info meta response the coin table was built from */
-};
 
 /* feedd's own options (the common ones -- --config, --instance, --log, --log-level -- are
  * struct hat_daemon_args). */

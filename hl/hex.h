@@ -16,7 +16,8 @@
 #define HL_CLOID_STRLEN 35  /* "0x" + 32 hex + NUL */
 #define HL_HASH_STRLEN 67   /* "0x" + 64 hex + NUL */
 
-/* Writes "0x" + 2n lowercase hex digits of p[0..n) + NUL into out (room for 2n + 3 bytes). */
+/* Writes "0x" + 2n lowercase hex digits of p[0..n) + NUL into out (room for 2n + 3 bytes).
+ * The same as hat_hex_encode() (common/hex.h), which does the work. */
 void hl_hex_encode(const uint8_t *p, size_t n, char *out);
 
 /* Parses s[0..len) as "0x" (or "0X") followed by exactly 2n hex digits of either case into

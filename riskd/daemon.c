@@ -15,70 +15,14 @@
 
 /* ---------------------------------------------------------------- output queues */
 
-static int outq_init(struct riskd_outq *q, struct hat_ring *ring)
-{
-	memset(q, 0, sizeof *q);
-	q->ring = ring;
-	q->slots = calloc(RISKD_OUTQ, sizeof *q->slots);
-	return q->slots ? 0 : -ENOMEM;
-}
-
-static void outq_free(struct riskd_outq *q)
-{
-	free(q->slots);
-	q->slots = NULL;
-	q->n = 0;
-}
-
-/* Pushes queued messages in order until the ring is full. Returns 0 or -EPROTO. */
-static int outq_flush(struct riskd_outq *q)
-{
-	while (q->n > 0) {
-		struct hat_msg_hdr *m = (struct hat_msg_hdr *)q->slots[q->head];
-		int rc = hat_ring_push_msg(q->ring, m);
-		if (rc == -EAGAIN)
-			return 0;
-		if (rc != 0 && rc != -EMSGSIZE && rc != -EINVAL)
-			return rc;
-		/* A message that can never fit is dropped rather than blocking the queue. */
-		if (rc != 0)
-			q->dropped++;
-		q->head = (q->head + 1) % RISKD_OUTQ;
-		q->n--;
-	}
-	return 0;
-}
-
-/* Sends m now if nothing is queued and the ring has room, else queues a copy. */
-static int outq_send(struct riskd_outq *q, struct hat_msg_hdr *m)
-{
-	if (m->length > sizeof q->slots[0]) {
-		q->dropped++;
-		return -EMSGSIZE;
-	}
-	if (q->n == 0) {
-		int rc = hat_ring_push_msg(q->ring, m);
-		if (rc != -EAGAIN)
-			return rc;
-	}
-	if (q->n == RISKD_OUTQ) {
-		q->dropped++;
-		return -ENOBUFS;
-	}
-	memcpy(q->slots[(q->head + q->n) % RISKD_OUTQ], m, m->length);
-	q->n++;
-	q->queued_total++;
-	return 0;
-}
-
 static int out_exec(void *user, struct hat_msg_hdr *m)
 {
-	return outq_send(&((struct riskd *)user)->q_order, m);
+	return hat_outq_send(&((struct riskd *)user)->q_order, m);
 }
 
 static int out_signal(void *user, struct hat_msg_hdr *m)
 {
-	return outq_send(&((struct riskd *)user)->q_position, m);
+	return hat_outq_send(&((struct riskd *)user)->q_position, m);
 }
 
 static void out_log(void *user, int level, const char *event, const char *text)
@@ -154,14 +98,8 @@ static unsigned stage_state(const struct riskd *d)
 /* signald is alive while its block says it runs and its heartbeat is recent. */
 static bool signald_alive(const struct riskd *d, uint64_t mono)
 {
-	const struct hat_stage_shm *s = hat_control_stage(&d->st.control, HAT_STAGE_SIGNALD);
-	if (!s)
-		return false;
-	struct hat_stage_status ss;
-	hat_stage_status(s, &ss);
-	if (ss.state < HAT_STATE_STARTING || ss.state > HAT_STATE_HALTED)
-		return false;
-	return ss.heartbeat_ns + (uint64_t)d->file.signald_timeout_ms * HAT_NS_PER_MS >= mono;
+	return hat_stage_alive(&d->st.control, HAT_STAGE_SIGNALD,
+			       (uint64_t)d->file.signald_timeout_ms * HAT_NS_PER_MS, mono);
 }
 
 /* The before-sleep chore (every heartbeat_ms): state, readiness, counters. */
@@ -223,7 +161,8 @@ int riskd_init(struct riskd *d, const struct hat_daemon_args *a, char *err, size
 	    (rc = hat_daemon_ring(&d->st, &d->r_position, "position", HAT_RING_PRODUCER, err,
 	                          errlen)))
 		goto fail;
-	if (outq_init(&d->q_order, &d->r_order) || outq_init(&d->q_position, &d->r_position)) {
+	if (hat_outq_init(&d->q_order, &d->r_order, RISKD_OUTQ, HAT_SLOT_EXEC) ||
+	    hat_outq_init(&d->q_position, &d->r_position, RISKD_OUTQ, HAT_SLOT_EXEC)) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -255,8 +194,8 @@ void riskd_deinit(struct riskd *d)
 	if (d->engine_up)
 		risk_engine_free(&d->eng);
 	d->engine_up = false;
-	outq_free(&d->q_order);
-	outq_free(&d->q_position);
+	hat_outq_deinit(&d->q_order);
+	hat_outq_deinit(&d->q_position);
 	hat_ring_detach(&d->r_intent);
 	hat_ring_detach(&d->r_order);
 	hat_ring_detach(&d->r_exec);
@@ -392,7 +331,7 @@ static int take_intents(struct riskd *d)
 int riskd_run_once(struct riskd *d, int timeout_ms)
 {
 	int rc, work = 0;
-	if ((rc = outq_flush(&d->q_order)) || (rc = outq_flush(&d->q_position)))
+	if ((rc = hat_outq_flush(&d->q_order)) || (rc = hat_outq_flush(&d->q_position)))
 		return rc;
 	read_marks(d);
 	work += take_cmds(d);
@@ -422,14 +361,14 @@ int riskd_drain(struct riskd *d, int timeout_ms)
 	uint64_t end = hat_mono_ns() + (uint64_t)timeout_ms * HAT_NS_PER_MS;
 	take_cmds(d);
 	do {
-		if (outq_flush(&d->q_order) || outq_flush(&d->q_position))
+		if (hat_outq_flush(&d->q_order) || hat_outq_flush(&d->q_position))
 			break;
 		if (d->q_order.n == 0 && d->q_position.n == 0 && take_exec(d) == 0)
 			break;
 		hat_sleep_ns(100 * HAT_NS_PER_US);
 	} while (hat_mono_ns() < end);
 	while ((d->q_order.n || d->q_position.n) && hat_mono_ns() < end) {
-		if (outq_flush(&d->q_order) || outq_flush(&d->q_position))
+		if (hat_outq_flush(&d->q_order) || hat_outq_flush(&d->q_position))
 			break;
 		if (d->q_order.n || d->q_position.n)
 			hat_sleep_ns(100 * HAT_NS_PER_US);

@@ -44,19 +44,13 @@
 #include "common/control.h"
 #include "common/daemon.h"
 #include "common/msg.h"
+#include "common/outq.h"
 #include "common/ring.h"
 #include "riskd/config.h"
 #include "riskd/engine.h"
 
 #define RISKD_OUTQ 4096   /* messages queued per output ring when it is full */
 #define RISKD_BATCH 64    /* messages taken from one input ring per iteration */
-
-struct riskd_outq {
-	struct hat_ring *ring;
-	unsigned char (*slots)[HAT_SLOT_EXEC]; /* owned, RISKD_OUTQ entries */
-	uint32_t head, n;
-	uint64_t queued_total, dropped;
-};
 
 #define RISKD_MAX_STATS 64
 
@@ -76,7 +70,7 @@ struct riskd {
 	struct risk_engine_cfg ecfg;
 	struct hat_board board;
 	struct hat_ring r_intent, r_order, r_exec, r_position;
-	struct riskd_outq q_order, q_position;
+	struct hat_outq q_order, q_position; /* RISKD_OUTQ slots of HAT_SLOT_EXEC bytes each */
 	struct risk_engine eng;
 	struct hat_seq_check seq_intent, seq_exec;
 	struct hat_msg_rejects rej_intent, rej_exec;

@@ -7,8 +7,7 @@
 #include "hl/json.h"
 #include "hl/meta.h"
 #include "hl/parse_info.h"
-
-#define CHECK(e) do { if (!(e)) abort(); } while (0)
+#include "tests/fuzz/fuzz_info_parsers.h" /* fuzz_info_parsers(), CHECK() */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,27 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(meta.n == 0);
 	}
 	struct hat_msg_book b;
-	struct hl_mid mids[3];
-	struct hl_order_info oo[3];
-	struct hl_fill fills[3];
-	struct hl_position pos[3];
-	struct hl_clearinghouse ch;
-	struct hl_order_update u;
-	size_t n, total, skipped;
-	bool known;
 	if (hl_info_parse_l2book(root, NULL, 1, &b, err, sizeof err) == 0)
 		CHECK(b.n_bids <= HAT_BOOK_DEPTH && b.n_asks <= HAT_BOOK_DEPTH);
-	(void)hl_info_parse_l2book(root, &meta, 1, &b, err, sizeof err);
-	if (hl_info_parse_all_mids(root, mids, 3, &n, &total, &skipped, err, sizeof err) == 0)
-		CHECK(n <= 3 && n <= total);
-	if (hl_info_parse_open_orders(root, oo, 3, &n, &total, err, sizeof err) == 0)
-		CHECK(n <= 3 && n <= total);
-	if (hl_info_parse_user_fills(root, fills, 3, &n, &total, err, sizeof err) == 0)
-		CHECK(n <= 3 && n <= total);
-	if (hl_info_parse_clearinghouse(root, &ch, pos, 3, err, sizeof err) == 0)
-		CHECK(ch.n_positions <= 3 && ch.n_positions <= ch.total_positions);
-	if (hl_info_parse_order_status(root, &known, &u, err, sizeof err) == 0 && known)
-		CHECK(u.status != HL_OS_NONE);
+	fuzz_info_parsers(root, &meta, err, sizeof err);
 	CHECK(memchr(err, '\0', sizeof err) != NULL);
 	hl_meta_deinit(&meta);
 	cJSON_Delete(root);

@@ -10,8 +10,7 @@
 #include "hl/parse_exchange.h"
 #include "hl/parse_info.h"
 #include "hl/parse_ws.h"
-
-#define CHECK(e) do { if (!(e)) abort(); } while (0)
+#include "tests/fuzz/fuzz_info_parsers.h" /* fuzz_info_parsers(), CHECK() */
 
 static void check_err(const char *err, size_t len)
 {
@@ -29,26 +28,7 @@ static void parse_payload(const struct hl_ws_msg *m, const struct hl_meta *meta)
 		check_err(err, sizeof err);
 	} else if (m->u.post.type == HL_POST_INFO) {
 		const cJSON *data = cJSON_GetObjectItemCaseSensitive(m->u.post.payload, "data");
-		struct hat_msg_book b;
-		struct hl_mid mids[3];
-		struct hl_order_info oo[3];
-		struct hl_fill fills[3];
-		struct hl_position pos[3];
-		struct hl_clearinghouse ch;
-		struct hl_order_update u;
-		size_t n, total, skipped;
-		bool known;
-		if (hl_info_parse_l2book(data, meta, 1, &b, err, sizeof err) == 0)
-			CHECK(b.n_bids <= HAT_BOOK_DEPTH && b.n_asks <= HAT_BOOK_DEPTH);
-		if (hl_info_parse_all_mids(data, mids, 3, &n, &total, &skipped, err, sizeof err) == 0)
-			CHECK(n <= 3 && n <= total);
-		if (hl_info_parse_open_orders(data, oo, 3, &n, &total, err, sizeof err) == 0)
-			CHECK(n <= 3 && n <= total);
-		if (hl_info_parse_user_fills(data, fills, 3, &n, &total, err, sizeof err) == 0)
-			CHECK(n <= 3 && n <= total);
-		if (hl_info_parse_clearinghouse(data, &ch, pos, 3, err, sizeof err) == 0)
-			CHECK(ch.n_positions <= 3 && ch.n_positions <= ch.total_positions);
-		(void)hl_info_parse_order_status(data, &known, &u, err, sizeof err);
+		fuzz_info_parsers(data, meta, err, sizeof err);
 		check_err(err, sizeof err);
 	}
 }

@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/feed_journal.h"
 #include "common/journal.h"
 #include "common/msg.h"
 #include "common/ring.h"
-#include "feedd/feedd.h"
 #include "tests/helpers/pipeline_fixture.h"
 #include "tests/helpers/test_util.h"
 

@@ -13,6 +13,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hex.h"
 #include "hl/action.h"
 #include "hl/msgpack.h"
 #include "hl/sign.h"
@@ -33,17 +34,14 @@
 	      "72c2a17481a56c696d697481a3746966a3416c6fa163d9223078303030303030303030303030303030303030" \
 	      "3030303030303030303030303261a867726f7570696e67a26e61"
 
+/* Lowercase hex of p[0..n) without "0x" (at most 1000 bytes; two rotating static buffers). */
 static const char *hex(const void *p, size_t n)
 {
 	static char out[2][2048];
 	static int which;
 	char *o = out[which++ & 1];
-	const uint8_t *b = p;
-	size_t i;
-	for (i = 0; i < n && i < 1000; i++)
-		sprintf(o + 2 * i, "%02x", b[i]);
-	o[2 * i] = '\0';
-	return o;
+	hat_hex_encode(p, n < 1000 ? n : 1000, o);
+	return o + 2;
 }
 
 struct out {

@@ -48,12 +48,37 @@ static void test_buf_json_escapes(void **state)
 	hat_buf_free(&b);
 }
 
+static void test_json_escape_each_class_of_byte(void **state)
+{
+	(void)state;
+	char e[6];
+	assert_int_equal(hat_json_escape('a', e), 0);
+	assert_int_equal(hat_json_escape(' ', e), 0);
+	assert_int_equal(hat_json_escape(0x7f, e), 0);
+	assert_int_equal(hat_json_escape(0xc3, e), 0); /* UTF-8 lead byte passes through */
+	assert_int_equal(hat_json_escape('"', e), 2);
+	assert_memory_equal(e, "\\\"", 2);
+	assert_int_equal(hat_json_escape('\\', e), 2);
+	assert_memory_equal(e, "\\\\", 2);
+	assert_int_equal(hat_json_escape('\n', e), 2);
+	assert_memory_equal(e, "\\n", 2);
+	assert_int_equal(hat_json_escape('\r', e), 2);
+	assert_memory_equal(e, "\\r", 2);
+	assert_int_equal(hat_json_escape('\t', e), 2);
+	assert_memory_equal(e, "\\t", 2);
+	assert_int_equal(hat_json_escape(0x00, e), 6);
+	assert_memory_equal(e, "\\u0000", 6);
+	assert_int_equal(hat_json_escape(0x1f, e), 6);
+	assert_memory_equal(e, "\\u001f", 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf_append_grows_and_terminates),
 		cmocka_unit_test(test_buf_printf_long_output),
 		cmocka_unit_test(test_buf_json_escapes),
+		cmocka_unit_test(test_json_escape_each_class_of_byte),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,6 +85,16 @@ static void test_control_stage_lifecycle(void **state)
 	assert_int_equal(st.state, HAT_STATE_STARTING);
 	assert_int_equal(st.ready, 0);
 	assert_int_equal(st.restart_count, 2);
+	/* Alive: a running state and a heartbeat no older than the timeout. */
+	assert_true(hat_stage_alive(&c, HAT_STAGE_RISKD, 500, 3500));
+	assert_false(hat_stage_alive(&c, HAT_STAGE_RISKD, 500, 3501));
+	assert_false(hat_stage_alive(&c, HAT_STAGE_SIGNALD, 500, 0));   /* never started */
+	assert_false(hat_stage_alive(&c, 0, 500, 0));                   /* no such stage */
+	assert_false(hat_stage_alive(&c, HAT_CONTROL_STAGES + 1, 500, 0));
+	assert_int_equal(hat_stage_set_state(s, HAT_STATE_HALTED), 0);
+	assert_true(hat_stage_alive(&c, HAT_STAGE_RISKD, 500, 3500));
+	assert_int_equal(hat_stage_set_state(s, HAT_STATE_STOPPING), 0);
+	assert_false(hat_stage_alive(&c, HAT_STAGE_RISKD, 500, 3000));
 	assert_string_equal(hat_stage_state_name(HAT_STATE_HALTED), "halted");
 	assert_string_equal(hat_stage_state_name(99), "?");
 	free(mem);

@@ -13,17 +13,16 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hex.h"
 #include "hl/msgpack.h"
 
 /* Lowercase hex of b (static buffer, enough for the small cases compared as text). */
 static const char *hexof(const struct hat_buf *b)
 {
-	static char out[4096];
-	size_t n = b->len < (sizeof out - 1) / 2 ? b->len : (sizeof out - 1) / 2;
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", (uint8_t)b->data[i]);
-	out[2 * n] = '\0';
-	return out;
+	static char out[4096 + 2];
+	size_t n = b->len < (4096 - 1) / 2 ? b->len : (4096 - 1) / 2;
+	hat_hex_encode((const uint8_t *)b->data, n, out);
+	return out + 2;
 }
 
 static void expect_uint(uint64_t v, const char *want)

@@ -11,6 +11,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "common/hex.h"
 #include "hl/action.h"
 #include "hl/keccak.h"
 #include "hl/msgpack.h"
@@ -19,17 +20,14 @@
 #define TEST_KEY "0x0123456789012345678901234567890123456789012345678901234567890123"
 #define TEST_ADDR_HEX "14791697260e4c9a71f18484c9f997b308e59325"
 
+/* Lowercase hex of p[0..n) without "0x" (at most 500 bytes; two rotating static buffers). */
 static const char *hex(const void *p, size_t n)
 {
 	static char out[2][1024];
 	static int which;
 	char *o = out[which++ & 1];
-	const uint8_t *b = p;
-	size_t i;
-	for (i = 0; i < n && i < 500; i++)
-		sprintf(o + 2 * i, "%02x", b[i]);
-	o[2 * i] = '\0';
-	return o;
+	hat_hex_encode(p, n < 500 ? n : 500, o);
+	return o + 2;
 }
 
 static void hexbytes(const char *h, uint8_t *out, size_t n)
