@@ -28,38 +28,11 @@ static uint64_t now_ms(void) { return hat_now_ns() / HAT_NS_PER_MS; }
 
 /* ---------------------------------------------------------------- output queue */
 
-static int outq_flush(struct execd_outq *q)
-{
-	while (q->n > 0) {
-		int rc = hat_ring_push_msg(q->ring, (struct hat_msg_hdr *)q->slots[q->head]);
-		if (rc == -EAGAIN)
-			return 0;
-		if (rc != 0 && rc != -EMSGSIZE && rc != -EINVAL)
-			return rc;
-		if (rc != 0)
-			q->dropped++;
-		q->head = (q->head + 1) % EXECD_OUTQ;
-		q->n--;
-	}
-	return 0;
-}
-
-/* Sends now when nothing is queued and the ring has room, else queues a copy: exec events are
- * never dropped while there is memory for them. */
+/* Exec events are never dropped while there is memory for them: straight into the ring when
+ * it has room and nothing waits, else queued in order (common/outq.h). */
 static void publish(struct execd *d, struct hat_msg_hdr *m)
 {
-	struct execd_outq *q = &d->q;
-	if (q->n == 0) {
-		int rc = hat_ring_push_msg(q->ring, m);
-		if (rc != -EAGAIN)
-			return;
-	}
-	if (q->n == EXECD_OUTQ || m->length > HAT_SLOT_EXEC) {
-		q->dropped++;
-		return;
-	}
-	memcpy(q->slots[(q->head + q->n) % EXECD_OUTQ], m, m->length);
-	q->n++;
+	hat_outq_send(&d->q, m);
 }
 
 static void pos_apply_fill(struct execd *d, const struct hl_fill *f);
@@ -628,14 +601,8 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 
 static bool riskd_alive(const struct execd *d, uint64_t mono)
 {
-	const struct hat_stage_shm *s = hat_control_stage(&d->st.control, HAT_STAGE_RISKD);
-	if (!s)
-		return false;
-	struct hat_stage_status ss;
-	hat_stage_status(s, &ss);
-	if (ss.state < HAT_STATE_STARTING || ss.state > HAT_STATE_HALTED)
-		return false;
-	return ss.heartbeat_ns + (uint64_t)d->file.riskd_timeout_ms * HAT_NS_PER_MS >= mono;
+	return hat_stage_alive(&d->st.control, HAT_STAGE_RISKD,
+			       (uint64_t)d->file.riskd_timeout_ms * HAT_NS_PER_MS, mono);
 }
 
 static void deadman_pump(struct execd *d)
@@ -1276,8 +1243,8 @@ int execd_init(struct execd *d, const struct hat_daemon_args *a, const struct ex
 	d->cancel_list = calloc(d->file.fsm_capacity, HAT_CLOID_LEN);
 	d->recovered_cloids = calloc(EXEC_RECON_MAX_UNKNOWN, HAT_CLOID_LEN);
 	d->reqs = calloc(d->file.max_in_flight, sizeof *d->reqs);
-	d->q.slots = calloc(EXECD_OUTQ, HAT_SLOT_EXEC);
-	if (!d->cancel_list || !d->recovered_cloids || !d->reqs || !d->q.slots ||
+	if (!d->cancel_list || !d->recovered_cloids || !d->reqs ||
+	    hat_outq_init(&d->q, &d->r_exec, EXECD_OUTQ, HAT_SLOT_EXEC) != 0 ||
 	    hl_meta_init(&d->meta) != 0 || exec_reconcile_init(&d->recon, d->account_hex) != 0) {
 		rc = -ENOMEM;
 		snprintf(err, errlen, "out of memory");
@@ -1321,7 +1288,6 @@ int execd_init(struct execd *d, const struct hat_daemon_args *a, const struct ex
 	if ((rc = hat_daemon_ring(&d->st, &d->r_order, "order", HAT_RING_CONSUMER, err, errlen)) ||
 	    (rc = hat_daemon_ring(&d->st, &d->r_exec, "exec", HAT_RING_PRODUCER, err, errlen)))
 		goto fail;
-	d->q.ring = &d->r_exec;
 
 	hat_log(&d->st.log, HAT_LOG_INFO, "execd_start",
 	        "account=%s agent=%d vault=%d testnet=%d max_in_flight=%u dead_man_ms=%u",
@@ -1368,11 +1334,10 @@ void execd_deinit(struct execd *d)
 	free(d->reqs);
 	free(d->cancel_list);
 	free(d->recovered_cloids);
-	free(d->q.slots);
+	hat_outq_deinit(&d->q);
 	d->reqs = NULL;
 	d->cancel_list = NULL;
 	d->recovered_cloids = NULL;
-	d->q.slots = NULL;
 	hat_buf_free(&d->scratch);
 	hat_buf_free(&d->json);
 	hat_buf_free(&d->mp);
@@ -1388,7 +1353,7 @@ void execd_deinit(struct execd *d)
 int execd_run_once(struct execd *d, int timeout_ms)
 {
 	int rc, work = 0;
-	if ((rc = outq_flush(&d->q)))
+	if ((rc = hat_outq_flush(&d->q)))
 		return rc;
 	if (!d->meta_ok && !d->meta_waiting && mono_ms() >= d->meta_after_ms &&
 	    exec_http_free_slots(&d->http) > 0) {
@@ -1427,7 +1392,7 @@ int execd_drain(struct execd *d, int timeout_ms)
 	uint64_t end = hat_mono_ns() + (uint64_t)timeout_ms * HAT_NS_PER_MS;
 	while (hat_mono_ns() < end &&
 	       (d->router.in_flight > 0 || exec_router_pending(&d->router) > 0 || d->q.n > 0)) {
-		if (outq_flush(&d->q))
+		if (hat_outq_flush(&d->q))
 			break;
 		route(d, true);
 		exec_http_poll(&d->http, on_http, d);

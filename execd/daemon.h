@@ -32,6 +32,7 @@
 #include <uv.h>
 
 #include "common/daemon.h"
+#include "common/outq.h"
 #include "common/msg.h"
 #include "execd/audit.h"
 #include "execd/config.h"
@@ -53,12 +54,6 @@
 
 struct exec_key;
 
-struct execd_outq {
-	struct hat_ring *ring;
-	uint8_t (*slots)[HAT_SLOT_EXEC];
-	uint32_t head, n;
-	uint64_t dropped;
-};
 
 /* One /exchange request in flight (orders/cancels/modifies of one lane). */
 struct execd_req {
@@ -98,7 +93,7 @@ struct execd {
 	struct exec_file_cfg file;
 	struct hat_ring r_order;      /* riskd -> execd (consumer) */
 	struct hat_ring r_exec;       /* execd -> riskd (producer) */
-	struct execd_outq q;
+	struct hat_outq q;       /* exec events waiting for room on the exec ring */
 	struct hat_msg_rejects rej_order;
 	struct hat_seq_check seq_order;
 	struct hat_log_rl rl;

@@ -14,6 +14,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/hex.h"
 #include "common/err.h"
 #include "hl/hex.h"
 #include "hl/wire.h"
@@ -39,14 +40,13 @@ static void put_nonces(struct hat_buf *b, const struct hlsim_nonces *n)
 	hat_buf_putc(b, ']');
 }
 
+/* A JSON string "0x<hex>" of p[0..n), n <= 32 (hashes, addresses, cloids). */
 static void put_hex(struct hat_buf *b, const uint8_t *p, size_t n)
 {
-	static const char hx[] = "0123456789abcdef";
-	hat_buf_puts(b, "\"0x");
-	for (size_t i = 0; i < n; i++) {
-		hat_buf_putc(b, hx[p[i] >> 4]);
-		hat_buf_putc(b, hx[p[i] & 15]);
-	}
+	char text[2 * 32 + 3];
+	hat_hex_encode(p, n, text);
+	hat_buf_putc(b, '"');
+	hat_buf_puts(b, text);
 	hat_buf_putc(b, '"');
 }
 

@@ -1,5 +1,6 @@
 /* tools/hlsim/sub.c -- subscription parsing and event routing. */
 #include "tools/hlsim/sub.h"
+#include "hl/wire.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -28,28 +29,10 @@ const char *hlsim_sub_channel(enum hlsim_event_kind kind)
 	return "unknown";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int hlsim_parse_address(const char *s, uint8_t out[20])
 {
-	if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strlen(s) != 42)
-		return -EINVAL;
-	for (int i = 0; i < 20; i++) {
-		int hi = hexval(s[2 + 2 * i]), lo = hexval(s[3 + 2 * i]);
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
+	/* The exchange's address form: 0x (either case) and 40 hex digits of either case. */
+	return s && hl_addr_parse(s, strlen(s), out, NULL, 0) == 0 ? 0 : -EINVAL;
 }
 
 static const char *str_field(const cJSON *o, const char *name)
