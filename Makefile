@@ -62,6 +62,7 @@ TEST_SCRIPTS :=         # shell tests run by make test after the binaries
 -include tools/hatshm/build.mk
 -include tools/hlsim/build.mk
 -include tools/hl-sign/build.mk
+-include tools/report/build.mk
 -include tests/build.mk
 -include bench/build.mk
 

@@ -20,6 +20,9 @@
  * Single-threaded: one client belongs to one uv loop and is used only from that loop's
  * thread. Callbacks run on that thread and may call any function of this module, including
  * hat_ws_client_abort() and hat_ws_client_connect() (for a new connection) from on_close.
+  *
+ * SIGPIPE: writes go through write(2) (plain) or OpenSSL; a peer that has closed raises
+ * SIGPIPE. The process must ignore it (every stage does, in hat_daemon_signals_install()).
  */
 #ifndef HAT_COMMON_WS_CLIENT_H
 #define HAT_COMMON_WS_CLIENT_H

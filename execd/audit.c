@@ -238,6 +238,13 @@ int exec_audit_append(struct exec_audit *a, enum exec_audit_kind kind, uint64_t 
 	hat_buf_printf(b, PREV_KEY "%s\"", hex);
 	if (!hat_buf_ok(b))
 		return -ENOMEM;
+	/* The rest of the line: ,"hash":" + 64 hex + "} (the newline is not counted). */
+	size_t line_len = b->len + HASH_KEY_LEN - 1 + 64 + 2;
+	if (line_len > EXEC_AUDIT_MAX_LINE) {
+		snprintf(err, errlen, "audit: line of %zu bytes (body %zu) exceeds %u", line_len,
+			 len, EXEC_AUDIT_MAX_LINE);
+		return -EMSGSIZE;
+	}
 	uint8_t h[EXEC_AUDIT_HASH_LEN];
 	line_hash(b->data, b->len, h);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));

@@ -56,8 +56,9 @@ struct exec_audit {
 int exec_audit_open(struct exec_audit *a, const char *path, char *err, size_t errlen);
 
 /* Appends one line. body[0..len) is borrowed (len 0: "body":null). Returns 0, -EBADF if
- * closed, -EINVAL for an unknown kind, -ENOMEM, or a negative errno from write (err names the
- * call; a short write leaves a torn line that the next open cuts off). */
+ * closed, -EINVAL for an unknown kind, -EMSGSIZE if the line (body escaped) would be longer
+ * than EXEC_AUDIT_MAX_LINE, which the verifier refuses, -ENOMEM, or a negative errno from write
+ * (err names the call; a short write leaves a torn line that the next open cuts off). */
 int exec_audit_append(struct exec_audit *a, enum exec_audit_kind kind, uint64_t ts_ms,
 		      uint64_t nonce, const char *body, size_t len, char *err, size_t errlen);
 

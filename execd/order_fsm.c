@@ -650,14 +650,19 @@ static void exch_filled(struct exec_fsm *f, struct exec_order *o, uint64_t now_m
 		set_state(f, o, EXEC_OS_FILLED, now_ms);
 }
 
+/* The exchange canceled the order. A replacement canceled before we heard it rest did exist,
+ * so its modify happened: REPLACED first (the old order goes), then CANCELED. */
 static int canceled(struct exec_fsm *f, struct exec_order *o, uint16_t reason, uint64_t now_ns,
 		    uint64_t now_ms, struct hat_msg_exec *ev)
 {
+	int n = 0;
+	if (awaiting_ack(o) && is_replacement(o))
+		n = went_live(f, o, now_ns, now_ms, ev);
 	o->exch_done = 1;
 	set_state(f, o, EXEC_OS_CANCELED, now_ms);
-	ev_order(ev, o, HAT_EXEC_CANCELED, now_ns);
-	ev->reason = reason;
-	return 1;
+	ev_order(ev + n, o, HAT_EXEC_CANCELED, now_ns);
+	ev[n].reason = reason;
+	return n + 1;
 }
 
 int exec_fsm_on_order_result(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN],
@@ -745,8 +750,13 @@ int exec_fsm_on_not_found(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN]
 	if (o->state == EXEC_OS_PENDING_NEW)
 		return reject(f, o, HAT_REASON_EXCH_UNKNOWN_ORDER, "order not found at the exchange",
 			      now_ns, now_ms, ev);
-	if (o->state == EXEC_OS_PENDING_CANCEL && o->prev_state == EXEC_OS_PENDING_NEW)
+	if (o->state == EXEC_OS_PENDING_CANCEL && o->prev_state == EXEC_OS_PENDING_NEW) {
+		/* Never existed: for a replacement that means its modify failed. */
+		if (is_replacement(o))
+			return reject(f, o, HAT_REASON_EXCH_UNKNOWN_ORDER,
+				      "order not found at the exchange", now_ns, now_ms, ev);
 		return canceled(f, o, HAT_REASON_NONE, now_ns, now_ms, ev);
+	}
 	return 0;
 }
 

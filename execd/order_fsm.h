@@ -193,9 +193,10 @@ int exec_fsm_on_order_result(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_L
 			     const struct hl_exch_status *st, uint64_t now_ns, uint64_t now_ms,
 			     struct hat_msg_exec *ev);
 
-/* The answer to a cancel of cloid: ok -> CANCELED FINAL (0 if the order is already terminal);
- * refused -> the previous state comes back and the event is CANCEL_REJECT with reason/text
- * (text may be NULL). Unknown or not PENDING_CANCEL: counted in unknown_results, 0. */
+/* The answer to a cancel of cloid: ok -> CANCELED FINAL (0 if the order is already terminal;
+ * a replacement canceled before its ack: REPLACED then CANCELED, 2 events); refused -> the
+ * previous state comes back and the event is CANCEL_REJECT with reason/text (text may be
+ * NULL). Unknown or not PENDING_CANCEL: counted in unknown_results, 0. */
 int exec_fsm_on_cancel_result(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN], bool ok,
 			      uint16_t reason, const char *text, uint64_t now_ns,
 			      uint64_t now_ms, struct hat_msg_exec *ev);
@@ -211,7 +212,8 @@ int exec_fsm_on_modify_result(struct exec_fsm *f, const uint8_t new_cloid[HAT_CL
 /* The exchange does not know cloid (orderStatus answered "unknownOid" during recovery): an
  * order still PENDING_NEW never arrived -> REJECTED, REJECT FINAL (EXCH_UNKNOWN_ORDER,
  * "order not found at the exchange"); a PENDING_CANCEL whose order never arrived likewise
- * -> CANCELED. Other states: 0, unchanged. */
+ * -> CANCELED (a replacement -> REJECTED, its old order back to its state). Other states: 0,
+ * unchanged. */
 int exec_fsm_on_not_found(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN],
 			  uint64_t now_ns, uint64_t now_ms, struct hat_msg_exec *ev);
 

@@ -366,6 +366,12 @@ static int compact(struct exec_wal *w, uint64_t now_ns, uint64_t now_ms, char *e
 		w->cur_seq = w->j.seq;
 		return 0;
 	}
+	/* The copies must be on disk before the originals go. */
+	int src = hat_journal_sync(&w->j, now_ms);
+	if (src) {
+		snprintf(err, errlen, "fdatasync(\"%s\") failed: %s", w->j.path, strerror(-src));
+		return src;
+	}
 	w->compactions++;
 	return delete_old(w, err, errlen);
 }
@@ -409,7 +415,10 @@ int exec_wal_open(struct exec_wal *w, const struct exec_wal_opts *o,
 		.dir = o->dir,
 		.prefix = o->prefix,
 		.max_file_bytes = fb,
-		.fsync = HAT_JOURNAL_FSYNC_ALWAYS,
+		/* Only ACTION records must be on disk before the send (exec_wal_action syncs
+		 * them); SENT and RESULT are synced lazily, see wal.h. */
+		.fsync = HAT_JOURNAL_FSYNC_INTERVAL,
+		.fsync_interval_ms = EXEC_WAL_SYNC_INTERVAL_MS,
 	};
 	int rc = hat_journal_open(&w->j, &jo, now_ns, err, errlen);
 	if (rc) {
@@ -453,6 +462,12 @@ int exec_wal_action(struct exec_wal *w, uint64_t nonce, enum exec_wal_kind kind,
 	if (n_orders)
 		memcpy(a->orders, orders, n_orders * sizeof(*orders));
 	int rc = append_action(w, a, body, body_len, now_ns, now_ms, err, errlen);
+	if (rc == 0) {
+		rc = hat_journal_sync(&w->j, now_ms);
+		if (rc)
+			snprintf(err, errlen, "fdatasync(\"%s\") failed: %s", w->j.path,
+				 strerror(-rc));
+	}
 	if (rc)
 		return rc;
 	w->n_inflight++;
@@ -489,6 +504,13 @@ int exec_wal_result(struct exec_wal *w, uint64_t nonce, enum exec_wal_outcome ou
 	/* Unordered set: move the last entry into the hole. */
 	*a = w->inflight[--w->n_inflight];
 	return after_append(w, now_ns, now_ms, err, errlen);
+}
+
+int exec_wal_tick(struct exec_wal *w, uint64_t now_ms)
+{
+	if (!w->inflight)
+		return -EBADF;
+	return hat_journal_tick(&w->j, now_ms);
 }
 
 void exec_wal_close(struct exec_wal *w)

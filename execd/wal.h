@@ -6,6 +6,11 @@
  *   2. exec_wal_sent(): SENT record once the request was handed to the transport;
  *   3. exec_wal_result(): RESULT record once the answer was received and applied (or the
  *      request provably never left: EXEC_WAL_NOT_SENT).
+ * Durability: every record reaches the kernel before its call returns (a crash of execd loses
+ * nothing), but only ACTION is fdatasync'ed at once: one fsync per action, not three. SENT and
+ * RESULT are synced by the next ACTION, exec_wal_tick() (at most EXEC_WAL_SYNC_INTERVAL_MS
+ * later) or close. Losing them to a power cut is safe: recovery then treats the action as
+ * possibly sent and asks the exchange, which is what it does for any unknown outcome.
  * On restart, exec_wal_recover() lists every action with no RESULT: its orders' final state is
  * unknown, so execd asks the exchange (orderStatus by cloid) instead of resending. A record cut
  * short by a crash (torn tail) is ignored: an ACTION that did not reach the disk was never sent.
@@ -30,6 +35,7 @@
 
 #define EXEC_WAL_MAX_ORDERS 64  /* orders (cloids) per action */
 #define EXEC_WAL_MAX_BODY (1u << 20) /* signed request body bytes */
+#define EXEC_WAL_SYNC_INTERVAL_MS 1000u /* SENT/RESULT records are synced at least this often */
 
 /* Journal record types (common/journal.h "type"). */
 enum exec_wal_rec {
@@ -104,7 +110,7 @@ int exec_wal_recover(const char *dir, const char *prefix, struct exec_wal_pendin
 		     size_t cap, size_t *n, size_t *total, struct exec_wal_stats *stats,
 		     char *err, size_t errlen);
 
-/* Opens the WAL for appending: a new journal file (fsync ALWAYS), into which the recovered
+/* Opens the WAL for appending: a new journal file, into which the recovered
  * pending[0..n) (borrowed; may be NULL/0) are journaled again, then deletes the older files.
  * They stay in flight until exec_wal_result(). Returns 0, -EINVAL (bad opts, n > max_inflight:
  * err says which), -ENOMEM, or a negative errno from the journal/unlink (err names it). */
@@ -130,6 +136,11 @@ int exec_wal_sent(struct exec_wal *w, uint64_t nonce, uint64_t now_ns, uint64_t 
  * errno from the journal (the action then stays in flight and is asked about after a restart). */
 int exec_wal_result(struct exec_wal *w, uint64_t nonce, enum exec_wal_outcome outcome,
 		    uint64_t now_ns, uint64_t now_ms, char *err, size_t errlen);
+
+/* The before-sleep chore: fdatasyncs SENT/RESULT records written more than
+ * EXEC_WAL_SYNC_INTERVAL_MS ago (now_ms monotonic). Returns 0, -EBADF if not open, or a
+ * negative errno from fdatasync. */
+int exec_wal_tick(struct exec_wal *w, uint64_t now_ms);
 
 /* Actions in flight (journaled, no result yet). */
 static inline uint32_t exec_wal_inflight(const struct exec_wal *w) { return w->n_inflight; }

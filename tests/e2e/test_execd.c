@@ -23,6 +23,7 @@
 #include <sodium.h>
 
 #include "common/clock.h"
+#include "common/control.h"
 #include "common/fixed.h"
 #include "common/msg.h"
 #include "common/ring.h"
@@ -50,6 +51,8 @@ struct fx {
 	uint64_t snap_rows;
 	bool snap_done;
 	int hello;
+	struct hat_control ctl;        /* fake riskd's control block (dead-man test) */
+	struct hat_stage_shm *riskd;   /* heartbeated by drain() while not NULL */
 };
 
 /* ---------------------------------------------------------------- set-up */
@@ -131,6 +134,20 @@ static void setup_common(struct fx *f, const char *const *hlsim_extra, const cha
 	hl_signer_deinit(&a);
 }
 
+/* Replaces the first occurrence of old by new in the instance's config file. */
+static void patch_config(struct fx *f, const char *old, const char *new)
+{
+	char *cfg = tu_read_file(f->pf.config);
+	char *p = strstr(cfg, old);
+	assert_non_null(p);
+	FILE *o = fopen(f->pf.config, "w");
+	fwrite(cfg, 1, (size_t)(p - cfg), o);
+	fputs(new, o);
+	fputs(p + strlen(old), o);
+	fclose(o);
+	free(cfg);
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
@@ -154,6 +171,8 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 	stop_execd(f);
+	if (f->riskd)
+		hat_control_close(&f->ctl);
 	hat_ring_detach(&f->order);
 	hat_ring_detach(&f->exec);
 	hl_signer_deinit(&f->b);
@@ -221,6 +240,8 @@ static void send_order(struct fx *f, unsigned kind, unsigned id, unsigned orig, 
 static void drain(struct fx *f)
 {
 	const void *slot;
+	if (f->riskd)
+		hat_stage_heartbeat(f->riskd, hat_mono_ns());
 	while (hat_ring_peek(&f->exec, &slot) == 0) {
 		const struct hat_msg_hdr *h = slot;
 		if (h->type == HAT_MSG_EXEC) {
@@ -587,6 +608,128 @@ static void test_execd_ws_drops_lose_no_fill(void **state)
 	free(log);
 }
 
+/* The dead-man's switch: armed while riskd is alive; when riskd's heartbeat stops execd stops
+ * re-arming and the exchange cancels everything at the deadline (CANCELED events follow). */
+static void test_execd_dead_man_switch_fires_when_riskd_dies(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, "\"riskd_timeout_ms\": 300");
+	patch_config(f, "\"dead_man_ms\": 60000", "\"dead_man_ms\": 10000");
+	patch_config(f, "\"dead_man_rearm_ms\": 20000", "\"dead_man_rearm_ms\": 1000");
+	char err[256];
+	assert_int_equal(hat_control_open(&f->ctl, f->pf.instance, 0, err, sizeof err), 0);
+	f->riskd = hat_control_stage(&f->ctl, HAT_STAGE_RISKD);
+	assert_non_null(f->riskd);
+	hat_stage_begin(f->riskd, getpid(), hat_mono_ns(), hat_now_ns());
+	hat_stage_set_state(f->riskd, HAT_STATE_RUNNING);
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	send_order(f, HAT_INTENT_NEW, 80, 0, HAT_SIDE_BUY, "60000", "0.001", HAT_TIF_ALO);
+	send_order(f, HAT_INTENT_NEW, 81, 0, HAT_SIDE_BUY, "60100", "0.001", HAT_TIF_ALO);
+	wait_ev(f, HAT_EXEC_ACK, 80, 0);
+	wait_ev(f, HAT_EXEC_ACK, 81, 0);
+	const struct hat_stage_shm *ex = hat_control_stage(&f->ctl, HAT_STAGE_EXECD);
+	uint64_t arms = 0, end = tu_now_ms() + 10000;
+	while (arms < 2 && tu_now_ms() < end) {
+		drain(f);
+		hat_stage_counter_find(ex, "dm_arms", &arms);
+		hat_sleep_ns(20 * HAT_NS_PER_MS);
+	}
+	assert_true(arms >= 2); /* armed, then re-armed */
+	char *oo = open_orders(f);
+	assert_int_equal(occurrences(oo, "\"oid\""), 2); /* still protected, not fired */
+	free(oo);
+	f->riskd = NULL; /* riskd "dies": no more heartbeats */
+	wait_ev(f, HAT_EXEC_CANCELED, 80, 0);
+	wait_ev(f, HAT_EXEC_CANCELED, 81, 0);
+	oo = open_orders(f);
+	assert_string_equal(oo, "[]");
+	free(oo);
+	uint64_t trig = 0;
+	end = tu_now_ms() + 3000;
+	while (trig == 0 && tu_now_ms() < end) {
+		hat_stage_counter_find(ex, "dm_triggers", &trig);
+		hat_sleep_ns(20 * HAT_NS_PER_MS);
+	}
+	assert_int_equal(trig, 1);
+	f->riskd = hat_control_stage(&f->ctl, HAT_STAGE_RISKD); /* for teardown's close */
+}
+
+/* hlsim stops (state saved) and comes back on the same port; B fills execd's order right away,
+ * before execd's stream is back: the fills reach riskd exactly once (reconciliation or the
+ * stream's snapshot, deduplicated by tid). */
+static void test_execd_hlsim_restart_loses_no_fill(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	tu_tmpdir(f->hp.dir, sizeof f->hp.dir);
+	char sp[400];
+	snprintf(sp, sizeof sp, "%s/state.bin", f->hp.dir);
+	const char *extra[] = { "--state", sp, NULL };
+	setup_common(f, extra, NULL);
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	send_order(f, HAT_INTENT_NEW, 90, 0, HAT_SIDE_SELL, "62000", "0.004", HAT_TIF_GTC);
+	wait_ev(f, HAT_EXEC_ACK, 90, 0);
+	int port = f->hp.port;
+	hp_stop_keep(&f->hp);
+	hat_sleep_ns(300 * HAT_NS_PER_MS);
+	char ps[16];
+	snprintf(ps, sizeof ps, "%d", port);
+	const char *extra2[] = { "--state", sp, "--port", ps, NULL };
+	hp_start(&f->hp, hp_config_quiet, extra2);
+	assert_int_equal(f->hp.port, port);
+	b_take(f, true, "62000", "0.001");
+	b_take(f, true, "62000", "0.001");
+	size_t i = wait_ev(f, HAT_EXEC_FILL, 90, 0);
+	i = wait_ev(f, HAT_EXEC_FILL, 90, i + 1);
+	assert_int_equal(f->ev[i].remaining_sz, 200000);
+	b_take(f, true, "62000", "0.002");
+	i = wait_ev(f, HAT_EXEC_FILL, 90, i + 1);
+	assert_int_equal(f->ev[i].remaining_sz, 0);
+	hat_sleep_ns(500 * HAT_NS_PER_MS);
+	drain(f);
+	assert_int_equal(count_ev(f, HAT_EXEC_FILL, 90), 3);
+}
+
+/* hlsim's per-IP weight budget runs out: the orders past it are rejected to riskd with
+ * EXCH_RATE_LIMIT (by the exchange's 429, then by execd's own backoff), none is retried. */
+static void test_execd_rate_limit_rejects_with_reason(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	static const char *const extra[] = { "--rl-rest-weight", "150", NULL };
+	setup_common(f, extra, NULL);
+	patch_config(f, "\"max_batch\": 40", "\"max_batch\": 1"); /* one request per order */
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	for (unsigned k = 0; k < 80; k++)
+		send_order(f, HAT_INTENT_NEW, 100 + k, 0, HAT_SIDE_BUY, "50000", "0.001",
+		           HAT_TIF_ALO);
+	size_t acks = 0, limited = 0, other = 0;
+	uint64_t end = tu_now_ms() + 20000;
+	while (acks + limited + other < 80 && tu_now_ms() < end) {
+		hat_sleep_ns(5 * HAT_NS_PER_MS);
+		drain(f);
+		acks = limited = other = 0;
+		for (size_t i = 0; i < f->n_ev; i++) {
+			if (f->ev[i].kind == HAT_EXEC_ACK)
+				acks++;
+			else if (f->ev[i].kind == HAT_EXEC_REJECT &&
+			         f->ev[i].reason == HAT_REASON_EXCH_RATE_LIMIT)
+				limited++;
+			else
+				other++;
+		}
+	}
+	assert_int_equal(acks + limited + other, 80);
+	assert_int_equal(other, 0);
+	assert_true(acks > 0);
+	assert_true(limited > 0);
+	/* (hlsim's /info is out of budget for this IP too: its view is not asked here) */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -598,6 +741,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_crash_after_journal_no_duplicate, teardown),
 		cmocka_unit_test_teardown(test_execd_crash_after_send_no_duplicate, teardown),
 		cmocka_unit_test_teardown(test_execd_ws_drops_lose_no_fill, teardown),
+		cmocka_unit_test_teardown(test_execd_dead_man_switch_fires_when_riskd_dies, teardown),
+		cmocka_unit_test_teardown(test_execd_hlsim_restart_loses_no_fill, teardown),
+		cmocka_unit_test_teardown(test_execd_rate_limit_rejects_with_reason, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

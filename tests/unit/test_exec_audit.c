@@ -307,6 +307,26 @@ static void test_exec_audit_open_rejects_foreign_file(void **state)
 	assert_string_equal(err, "open(\"/nonexistent/x\") failed: No such file or directory");
 	assert_int_equal(exec_audit_append(&a, EXEC_AUDIT_EVENT, 1, 0, NULL, 0, err, sizeof err),
 			 -EBADF);
+	unlink(f->path);
+	assert_int_equal(exec_audit_open(&a, f->path, err, sizeof err), 0);
+	/* 1 MiB of control bytes escapes to 6 MiB: too long for the verifier, refused. */
+	size_t big = 1u << 20;
+	char *body = malloc(big);
+	memset(body, 1, big);
+	assert_int_equal(exec_audit_append(&a, EXEC_AUDIT_EVENT, 1, 0, body, big, err, sizeof err),
+			 -EMSGSIZE);
+	assert_string_equal(err, "audit: line of 6291655 bytes (body 1048576) exceeds 4194304");
+	/* 3 MiB of plain text fits. */
+	body = realloc(body, 3u << 20);
+	memset(body, 'a', 3u << 20);
+	assert_int_equal(exec_audit_append(&a, EXEC_AUDIT_EVENT, 1, 0, body, 3u << 20, err,
+					   sizeof err), 0);
+	free(body);
+	exec_audit_close(&a);
+	uint64_t lines = 0;
+	assert_int_equal(exec_audit_verify(f->path, &lines, NULL, err, sizeof err), 0);
+	assert_int_equal(lines, 1);
+
 }
 
 int main(void)

@@ -475,6 +475,27 @@ static void test_exec_fsm_replacement_fill_before_ack_gives_two_events(void **st
 	EXPECT2(exec_fsm_on_order_update(&F, &u, NS, MS, EV), HAT_EXEC_REPLACED, HAT_EXEC_CANCELED);
 	assert_int_equal(state_of(42), EXEC_OS_REPLACED);
 	assert_int_equal(state_of(43), EXEC_OS_CANCELED);
+	/* A cancel of a replacement before its ack, accepted: the modify happened. */
+	place_resting(46, 4646, PX(2));
+	m = mk(HAT_INTENT_REPLACE, 47, 46, PX(101), PX(1));
+	EXPECT0(exec_fsm_modify(&F, &m, NS, MS, EV));
+	struct hat_msg_order x = mk(HAT_INTENT_CANCEL, 47, 0, 0, 0);
+	EXPECT0(exec_fsm_cancel(&F, &x, NS, MS, EV));
+	cloid_of(47, c);
+	EXPECT2(exec_fsm_on_cancel_result(&F, c, true, 0, NULL, NS, MS, EV), HAT_EXEC_REPLACED,
+		HAT_EXEC_CANCELED);
+	assert_int_equal(state_of(46), EXEC_OS_REPLACED);
+	assert_int_equal(state_of(47), EXEC_OS_CANCELED);
+	/* ... or not found at the exchange: the modify failed, the old order is back. */
+	place_resting(48, 4848, PX(2));
+	m = mk(HAT_INTENT_REPLACE, 49, 48, PX(101), PX(1));
+	EXPECT0(exec_fsm_modify(&F, &m, NS, MS, EV));
+	x = mk(HAT_INTENT_CANCEL, 49, 0, 0, 0);
+	EXPECT0(exec_fsm_cancel(&F, &x, NS, MS, EV));
+	cloid_of(49, c);
+	EXPECT1(exec_fsm_on_not_found(&F, c, NS, MS, EV), HAT_EXEC_REJECT);
+	assert_int_equal(state_of(48), EXEC_OS_RESTING);
+	assert_int_equal(state_of(49), EXEC_OS_REJECTED);
 	/* batchModify answering "resting" for the replacement. */
 	place_resting(44, 4444, PX(2));
 	m = mk(HAT_INTENT_REPLACE, 45, 44, PX(101), PX(1));

@@ -11,6 +11,9 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <termios.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -330,6 +333,114 @@ static void test_exec_keystore_generate_and_secure_process(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* Reads from the pty master until want appears (or 10 s pass); returns what was read. */
+static void read_until(int fd, const char *want, char *acc, size_t cap)
+{
+	size_t n = strlen(acc);
+	uint64_t t0 = tu_now_ms();
+	while (!strstr(acc, want) && tu_now_ms() - t0 < 10000) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		ssize_t r = read(fd, acc + n, cap - 1 - n);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		acc[n] = '\0';
+	}
+	if (!strstr(acc, want))
+		fail_msg("terminal never showed \"%s\" (got \"%s\")", want, acc);
+}
+
+/* The terminal prompt, for real: a child whose controlling terminal is a pty answers the
+ * prompt twice; the passphrase is not echoed. */
+static void prompt_on_pty(const char *first, const char *second, int want_rc, const char *want)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY);
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	char slave[128];
+	assert_int_equal(ptsname_r(m, slave, sizeof slave), 0);
+	int res[2];
+	assert_int_equal(pipe(res), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(m);
+		close(res[0]);
+		setsid();
+		int s = open(slave, O_RDWR); /* becomes the controlling terminal */
+		if (s < 0)
+			_exit(3);
+		struct exec_passphrase_src src = {.fd = -1, .prompt = "Passphrase: ",
+						  .confirm = true};
+		char *p = NULL;
+		size_t len = 0;
+		char err[256] = "";
+		int rc = exec_passphrase_read(&src, &p, &len, err, sizeof err);
+		char out[512];
+		int n = snprintf(out, sizeof out, "%d|%s", rc, rc == 0 ? p : err);
+		if (write(res[1], out, (size_t)n) != n)
+			_exit(4);
+		exec_passphrase_free(p);
+		_exit(0);
+	}
+	close(res[1]);
+	char acc[4096] = "";
+	read_until(m, "Passphrase: ", acc, sizeof acc);
+	assert_int_equal(write(m, first, strlen(first)), (ssize_t)strlen(first));
+	assert_int_equal(write(m, "\n", 1), 1);
+	read_until(m, "Repeat the passphrase: ", acc, sizeof acc);
+	assert_int_equal(write(m, second, strlen(second)), (ssize_t)strlen(second));
+	assert_int_equal(write(m, "\n", 1), 1);
+	char got[512] = "";
+	ssize_t r = read(res[0], got, sizeof got - 1);
+	assert_true(r > 0);
+	got[r] = '\0';
+	int st = tu_wait(pid, 10000);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* Whatever the terminal showed, the passphrase was not echoed. */
+	struct pollfd p = {.fd = m, .events = POLLIN};
+	if (poll(&p, 1, 50) > 0) {
+		size_t n = strlen(acc);
+		ssize_t x = read(m, acc + n, sizeof acc - 1 - n);
+		if (x > 0)
+			acc[n + (size_t)x] = '\0';
+	}
+	assert_null(strstr(acc, first));
+	char want_line[512];
+	snprintf(want_line, sizeof want_line, "%d|%s", want_rc, want);
+	assert_string_equal(got, want_line);
+	close(res[0]);
+	close(m);
+}
+
+static void test_exec_keystore_prompt_without_echo(void **state)
+{
+	(void)state;
+	prompt_on_pty("tty-secret-1", "tty-secret-1", 0, "tty-secret-1");
+	prompt_on_pty("tty-secret-1", "tty-secret-2", HAT_E_PASSPHRASE, "the two passphrases differ");
+}
+
+/* etc/test-key.json (make run) is hlsim's funded test key under "hat-test". */
+static void test_exec_keystore_shipped_test_key(void **state)
+{
+	(void)state;
+	struct exec_key *k = NULL;
+	char err[512] = "";
+	int rc = exec_keystore_load("etc/test-key.json", "hat-test", 8, &k, err, sizeof err);
+	if (rc)
+		fail_msg("%s", err);
+	char a[HL_ADDR_STRLEN];
+	hl_hex_encode(exec_key_address(k), HL_ADDR_LEN, a);
+	assert_string_equal(a, TEST_ADDR);
+	exec_key_free(k);
+	char *t = tu_read_file("etc/test-key.json");
+	assert_null(strstr(t, TEST_KEY_HEX));
+	free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +455,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_keystore_open_from_env, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_keystore_generate_and_secure_process, setup,
 						teardown),
+		cmocka_unit_test(test_exec_keystore_shipped_test_key),
+		cmocka_unit_test(test_exec_keystore_prompt_without_echo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

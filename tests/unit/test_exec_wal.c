@@ -181,7 +181,14 @@ static void test_exec_wal_recover_many_in_order(void **state)
 						 &o, 1, BODY, strlen(BODY), T0, 1, err, sizeof err), 0);
 	}
 	assert_int_equal(exec_wal_inflight(&w), 6);
+	/* ACTION is synced at once; SENT/RESULT lazily (the next ACTION or a tick). */
+	assert_false(w.j.dirty);
 	assert_int_equal(exec_wal_sent(&w, 101, T0, 1, err, sizeof err), 0);
+	assert_true(w.j.dirty);
+	assert_int_equal(exec_wal_tick(&w, 1 + EXEC_WAL_SYNC_INTERVAL_MS - 1), 0);
+	assert_true(w.j.dirty);
+	assert_int_equal(exec_wal_tick(&w, 1 + EXEC_WAL_SYNC_INTERVAL_MS), 0);
+	assert_false(w.j.dirty);
 	assert_int_equal(exec_wal_result(&w, 100, EXEC_WAL_ANSWERED, T0, 1, err, sizeof err), 0);
 	assert_int_equal(exec_wal_result(&w, 103, EXEC_WAL_NOT_SENT, T0, 1, err, sizeof err), 0);
 	assert_int_equal(exec_wal_inflight(&w), 4);
@@ -401,6 +408,7 @@ static void test_exec_wal_open_errors(void **state)
 	assert_string_equal(err, "opendir(\"/nonexistent-hat-dir\") failed: No such file or directory");
 	struct exec_wal z;
 	memset(&z, 0, sizeof z);
+	assert_int_equal(exec_wal_tick(&z, 1), -EBADF);
 	exec_wal_close(&z);
 }
 

@@ -1,0 +1,25 @@
+# tools/report/ -- hat-report (HTML performance report), the data tools of hatctl (hatctl data),
+# the zstd-aware journal reader, and the backtest driver's tests. Owned by the backtest helper.
+
+# ---- report core: metrics (pure), CSV, result-directory loader, HTML renderer
+REPORT_SRCS := tools/report/metrics.c tools/report/csv.c tools/report/result.c \
+               tools/report/html.c
+PROGRAMS += hat-report
+hat-report_SRCS := $(REPORT_SRCS) tools/report/main.c
+hat-report_LIBS := $(LIB_CJSON)
+
+TESTS += tests/unit/test_report_metrics
+tests/unit/test_report_metrics_SRCS := tools/report/metrics.c
+
+# ---- cold journals: zstd reader, compression, retention (a libhat module)
+LIBHAT_SRCS += common/journal_zst.c
+TESTS += tests/unit/test_journal_zst
+
+# ---- export cores (hatctl data export)
+EXPORT_SRCS := tools/report/export.c tools/report/csv.c tools/report/metrics.c
+# hatctl links these (tools/hatctl/build.mk: hatctl_SRCS += $(HATCTL_DATA_SRCS)); hat-data is
+# the same command as a program of its own.
+HATCTL_DATA_SRCS := tools/hatctl/cmd_data.c $(EXPORT_SRCS)
+PROGRAMS += hat-data
+hat-data_SRCS := tools/report/data_main.c $(HATCTL_DATA_SRCS)
+hat-data_LIBS := $(LIB_CJSON) $(LIB_ZSTD)
