@@ -140,6 +140,20 @@ static struct execd_pos *pos_find(struct execd *d, const char *coin, bool create
 	return p;
 }
 
+/* Today's realized PnL and fees per coin, from each new (not duplicate) fill: the snapshot
+ * gives them to riskd, whose day PnL must survive an execd restart. */
+static void pos_account(struct execd *d, const struct hl_fill *f)
+{
+	uint64_t day_start = now_ms() / 86400000ull * 86400000ull;
+	struct execd_pos *p = pos_find(d, f->coin, true);
+	if (!p || f->time_ms < day_start)
+		return;
+	p->realized += f->closed_pnl;
+	p->fees += f->fee;
+	if (f->time_ms > p->time_ms)
+		p->time_ms = f->time_ms;
+}
+
 static void pos_apply_fill(struct execd *d, const struct hl_fill *f)
 {
 	struct execd_pos *p = pos_find(d, f->coin, true);
@@ -147,8 +161,7 @@ static void pos_apply_fill(struct execd *d, const struct hl_fill *f)
 		return;
 	int64_t before = p->szi;
 	p->szi += f->side == HAT_SIDE_BUY ? f->sz : -f->sz;
-	p->fees += f->fee;
-	p->time_ms = f->time_ms;
+	pos_account(d, f);
 	if (p->szi == 0)
 		p->entry_px = 0;
 	else if (before == 0 || (before > 0) != (p->szi > 0))
@@ -175,8 +188,11 @@ static void send_snapshot(struct execd *d)
 		memcpy(p.coin, d->pos[i].coin, HAT_COIN_LEN);
 		p.asset = d->pos[i].asset;
 		p.flags = HAT_EXEC_F_SNAPSHOT;
+		/* The trading state is riskd's to decide; the validator wants a legal value. */
+		p.trading_state = HAT_TS_ACTIVE;
 		p.szi = d->pos[i].szi;
 		p.entry_px = d->pos[i].entry_px;
+		p.realized_pnl = d->pos[i].realized;
 		p.fees = d->pos[i].fees;
 		p.exch_time_ms = d->pos[i].time_ms;
 		publish(d, &p.h);
@@ -235,8 +251,12 @@ static void rs_fill(void *user, const struct hl_fill *f)
 	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 	uint64_t dups = d->fsm.c.dup_fills;
 	int rc = exec_fsm_on_fill(&d->fsm, f, hat_now_ns(), now_ms(), ev);
-	if (d->fsm.c.dup_fills == dups && f->time_ms > d->last_fill_ms)
-		d->last_fill_ms = f->time_ms;
+	if (d->fsm.c.dup_fills == dups) {
+		/* the position itself comes from clearinghouseState next */
+		pos_account(d, f);
+		if (f->time_ms > d->last_fill_ms)
+			d->last_fill_ms = f->time_ms;
+	}
 	emit(d, rc, ev);
 }
 
@@ -423,8 +443,19 @@ static int send_batch(struct execd *d, int lane)
 		_exit(86);
 	audit(d, EXEC_AUDIT_REQUEST, nonce, r->body.data, r->body.len);
 	r->first_ns = hat_mono_ns();
-	rc = exec_http_post(&d->http, "/exchange", r->body.data, r->body.len,
-	                    TAG_EXCH | (uint64_t)(r - d->reqs));
+	r->via_ws = false;
+	rc = -ENOTCONN;
+	if (d->file.use_ws_post && exec_stream_live(&d->stream)) {
+		/* Post ids are small (JSON numbers): the request's index + 1. */
+		rc = exec_stream_post(&d->stream, (uint64_t)(r - d->reqs) + 1, r->body.data,
+		                      r->body.len);
+		r->via_ws = rc == 0;
+		d->c_ws_posts += rc == 0;
+		r->deadline_ns = r->first_ns + (uint64_t)d->file.request_timeout_ms * HAT_NS_PER_MS;
+	}
+	if (rc != 0)
+		rc = exec_http_post(&d->http, "/exchange", r->body.data, r->body.len,
+		                    TAG_EXCH | (uint64_t)(r - d->reqs));
 	if (rc) {
 		exec_wal_result(&d->wal, nonce, EXEC_WAL_NOT_SENT, hat_now_ns(), now_ms(), err,
 		                sizeof err);
@@ -491,6 +522,7 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			 * by the exchange as a repeated nonce and cannot place anything twice. */
 			d->c_retries++;
 			r->attempts++;
+			r->via_ws = false; /* retries go over HTTP: same bytes either way */
 			if (exec_http_post(&d->http, "/exchange", r->body.data, r->body.len,
 			                   TAG_EXCH | (uint64_t)(r - d->reqs)) == 0)
 				return;
@@ -659,6 +691,46 @@ static void on_http(void *user, const struct exec_http_done *x)
 	}
 }
 
+/* ---------------------------------------------------------------- WebSocket post */
+
+static void st_post(void *user, uint64_t id, bool ok, const char *payload, size_t len,
+		    uint64_t recv_ns)
+{
+	struct execd *d = user;
+	(void)recv_ns;
+	if (id == 0 || id > d->n_reqs || !d->reqs[id - 1].used || !d->reqs[id - 1].via_ws)
+		return;
+	struct execd_req *r = &d->reqs[id - 1];
+	r->via_ws = false;
+	struct exec_http_done x = { .tag = TAG_EXCH | (id - 1), .status = 200, .body = payload,
+	                            .len = len, .errtext = "" };
+	x.elapsed_ns = hat_mono_ns() - r->first_ns;
+	if (!ok) {
+		/* The server refused the post; whether it executed is unknown: retry the same
+		 * bytes over HTTP (a repeated nonce cannot place anything twice). */
+		x.err = -EIO;
+		x.status = 0;
+		x.errtext = payload;
+	}
+	on_exchange_answer(d, r, &x);
+}
+
+/* Posts unanswered past their deadline, or on a connection that closed, failed in transit. */
+static void ws_post_sweep(struct execd *d, bool all)
+{
+	uint64_t now = hat_mono_ns();
+	for (uint32_t i = 0; i < d->n_reqs; i++) {
+		struct execd_req *r = &d->reqs[i];
+		if (!r->used || !r->via_ws || (!all && now < r->deadline_ns))
+			continue;
+		r->via_ws = false;
+		struct exec_http_done x = { .tag = TAG_EXCH | i, .err = all ? -EIO : -ETIMEDOUT,
+		                            .body = "", .errtext = all ? "stream closed" : "post timed out" };
+		x.elapsed_ns = now - r->first_ns;
+		on_exchange_answer(d, r, &x);
+	}
+}
+
 /* ---------------------------------------------------------------- stream callbacks */
 
 static void st_open(void *user)
@@ -672,6 +744,7 @@ static void st_close(void *user, const struct hat_ws_close_info *why)
 {
 	struct execd *d = user;
 	d->c_reconnects++;
+	ws_post_sweep(d, true);
 	hat_log(&d->st.log, HAT_LOG_WARN, "stream_closed", "error=%d reason=%s", why->err,
 	        why->text);
 }
@@ -931,7 +1004,7 @@ static int register_counters(struct execd *d)
 	R(cancels); R(cancel_rejects); R(replaced); R(in_flight); R(retries); R(transport_errors);
 	R(timeouts); R(rate_limited); R(reconciles); R(reconcile_failures); R(stream_reconnects);
 	R(snapshots_out); R(dm_arms); R(dm_failures); R(dm_triggers); R(unknown_resolved);
-	R(bad_msgs); R(out_drops); R(ready);
+	R(bad_msgs); R(out_drops); R(ready); R(ws_posts);
 #undef R
 	for (unsigned r = HAT_REASON_EXCH_TICK; r <= HAT_REASON_EXCH_TIMEOUT; r++) {
 		char name[64];
@@ -982,6 +1055,7 @@ static void publish_control(struct execd *d, uint64_t mono)
 	hat_counter_set(k->bad_msgs, d->c_bad_msgs);
 	hat_counter_set(k->out_drops, d->q.dropped);
 	hat_counter_set(k->ready, d->ready);
+	hat_counter_set(k->ws_posts, d->c_ws_posts);
 	for (unsigned r = 0; r <= HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK; r++)
 		hat_counter_set(k->rejects_by[r], d->c_rejects_by[r]);
 	d->last_flush_mono = mono;
@@ -1203,7 +1277,7 @@ int execd_init(struct execd *d, const struct hat_daemon_args *a, const struct ex
 	struct exec_stream_cfg scfg = { d->st.cfg.venue.ws, d->account_hex, d->file.ping_idle_ms,
 	                                d->file.silent_ms, d->file.reconnect_min_ms,
 	                                d->file.reconnect_max_ms };
-	struct exec_stream_cbs scb = { st_open, st_close, st_orders, st_fills, st_bad };
+	struct exec_stream_cbs scb = { st_open, st_close, st_orders, st_fills, st_bad, st_post };
 	if ((rc = exec_stream_init(&d->stream, &d->loop, &scfg, &scb, d, hat_now_ns(), err,
 	                           errlen)))
 		goto fail;
@@ -1293,6 +1367,7 @@ int execd_run_once(struct execd *d, int timeout_ms)
 	work += exec_http_poll(&d->http, on_http, d);
 	work += exec_stream_step(&d->stream, mono_ms());
 	uv_run(&d->loop, UV_RUN_NOWAIT);
+	ws_post_sweep(d, false);
 	recon_pump(d);
 	deadman_pump(d);
 	uint64_t mono = hat_mono_ns();

@@ -65,6 +65,8 @@ struct execd_req {
 	uint32_t n;
 	uint32_t attempts;
 	bool maybe_sent;          /* some attempt may have reached the exchange */
+	bool via_ws;              /* the attempt in flight is a WebSocket post */
+	uint64_t deadline_ns;     /* mono: a WebSocket post unanswered by then timed out */
 	uint64_t nonce;
 	uint64_t first_ns;        /* mono: first attempt */
 	struct hat_buf body;      /* the signed request: resent byte for byte */
@@ -74,7 +76,8 @@ struct execd_req {
 struct execd_pos {
 	char coin[HAT_COIN_LEN];
 	uint32_t asset;
-	int64_t szi, entry_px, fees;
+	int64_t szi, entry_px;
+	int64_t realized, fees;   /* today's (UTC) closedPnl and fees from fills, 1e-8 USD */
 	uint64_t time_ms;
 };
 
@@ -82,7 +85,7 @@ struct execd_counters {
 	struct hat_counter orders_in, orders_sent, actions_sent, acks, rejects, fills, dup_fills,
 		cancels, cancel_rejects, replaced, in_flight, retries, transport_errors, timeouts,
 		rate_limited, reconciles, reconcile_failures, stream_reconnects, snapshots_out,
-		dm_arms, dm_failures, dm_triggers, unknown_resolved, bad_msgs, out_drops, ready;
+		dm_arms, dm_failures, dm_triggers, unknown_resolved, bad_msgs, out_drops, ready, ws_posts;
 	struct hat_counter rejects_by[HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK + 1];
 	struct hat_hist request_ns, tick_to_order_ns;
 };
@@ -156,7 +159,7 @@ struct execd {
 	uint64_t c_rejects_by[HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK + 1];
 	uint64_t c_orders_in, c_orders_sent, c_actions, c_acks, c_rejects, c_fills, c_cancels,
 		c_cancel_rejects, c_replaced, c_retries, c_rate_limited, c_snapshots,
-		c_unknown_resolved, c_bad_msgs, c_reconnects;
+		c_unknown_resolved, c_bad_msgs, c_reconnects, c_ws_posts;
 };
 
 /* Daemon-specific arguments: --passphrase-fd N (args->rest). */

@@ -244,6 +244,12 @@ static void drain(struct fx *f)
 		hat_stage_heartbeat(f->riskd, hat_mono_ns());
 	while (hat_ring_peek(&f->exec, &slot) == 0) {
 		const struct hat_msg_hdr *h = slot;
+		/* every message execd publishes passes the consumer's validator */
+		struct hat_msg_rejects rej;
+		char why[160];
+		hat_msg_rejects_init(&rej);
+		if (hat_msg_accept(&rej, slot, HAT_SLOT_EXEC, HAT_MSGS_EXEC, why, sizeof why) != 0)
+			fail_msg("execd published an invalid message: %s", why);
 		if (h->type == HAT_MSG_EXEC) {
 			const struct hat_msg_exec *x = slot;
 			if (!(x->flags & HAT_EXEC_F_SNAPSHOT) && f->n_ev < MAX_EV)
@@ -730,6 +736,45 @@ static void test_execd_rate_limit_rejects_with_reason(void **state)
 	/* (hlsim's /info is out of budget for this IP too: its view is not asked here) */
 }
 
+/* The same order path over the WebSocket post method (use_ws_post): ack, fill, cancel. */
+static void test_execd_ws_post_place_fill_cancel(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, "\"use_ws_post\": true");
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	send_order(f, HAT_INTENT_NEW, 110, 0, HAT_SIDE_BUY, "60000", "0.002", HAT_TIF_GTC);
+	size_t i = wait_ev(f, HAT_EXEC_ACK, 110, 0);
+	assert_true(f->ev[i].oid > 0);
+	b_take(f, false, "60000", "0.001");
+	i = wait_ev(f, HAT_EXEC_FILL, 110, 0);
+	assert_int_equal(f->ev[i].remaining_sz, 100000);
+	send_order(f, HAT_INTENT_CANCEL, 110, 0, HAT_SIDE_BUY, NULL, NULL, HAT_TIF_GTC);
+	wait_ev(f, HAT_EXEC_CANCELED, 110, 0);
+	char *oo = open_orders(f);
+	assert_string_equal(oo, "[]");
+	free(oo);
+	const struct hat_stage_shm *ex;
+	struct hat_control ctl;
+	char err[256];
+	assert_int_equal(hat_control_open(&ctl, f->pf.instance, 0, err, sizeof err), 0);
+	ex = hat_control_stage(&ctl, HAT_STAGE_EXECD);
+	uint64_t retries = 1;
+	assert_int_equal(hat_stage_counter_find(ex, "retries", &retries), 0);
+	assert_int_equal(retries, 0); /* answered over the WebSocket, not by an HTTP retry */
+	uint64_t posts = 0;
+	for (int k = 0; k < 100 && posts < 2; k++) { /* counters flush every heartbeat */
+		hat_stage_counter_find(ex, "ws_posts", &posts);
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	}
+	assert_int_equal(posts, 2); /* the order and the cancel */
+	hat_control_close(&ctl);
+	char *log = tu_read_file(f->log);
+	assert_null(strstr(log, "request_failed"));
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +789,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_dead_man_switch_fires_when_riskd_dies, teardown),
 		cmocka_unit_test_teardown(test_execd_hlsim_restart_loses_no_fill, teardown),
 		cmocka_unit_test_teardown(test_execd_rate_limit_rejects_with_reason, teardown),
+		cmocka_unit_test_teardown(test_execd_ws_post_place_fill_cancel, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
