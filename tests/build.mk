@@ -8,3 +8,13 @@ TESTS += tests/e2e/test_pipeline
 tests/e2e/test_pipeline_SRCS = $(E2E_RIG_SRCS)
 tests/e2e/test_pipeline_LIBS = $(E2E_RIG_LIBS)
 endif
+ifneq ($(wildcard execd/main.c tools/hlsim/main.c),)
+TESTS += tests/e2e/test_restart_each
+tests/e2e/test_restart_each_SRCS = $(E2E_RIG_SRCS)
+tests/e2e/test_restart_each_LIBS = $(E2E_RIG_LIBS)
+endif
+ifneq ($(wildcard execd/main.c tools/hlsim/main.c),)
+TESTS += tests/e2e/test_chaos
+tests/e2e/test_chaos_SRCS = $(E2E_RIG_SRCS)
+tests/e2e/test_chaos_LIBS = $(E2E_RIG_LIBS)
+endif

@@ -103,7 +103,7 @@ static void test_pipeline_trades_against_hlsim_and_agrees_with_it(void **state)
 	assert_non_null(strstr(metrics, "hat_stage_latency_seconds_count{stage=\"execd\",name=\"tick_to_order_ns\"}"));
 	free(metrics);
 
-	e2e_settle_and_check_positions(&rig);
+	e2e_settle_and_check_positions(&rig, true);
 	e2e_check_orders(&rig);
 	/* nothing lost or duplicated on the rings in a run without failures */
 	assert_int_equal(e2e_counter(&rig, HAT_STAGE_SIGNALD, "seq_gaps"), 0);

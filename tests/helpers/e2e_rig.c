@@ -547,6 +547,11 @@ static void diff_fills(const struct e2e_rig *r)
 	for (uint64_t idx = lo; idx < st.prod; idx++) {
 		struct hat_msg_exec x;
 		memcpy(&x, ring.slots + (idx & ring.mask) * ring.slot_size, sizeof x);
+		if (x.h.type == HAT_MSG_CONTROL) {
+			const struct hat_msg_control *c = (const void *)&x;
+			print_message("exec ring idx %llu: CONTROL %s arg %llu\n", (unsigned long long)idx,
+				      hat_ctl_cmd_name(c->cmd), (unsigned long long)c->arg);
+		}
 		if (x.h.type != HAT_MSG_EXEC || x.kind != HAT_EXEC_FILL)
 			continue;
 		{
@@ -554,8 +559,8 @@ static void diff_fills(const struct e2e_rig *r)
 			hat_fx_format(x.sz, sz, sizeof sz);
 			hat_fx_format(x.px, px, sizeof px);
 			hl_cloid_format(x.cloid, cl);
-			print_message("exec FILL tid=%llu oid=%llu cloid=%s side=%u sz=%s px=%s asset=%u "
-				      "flags=0x%x coin=%.16s\n", (unsigned long long)x.tid,
+			print_message("exec idx %llu FILL tid=%llu oid=%llu cloid=%s side=%u sz=%s px=%s asset=%u "
+				      "flags=0x%x coin=%.16s\n", (unsigned long long)idx, (unsigned long long)x.tid,
 				      (unsigned long long)x.oid, cl, x.side, sz, px, x.asset, x.flags,
 				      x.coin);
 		}
@@ -593,7 +598,7 @@ static void diff_fills(const struct e2e_rig *r)
 	free(tids);
 }
 
-void e2e_settle_and_check_positions(struct e2e_rig *r)
+void e2e_settle_and_check_positions(struct e2e_rig *r, bool check_pnl)
 {
 	e2e_ctl_ok(r, "{\"cmd\":\"halt\",\"why\":\"e2e settle\"}");
 	struct e2e_pos rp[E2E_MAX_COINS], sp[E2E_MAX_COINS];
@@ -613,6 +618,9 @@ void e2e_settle_and_check_positions(struct e2e_rig *r)
 		print_positions("riskd", rp, nr);
 		print_positions("hlsim", sp, ns);
 		diff_fills(r);
+		char *oo = hp_info(&r->hp, "{\"type\":\"openOrders\",\"user\":\"%s\"}", r->addr);
+		print_message("hlsim open orders: %s\n", oo);
+		free(oo);
 		fail_msg("after the halt: hlsim open orders %d, positions %s", open,
 			 eq ? "equal" : "differ");
 	}
@@ -637,8 +645,10 @@ void e2e_settle_and_check_positions(struct e2e_rig *r)
 		      fills, a, b, c, d);
 	print_positions("riskd", rp, nr);
 	assert_true(fills < 2000); /* userFills keeps 2000: the sums cover every fill */
-	assert_int_equal(rclosed, closed);
-	assert_int_equal(rfees, fees);
+	if (check_pnl) {
+		assert_int_equal(rclosed, closed);
+		assert_int_equal(rfees, fees);
+	}
 }
 
 /* ---------------------------------------------------------------- logs */

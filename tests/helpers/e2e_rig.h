@@ -88,8 +88,9 @@ int e2e_sim_positions(const struct e2e_rig *r, struct e2e_pos *out, int cap);
 int e2e_sim_pnl(const struct e2e_rig *r, int64_t *closed, int64_t *fees);
 /* Halts trading (superd halt: riskd halts, execd cancels all), then waits until hlsim has no
  * open order of A and riskd's positions equal hlsim's for every coin; asserts equality (szi,
- * entry price, realized PnL and fees), printing both views on a mismatch. */
-void e2e_settle_and_check_positions(struct e2e_rig *r);
+ * entry price and, if check_pnl, realized PnL and fees summed over coins against hlsim's
+ * userFills), printing both views on a mismatch. */
+void e2e_settle_and_check_positions(struct e2e_rig *r, bool check_pnl);
 
 /* Fails the test if any stage or superd log has a "level":"error" or "fatal" line, except lines
  * containing one of the allowed substrings (NULL-terminated list, may be NULL). */
