@@ -18,3 +18,10 @@ TESTS += tests/e2e/test_chaos
 tests/e2e/test_chaos_SRCS = $(E2E_RIG_SRCS)
 tests/e2e/test_chaos_LIBS = $(E2E_RIG_LIBS)
 endif
+
+# bench-e2e: tick-to-order and stage restart time of the release pipeline (HAT_BIN_DIR=build/bin).
+ifneq ($(wildcard execd/main.c tools/hlsim/main.c),)
+BENCHES += e2e
+bench-e2e_SRCS := bench/bench_e2e.c execd/keystore.c
+bench-e2e_LIBS := $(LIB_SODIUM)
+endif
