@@ -646,8 +646,12 @@ void e2e_settle_and_check_positions(struct e2e_rig *r, bool check_pnl)
 	print_positions("riskd", rp, nr);
 	assert_true(fills < 2000); /* userFills keeps 2000: the sums cover every fill */
 	if (check_pnl) {
-		assert_int_equal(rclosed, closed);
+		/* Fees come from the exchange's fills: exact. Realized PnL is riskd's own arithmetic
+		 * (entry price x size) where hlsim prorates the entry notional: each closing fill may
+		 * round the other way by 1e-8. */
 		assert_int_equal(rfees, fees);
+		if (llabs(rclosed - closed) > fills)
+			fail_msg("realized PnL: riskd %s, hlsim %s (more than 1e-8 per fill apart)", a, b);
 	}
 }
 
