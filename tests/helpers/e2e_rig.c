@@ -618,10 +618,11 @@ static int known_tid_collisions(const struct e2e_rig *r, struct e2e_pos *adj, in
 		return 0;
 	struct hat_ring_stats st;
 	hat_ring_stats(&ring, &st);
-	if (st.prod > st.start_index + st.capacity) {
-		hat_ring_detach(&ring); /* the ring no longer holds every fill: cannot tell */
-		return 0;
-	}
+	/* When the ring has wrapped (long chaos runs: execd re-sends the account's fills after each
+	 * restart) it no longer tells which fill was dropped: then one fill of each colliding group
+	 * is taken as dropped, which is exact when the group's fills have the same side and size
+	 * (our orders on one side of one coin); otherwise nothing is excused. */
+	bool wrapped = st.prod > st.start_index + st.capacity;
 	size_t n = 0;
 	uint64_t *tids = calloc(st.capacity, sizeof *tids), *oids = calloc(st.capacity, sizeof *oids);
 	for (uint64_t idx = st.start_index; idx < st.prod; idx++) {
@@ -640,14 +641,24 @@ static int known_tid_collisions(const struct e2e_rig *r, struct e2e_pos *adj, in
 	cJSON_ArrayForEach(it, j) {
 		uint64_t tid = (uint64_t)cJSON_GetObjectItem(it, "tid")->valuedouble;
 		uint64_t oid = (uint64_t)cJSON_GetObjectItem(it, "oid")->valuedouble;
-		bool on_ring = false, collides = false;
-		for (size_t k = 0; k < n; k++)
+		bool on_ring = false, collides = false, earlier = false, same = true;
+		for (size_t k = 0; k < n && !wrapped; k++)
 			on_ring |= tids[k] == tid && oids[k] == oid;
-		cJSON_ArrayForEach(jt, j)
-			collides |= jt != it &&
-				    (uint64_t)cJSON_GetObjectItem(jt, "tid")->valuedouble == tid &&
-				    (uint64_t)cJSON_GetObjectItem(jt, "oid")->valuedouble != oid;
-		if (on_ring || !collides)
+		cJSON_ArrayForEach(jt, j) {
+			if (jt == it) {
+				earlier = collides; /* a colliding fill listed before this one */
+				continue;
+			}
+			if ((uint64_t)cJSON_GetObjectItem(jt, "tid")->valuedouble != tid ||
+			    (uint64_t)cJSON_GetObjectItem(jt, "oid")->valuedouble == oid)
+				continue;
+			collides = true;
+			same &= strcmp(cJSON_GetObjectItem(jt, "side")->valuestring,
+				       cJSON_GetObjectItem(it, "side")->valuestring) == 0 &&
+				strcmp(cJSON_GetObjectItem(jt, "sz")->valuestring,
+				       cJSON_GetObjectItem(it, "sz")->valuestring) == 0;
+		}
+		if (wrapped ? !collides || !earlier || !same : on_ring || !collides)
 			continue;
 		const char *coin = cJSON_GetObjectItem(it, "coin")->valuestring;
 		int64_t sz = fx_of(cJSON_GetObjectItem(it, "sz"));
