@@ -625,7 +625,7 @@ static int known_tid_collisions(const struct e2e_rig *r, struct e2e_pos *adj, in
 	bool wrapped = st.prod > st.start_index + st.capacity;
 	size_t n = 0;
 	uint64_t *tids = calloc(st.capacity, sizeof *tids), *oids = calloc(st.capacity, sizeof *oids);
-	for (uint64_t idx = st.start_index; idx < st.prod; idx++) {
+	for (uint64_t idx = st.start_index; idx < st.prod && !wrapped; idx++) {
 		struct hat_msg_exec x;
 		memcpy(&x, ring.slots + (idx & ring.mask) * ring.slot_size, sizeof x);
 		if (x.h.type == HAT_MSG_EXEC && x.kind == HAT_EXEC_FILL) {
