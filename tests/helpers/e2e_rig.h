@@ -101,7 +101,8 @@ int e2e_log_count(const struct e2e_rig *r, const char *file, const char *text);
 /* Orders: cloids execd placed (from its audit trail's requests) against hlsim's
  * historicalOrders of A. Asserts: no cloid with two exchange orders (oids) at hlsim; every
  * cloid hlsim knows was sent by execd (no orphan at the exchange); every order still open at
- * hlsim is one execd sent; riskd's open_orders gauge equals hlsim's open order count. Returns
+ * hlsim is one execd sent; riskd's open_orders gauge equals hlsim's open order count (printed). Past hlsim's 1000 finished orders kept, only the latest
+ * are checked. Returns
  * the number of distinct cloids execd sent. */
 int e2e_check_orders(struct e2e_rig *r);
 
