@@ -74,7 +74,7 @@ BIN  := $(BUILD)/bin
 
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all test test-build bench chaos fuzz run deps clean
+.PHONY: all test test-build bench chaos fuzz run deps deps-test clean
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- flags stamps
@@ -172,7 +172,7 @@ all: $(addprefix $(BIN)/,$(PROGRAMS))
 test-build: $(addprefix $(ASAN)/bin/,$(PROGRAMS)) $(addprefix $(BIN)/,$(PROGRAMS)) \
             $(addprefix $(ASAN)/,$(TESTS)) $(addprefix $(ASAN)/,$(addsuffix -replay,$(FUZZERS)))
 
-test: deps
+test: deps-test
 	@$(MAKE) --no-print-directory -j$$(nproc) test-build
 	@HAT_BIN_DIR=$(abspath $(ASAN)/bin) HAT_REL_BIN_DIR=$(abspath $(BIN)) \
 	  scripts/run-tests.sh --timeout $(TEST_TIMEOUT) \
@@ -205,6 +205,9 @@ run: deps
 
 deps:
 	@scripts/deps.sh
+
+deps-test:
+	@scripts/deps.sh --test
 
 clean:
 	rm -rf $(BUILD)

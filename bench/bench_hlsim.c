@@ -9,6 +9,10 @@
  *      pipelined on one connection; every answer is checked ("resting" / "success");
  *   3. fan-out: the same load while 10 WebSocket clients subscribe to the account's
  *      orderUpdates: messages delivered per second across the 10 (2 per pair per client).
+ * The CPU time hlsim and the client spent per order request is printed too (from /proc and
+ * getrusage), with the rate two otherwise idle cores would allow: on the shared 2-core machine
+ * the measured rate depends on what else runs. HLSIM_WORKERS=N passes --workers N to hlsim
+ * (0: the single-threaded path, the baseline for the thread pool).
  * Ends with
  *   BENCH hlsim_orders_per_s <n> /s            (order actions per second: each place and each
  *                                               cancel, one per signed request, as
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -56,6 +61,34 @@ static uint64_t wall_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* CPU time (user + system) of process pid from /proc, in microseconds (10 ms resolution). */
+static uint64_t proc_cpu_us(pid_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	unsigned long long ut = 0, st = 0;
+	/* after ") ": state(3) ... utime is field 14, stime 15 */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	return (ut + st) * 1000000ULL / (unsigned long long)(hz > 0 ? hz : 100);
+}
+
+static uint64_t self_cpu_us(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec +
+	       (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
 }
 
 static void die(const char *what)
@@ -460,9 +493,15 @@ int main(void)
 		FILE *l = freopen(logf, "w", stdout);
 		(void)l;
 		dup2(1, 2);
-		execl(bin, bin, "--config", cfg, "--port", "0", "--port-file", portf,
-		      "--rl-rest-weight", "0", "--rl-ws-conns", "0", "--rl-ws-new-conns", "0",
-		      "--rl-ws-msgs", "0", "--rl-ws-subs", "0", (char *)NULL);
+		const char *w = getenv("HLSIM_WORKERS");
+		if (w && *w)
+			execl(bin, bin, "--config", cfg, "--port", "0", "--port-file", portf,
+			      "--rl-rest-weight", "0", "--rl-ws-conns", "0", "--rl-ws-new-conns", "0",
+			      "--rl-ws-msgs", "0", "--rl-ws-subs", "0", "--workers", w, (char *)NULL);
+		else
+			execl(bin, bin, "--config", cfg, "--port", "0", "--port-file", portf,
+			      "--rl-rest-weight", "0", "--rl-ws-conns", "0", "--rl-ws-new-conns", "0",
+			      "--rl-ws-msgs", "0", "--rl-ws-subs", "0", (char *)NULL);
 		_exit(127);
 	}
 	int port = 0;
@@ -531,7 +570,10 @@ int main(void)
 	presign_batches(&batches, &a, PAIRS / BATCH, 2000000);
 	presign_pairs(&pairs2, &a, PAIRS, 1000000);
 	double sign_rate = (double)(2 * PAIRS) / ((double)sign_ns / 1e9);
+	uint64_t srv0 = proc_cpu_us(pid), cli0 = self_cpu_us();
 	uint64_t dt_orders = run_pipelined(port, &pairs, "resting", "success");
+	double srv_us = (double)(proc_cpu_us(pid) - srv0) / (double)pairs.n;
+	double cli_us = (double)(self_cpu_us() - cli0) / (double)pairs.n;
 	double req_rate = (double)pairs.n / ((double)dt_orders / 1e9);
 	double order_rate = req_rate; /* each place and each cancel is one order action */
 	double rec_rate = recover_rate(&a);
@@ -577,6 +619,10 @@ int main(void)
 	printf("orders    %d place+cancel pairs, one order per request, pipelined: %.0f requests/s "
 	       "= %.0f pairs/s (%.2fx the allMids rate, %.2fx the recovery floor)\n", PAIRS,
 	       req_rate, req_rate / 2, req_rate / mids_rate, req_rate / rec_rate);
+	printf("cpu       per order request: server %.1f us, client %.1f us (CPU time over the "
+	       "orders run / requests); %.0f%% of 2 cores busy with them; 2 idle cores would allow "
+	       "%.0f requests/s\n", srv_us, cli_us, (srv_us + cli_us) * req_rate / 1e6 / 2 * 100,
+	       2e6 / (srv_us + cli_us));
 	printf("batched   %d orders per request (place batch + cancelByCloid batch): %.0f order "
 	       "actions/s\n", BATCH, batch_rate);
 	printf("fan-out   %d subscribers of orderUpdates: %" PRIu64 " of %" PRIu64 " messages, "

@@ -295,11 +295,15 @@ static const struct exec_recon_sink *sink(struct execd *d)
 static void recon_finished(struct execd *d)
 {
 	char err[200];
-	/* The recovered actions' orders are now known: their WAL entries are closed. */
-	for (uint32_t i = 0; i < d->n_recovered; i++)
+	/* The orders of the actions this pass covered are now known: their WAL entries close. */
+	uint32_t k = d->n_recovered_pass;
+	for (uint32_t i = 0; i < k; i++)
 		exec_wal_result(&d->wal, d->recovered_nonces[i], EXEC_WAL_ANSWERED, hat_now_ns(),
 		                now_ms(), err, sizeof err);
-	d->n_recovered = 0;
+	memmove(d->recovered_nonces, d->recovered_nonces + k,
+	        (d->n_recovered - k) * sizeof d->recovered_nonces[0]);
+	d->n_recovered -= k;
+	d->n_recovered_pass = 0;
 	d->n_recovered_cloids = 0;
 	d->ready = true;
 	d->ever_ready = true;
@@ -318,6 +322,7 @@ static void recon_pump(struct execd *d)
 	    exec_stream_live(&d->stream) && mono_ms() >= d->recon_after_ms) {
 		d->recon_wanted = false;
 		d->ready = false;
+		d->n_recovered_pass = d->n_recovered;
 		exec_reconcile_begin(&d->recon, d->last_fill_ms);
 	}
 	if (!exec_reconcile_active(&d->recon) || d->recon.waiting || exec_http_free_slots(&d->http) == 0)
@@ -345,6 +350,17 @@ static enum exec_wal_kind wal_kind(unsigned lane)
 	case EXEC_LANE_CANCEL_OID: return EXEC_WAL_CANCEL;
 	default: return EXEC_WAL_MODIFY;
 	}
+}
+
+/* The request's outcome is unknown: its cloids are asked of the exchange in the next pass and
+ * its WAL entry is closed after that pass (a restart before then asks too). */
+static void mark_unknown(struct execd *d, struct execd_req *r)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
+	if (d->n_recovered < EXECD_MAX_RECOVERED)
+		d->recovered_nonces[d->n_recovered++] = r->nonce;
+	d->recon_wanted = true;
 }
 
 /* Fails every item of a request that provably never reached the exchange. */
@@ -515,6 +531,16 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 	char err[256];
 	if (crash_hook(d, "answered"))
 		_exit(86);
+	struct exec_http_done lost;
+	if (r->attempts == 1 && crash_hook(d, "lose_answer")) {
+		/* Test hook: the action landed but its answer is "lost in transit". */
+		lost = *x;
+		lost.err = -EIO;
+		lost.never_sent = false;
+		lost.status = 0;
+		lost.errtext = "test hook: answer lost";
+		x = &lost;
+	}
 	if (x->err) {
 		r->maybe_sent |= !x->never_sent;
 		if (r->attempts <= d->file.max_retries) {
@@ -536,11 +562,8 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			fail_items(d, r, x->err == -ETIMEDOUT ? HAT_REASON_EXCH_TIMEOUT
 			                                      : HAT_REASON_EXCH_TRANSPORT, x->errtext);
 		} else {
-			/* It may have landed: ask the exchange instead of guessing. The WAL entry
-			 * stays open until then (a restart asks too). */
-			for (uint32_t i = 0; i < r->n; i++)
-				exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
-			d->recon_wanted = true;
+			/* It may have landed: ask the exchange instead of guessing. */
+			mark_unknown(d, r);
 		}
 		req_release(d, r);
 		return;
@@ -568,9 +591,7 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			         (int)(x->len > 100 ? 100 : x->len), x->body);
 		hat_log(&d->st.log, HAT_LOG_WARN, "bad_answer", "nonce=%llu error=%s",
 		        (unsigned long long)r->nonce, err);
-		for (uint32_t i = 0; i < r->n; i++)
-			exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
-		d->recon_wanted = true;
+		mark_unknown(d, r);
 		req_release(d, r);
 		return;
 	}
@@ -671,9 +692,11 @@ static void on_http(void *user, const struct exec_http_done *x)
 		    hl_meta_parse_text(&d->meta, x->body, x->len, 0, err, sizeof err) == 0) {
 			d->meta_ok = true;
 			hat_log(&d->st.log, HAT_LOG_INFO, "meta", "coins=%zu", d->meta.n);
-		} else if (hat_log_rl_allow(&d->rl, hat_mono_ns())) {
-			hat_log(&d->st.log, HAT_LOG_WARN, "meta_failed", "status=%ld error=%s",
-			        x->status, x->err ? x->errtext : err);
+		} else {
+			d->meta_after_ms = mono_ms() + 500;
+			if (hat_log_rl_allow(&d->rl, hat_mono_ns()))
+				hat_log(&d->st.log, HAT_LOG_WARN, "meta_failed", "status=%ld error=%s",
+				        x->status, x->err ? x->errtext : err);
 		}
 		return;
 	case TAG_DM: {
@@ -803,7 +826,12 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 			 const struct hat_order_fields *fields, uint64_t risk_seq)
 {
 	const struct exec_order *o = exec_fsm_find(&d->fsm, cloid);
-	if (d->router.lanes[EXEC_LANE_CANCEL].n >= d->router.cfg.max_batch)
+	/* Adopted from the exchange without a cloid (the FSM keys it by a synthetic one): the
+	 * exchange knows it only by oid, and its asset only from the coin table. */
+	bool by_oid = o && o->oid != 0 &&
+	              (o->asset == UINT32_MAX || memcmp(cloid, "hat:oid:", 8) == 0);
+	unsigned lane = by_oid ? EXEC_LANE_CANCEL_OID : EXEC_LANE_CANCEL;
+	if (d->router.lanes[lane].n >= d->router.cfg.max_batch)
 		return false;
 	struct hat_msg_order m;
 	memset(&m, 0, sizeof m);
@@ -830,6 +858,13 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 	it.lane = EXEC_LANE_CANCEL;
 	memcpy(it.cloid, cloid, HAT_CLOID_LEN);
 	it.asset = o->asset;
+	if (by_oid) {
+		const struct hl_coin *c = hl_meta_find_n(&d->meta, o->coin,
+		                                         strnlen(o->coin, HAT_COIN_LEN));
+		it.lane = EXEC_LANE_CANCEL_OID;
+		it.oid = o->oid;
+		it.asset = c ? c->asset : 0;
+	}
 	if (fields) {
 		it.fields = *fields;
 	} else {
@@ -1355,7 +1390,8 @@ int execd_run_once(struct execd *d, int timeout_ms)
 	int rc, work = 0;
 	if ((rc = outq_flush(&d->q)))
 		return rc;
-	if (!d->meta_ok && !d->meta_waiting && exec_http_free_slots(&d->http) > 0) {
+	if (!d->meta_ok && !d->meta_waiting && mono_ms() >= d->meta_after_ms &&
+	    exec_http_free_slots(&d->http) > 0) {
 		static const char req[] = "{\"type\":\"meta\"}";
 		if (exec_http_post(&d->http, "/info", req, sizeof req - 1, TAG_META) == 0)
 			d->meta_waiting = true;

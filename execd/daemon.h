@@ -15,8 +15,10 @@
  * retry the orders' fate is asked of the exchange (orderStatus by cloid), never re-placed.
  *
  * Test hooks (environment; tests only): HAT_EXECD_CRASH_AT=journaled|answered with
- * HAT_EXECD_CRASH_N=<k> makes the k-th order action (1-based) _exit(86) right after it is
- * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied).
+ * HAT_EXECD_CRASH_N=<k> makes the k-th action (1-based) _exit(86) right after it is
+ * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied);
+ * HAT_EXECD_CRASH_AT=lose_answer treats the k-th action's first answer as lost in transit
+ * (it landed; execd must find out by resending the same bytes and asking orderStatus).
  *
  * Single-threaded; one execd per instance. The key never leaves struct exec_key: it is not
  * logged, not written to shm, not in the audit trail (requests carry signatures only).
@@ -109,6 +111,7 @@ struct execd {
 
 	struct hl_meta meta;
 	bool meta_ok, meta_waiting;
+	uint64_t meta_after_ms;       /* mono ms: earliest retry of a failed /info meta */
 	struct exec_nonce nonce;
 	struct exec_wal wal;
 	bool wal_open;
@@ -137,8 +140,11 @@ struct execd {
 	uint8_t (*cancel_list)[HAT_CLOID_LEN];
 	uint32_t n_cancel, cancel_next;
 
+	/* WAL actions whose outcome is being asked of the exchange: closed (RESULT) once a
+	 * reconciliation pass that began after they were added completes. */
 	uint64_t recovered_nonces[EXECD_MAX_RECOVERED];
 	uint32_t n_recovered;
+	uint32_t n_recovered_pass;    /* how many of them the running pass covers */
 	uint8_t (*recovered_cloids)[HAT_CLOID_LEN];
 	uint32_t n_recovered_cloids;
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages hat needs, only those missing. Listed (with why) in DEVELOPERS.md.
 # Needs root (or sudo) only when something is missing.
+#   scripts/deps.sh          what building and running need (make run)
+#   scripts/deps.sh --test   also what only the tests need (make test): promtool, chromium
 set -u
 PKGS=(
   build-essential     # gcc, make
@@ -18,8 +20,13 @@ PKGS=(
   procps              # ps/pgrep used by the launch script and tests
   psmisc              # killall/fuser used by scripts
   curl                # the launch script's health checks
-  prometheus          # promtool, which validates superd's /metrics in the tests
 )
+if [ "${1:-}" = "--test" ]; then
+  PKGS+=(
+    prometheus        # promtool, which validates superd's /metrics in the tests
+    chromium          # headless render check of hat-report's HTML in the tests
+  )
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -3,13 +3,15 @@
 # then superd, which starts the stages. `make run` calls this.
 #
 #   scripts/launch.sh [--config FILE] [--duration SECONDS] [--record DIR] [--fresh]
-#                     [--no-build] [--bin-dir DIR] [--expect-restarts N]
+#                     [--no-build] [--bin-dir DIR] [--expect-restarts N] [--hlsim-config FILE]
 #
 #   --config FILE   configuration (default etc/hat.json)
 #   --record DIR    feedd records what it receives to journals in DIR (run config feedd.record)
 #   --fresh         superd recreates the shared memory (unread ring messages are lost)
 #   --no-build      do not run `make all` first
 #   --bin-dir DIR   where hatctl, superd and hlsim are (default build/bin)
+#   --hlsim-config FILE  the simulator's own config (coins, fees, funded test accounts;
+#                   default tools/hlsim/hlsim.json, which funds hlsim's test key)
 #
 # Interactive (no --duration): runs until Ctrl-C (or `hatctl stop`), then stops superd first
 # (it cancels all orders and stops the stages in order), then hlsim.
@@ -27,6 +29,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 2
 
 config=etc/hat.json duration="" record="" fresh=0 build=1 bin=build/bin expect_restarts=0
+hlsim_config=tools/hlsim/hlsim.json
 usage() { sed -n '2,/^set -u$/{/^set -u$/d;p}' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,6 +40,7 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift;;
     --bin-dir) bin=${2:?--bin-dir needs a DIR}; shift 2;;
     --expect-restarts) expect_restarts=${2:?--expect-restarts needs N}; shift 2;;
+    --hlsim-config) hlsim_config=${2:?--hlsim-config needs a FILE}; shift 2;;
     -h|--help) usage; exit 0;;
     *) echo "launch: unknown argument '$1'" >&2; usage >&2; exit 2;;
   esac
@@ -55,6 +59,7 @@ for p in hatctl superd; do
   [ -x "$bin/$p" ] || die "$bin/$p not found: build first (make all) or pass --bin-dir"
 done
 [ -r "$config" ] || die "config $config not found"
+[ -r "$hlsim_config" ] || die "hlsim config $hlsim_config not found (--hlsim-config FILE)"
 
 ctl() { "$bin/hatctl" --config "$config" "$@"; }
 get() { ctl config get "$1" 2>/dev/null; }
@@ -106,7 +111,7 @@ start_hlsim() { # port
   local pf="$run_dir/hlsim.$instance.port"
   rm -f "$pf"
   [ -x "$bin/hlsim" ] || die "$bin/hlsim not found (the venue is hlsim): build it (make all)"
-  setsid "$bin/hlsim" --port "$1" --port-file "$pf" >>"$log_dir/hlsim.log" 2>&1 &
+  setsid "$bin/hlsim" --config "$hlsim_config" --port "$1" --port-file "$pf" >>"$log_dir/hlsim.log" 2>&1 &
   hlsim_pid=$!
   local i=0
   while [ ! -s "$pf" ] && [ $i -lt 100 ] && kill -0 "$hlsim_pid" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
@@ -141,6 +146,17 @@ fi
 # The run config: the given one with the venue pointed at this hlsim (and recording on).
 ctl config set "${sets[@]}" --out "$runcfg" >/dev/null || { stop_all; die "cannot write $runcfg"; }
 rctl() { "$bin/hatctl" --config "$runcfg" "$@"; }
+
+# ---------------------------------------------------------------- the key's passphrase
+# execd decrypts its keystore at start; superd passes its environment to the stages. The
+# shipped etc/test-key.json is hlsim's funded TEST key with the published passphrase
+# "hat-test": against the simulator, and only then, the script supplies it. For a real key,
+# export HAT_KEY_PASSPHRASE yourself (or configure execd to read it from a file descriptor).
+keystore=$(ctl config get execd.keystore 2>/dev/null || true)
+if [ -z "${HAT_KEY_PASSPHRASE:-}" ] && [ "$venue" = "hlsim" ] && [ "$keystore" = "etc/test-key.json" ]; then
+  export HAT_KEY_PASSPHRASE=hat-test
+  say "using hlsim's test key (etc/test-key.json, passphrase hat-test): paper trading only"
+fi
 
 # ---------------------------------------------------------------- superd
 declare -A log_off=()

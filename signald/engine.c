@@ -2,6 +2,7 @@
 #include "signald/engine.h"
 #include "common/err.h"
 #include "common/fixed.h"
+#include "hl/records.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -110,13 +111,17 @@ void sig_engine_mark_stale(struct sig_engine *e, const char *coin, uint64_t now_
 	}
 }
 
-static void on_md(struct sig_engine *e, const struct hat_msg_hdr *m, const char *coin_name, uint64_t now_ns)
+static void on_md(struct sig_engine *e, const struct hat_msg_hdr *m, const char *coin_name,
+		  uint32_t asset, uint64_t now_ns)
 {
 	struct sig_coin *c = sig_engine_coin(e, coin_name);
 	if (!c) {
 		e->md_unknown_coin++;
 		return;
 	}
+	/* feedd knows the exchange's asset ids (from /info meta); orders must carry them. */
+	if (asset != HL_ASSET_UNKNOWN && asset != c->asset)
+		c->asset = c->quoter.asset = c->market.asset = asset;
 	e->md_in++;
 	if (m->origin_ns && now_ns > m->origin_ns && now_ns - m->origin_ns > e->p.max_md_age_ns) {
 		e->md_skipped_old++;
@@ -211,13 +216,13 @@ void sig_engine_on_msg(struct sig_engine *e, const struct hat_msg_hdr *m, uint64
 {
 	switch (m->type) {
 	case HAT_MSG_BOOK:
-		on_md(e, m, ((const struct hat_msg_book *)m)->coin, now_ns);
+		on_md(e, m, ((const struct hat_msg_book *)m)->coin, ((const struct hat_msg_book *)m)->asset, now_ns);
 		break;
 	case HAT_MSG_BBO:
-		on_md(e, m, ((const struct hat_msg_bbo *)m)->coin, now_ns);
+		on_md(e, m, ((const struct hat_msg_bbo *)m)->coin, ((const struct hat_msg_bbo *)m)->asset, now_ns);
 		break;
 	case HAT_MSG_TRADE:
-		on_md(e, m, ((const struct hat_msg_trade *)m)->coin, now_ns);
+		on_md(e, m, ((const struct hat_msg_trade *)m)->coin, ((const struct hat_msg_trade *)m)->asset, now_ns);
 		break;
 	case HAT_MSG_POSITION:
 		on_position(e, (const void *)m, now_ns);

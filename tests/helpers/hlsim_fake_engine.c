@@ -10,6 +10,9 @@
  *   /exchange {"action":{"type":"order","coin":C}} -> resting oid n (1, 2, ...), weight 1, and
  *       emits TRADES(C), L2BOOK(C), ORDER_UPDATES(user 0x11..11), ALLMIDS, in that order
  *   /exchange other action     -> 200 {"status":"err","response":"Unknown action"}
+ *   hlsim_exchange_prepare     -> keeps a copy of the body; sleeps "prepareDelayMs" ms first
+ *       if the body has that top-level number (so tests can make prepares finish out of
+ *       order); commit answers as hlsim_exchange, on the copy
  *   hlsim_tick                 -> nothing
  * Snapshots: l2Book (aggregated books carry "agg":nSigFigs), allMids, userFills (isSnapshot);
  * trades/orderUpdates/userEvents: -EAGAIN.
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tools/hlsim/engine.h"
 
@@ -244,4 +248,50 @@ invalid:;
 	snprintf(err, errlen, "Invalid subscription %s", p ? p : "");
 	cJSON_free(p);
 	return -EINVAL;
+}
+
+struct hlsim_prep {
+	char *body;
+	size_t len;
+};
+
+int hlsim_exchange_prepare(const struct hlsim_engine *e, const char *body, size_t len,
+                           struct hlsim_prep **out)
+{
+	(void)e;
+	struct hlsim_prep *p = calloc(1, sizeof *p);
+	*out = NULL;
+	if (!p || !(p->body = malloc(len + 1))) {
+		free(p);
+		return -ENOMEM;
+	}
+	memcpy(p->body, body, len);
+	p->body[len] = '\0';
+	p->len = len;
+	cJSON *j = cJSON_ParseWithLength(body, len);
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "prepareDelayMs");
+	if (cJSON_IsNumber(d) && d->valuedouble > 0 && d->valuedouble < 10000) {
+		long ms = (long)d->valuedouble;
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+	cJSON_Delete(j);
+	*out = p;
+	return 0;
+}
+
+void hlsim_prep_free(struct hlsim_prep *p)
+{
+	if (!p)
+		return;
+	free(p->body);
+	free(p);
+}
+
+int hlsim_exchange_commit(struct hlsim_engine *e, struct hlsim_prep *p, uint64_t now_ms,
+                          struct hat_buf *out, int *status, unsigned *weight_out)
+{
+	int rc = hlsim_exchange(e, p->body, p->len, now_ms, out, status, weight_out);
+	hlsim_prep_free(p);
+	return rc;
 }

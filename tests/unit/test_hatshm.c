@@ -94,7 +94,7 @@ static void fill_md(struct rig *g)
 	hat_ring_detach(&c);
 }
 
-/* position (16 slots): 18 messages, all consumed, the one at index 3 pushed with a wrong seq as
+/* position (16 slots): 18 messages, all consumed, the one at index 9 pushed with a wrong seq as
  * if a newer message had overwritten it. */
 static void fill_position(struct rig *g)
 {
@@ -112,7 +112,7 @@ static void fill_position(struct rig *g)
 	for (uint64_t i = 0; i < 18; i++) {
 		m.szi = (int64_t)i * 100000;
 		m.entry_px = i ? 6500000000000 : 0;
-		push(&p, &m, i == 3 ? 99 : i + 1, 10 + i);
+		push(&p, &m, i == 9 ? 99 : i + 1, 10 + i);
 		assert_int_equal(hat_ring_try_pop(&c, buf, sizeof buf), 0);
 	}
 	hat_ring_detach(&p);
@@ -232,6 +232,24 @@ static void test_hatshm_ls_reports_a_missing_and_a_stray_segment(void **state)
 	hat_shm_unlink(g->f.instance, "zz.stray", err, sizeof err);
 }
 
+static void test_hatshm_ls_reports_a_ring_sized_unlike_the_config(void **state)
+{
+	struct rig *g = *state;
+	struct hat_config cfg = g->f.cfg;
+	cfg.rings.md = 128; /* the config was changed after superd made the segments */
+	struct hatshm_ctx x = g->x;
+	x.cfg = &cfg;
+	static struct hatshm_seg segs[HATSHM_MAX_SEGS];
+	size_t n = hatshm_snap_segments(&x, segs, HATSHM_MAX_SEGS);
+	assert_int_equal(n, 11);
+	assert_string_equal(segs[0].name, "md");
+	assert_int_equal(segs[0].rc, HAT_E_BADSIZE);
+	assert_string_equal(segs[0].problem, "64 slots but the config says 128 (restart superd with "
+					     "--fresh to recreate it)");
+	for (size_t i = 1; i < n; i++)
+		assert_int_equal(segs[i].rc, 0);
+}
+
 static void test_hatshm_rings_golden(void **state)
 {
 	struct rig *g = *state;
@@ -343,13 +361,14 @@ static void test_hatshm_dump_skips_an_overwritten_slot(void **state)
 	assert_int_equal(hat_ring_attach(&r, g->f.instance, "position", HAT_RING_READER,
 					 HAT_SLOT_POSITION, 0, err, sizeof err), 0);
 	struct hat_buf b = HAT_BUF_INIT;
-	/* 18 pushed on 16 slots: only indices 2..17 can still be there; index 3 has a foreign seq */
-	assert_int_equal(hatshm_dump(&b, "position", &r, 100, false), 1);
+	/* 18 pushed on 16 slots: only indices 2..17 can still be there; 2 and 3 are consumed and
+	 * at the overwrite frontier (16 / 8 slots); index 9 has a foreign seq */
+	assert_int_equal(hatshm_dump(&b, "position", &r, 100, false), 3);
 	golden_check("hatshm_dump_position.ans", b.data);
 	hat_buf_reset(&b);
-	assert_int_equal(hatshm_dump(&b, "position", &r, 16, true), 1);
-	assert_non_null(strstr(b.data, "{\"ring\":\"position\",\"index\":3,\"skipped\":\"overwritten "
-				       "(seq 99, expected 4)\"}\n"));
+	assert_int_equal(hatshm_dump(&b, "position", &r, 10, true), 1);
+	assert_non_null(strstr(b.data, "{\"ring\":\"position\",\"index\":9,\"skipped\":\"overwritten "
+				       "(seq 99, expected 10)\"}\n"));
 	hat_ring_detach(&r);
 	hat_buf_free(&b);
 }
@@ -359,6 +378,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hatshm_ls_golden, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hatshm_ls_reports_a_missing_and_a_stray_segment,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hatshm_ls_reports_a_ring_sized_unlike_the_config,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hatshm_rings_golden, setup, teardown),
 		cmocka_unit_test(test_hatshm_rings_rate_from_two_samples),

@@ -165,6 +165,33 @@ static void test_engine_mark_stale_cancels_until_a_new_book(void **state)
 	assert_int_equal(out[0].o.kind, HAT_INTENT_NEW);
 }
 
+static void test_engine_learns_the_asset_id_from_market_data(void **state)
+{
+	(void)state;
+	start();
+	control(HAT_CTL_SNAPSHOT_END, 0);
+	struct hat_msg_book b;
+	memset(&b, 0, sizeof b);
+	b.h.type = HAT_MSG_BOOK;
+	b.h.origin_ns = 1 * S;
+	strcpy(b.coin, "ETH");
+	b.asset = 7;
+	b.n_bids = b.n_asks = 1;
+	b.bids[0].px = FX(2990);
+	b.bids[0].sz = FX(1);
+	b.asks[0].px = FX(3010);
+	b.asks[0].sz = FX(1);
+	sig_engine_on_msg(&eng, &b.h, 1 * S);
+	assert_int_equal(n_out, 2);
+	assert_int_equal(out[0].o.asset, 7);
+	assert_int_equal(out[1].o.asset, 7);
+	/* a message without a known id changes nothing */
+	b.asset = UINT32_MAX;
+	b.h.origin_ns = 2 * S;
+	sig_engine_on_msg(&eng, &b.h, 2 * S);
+	assert_int_equal(eng.coins[0].asset, 7);
+}
+
 static void test_engine_skips_old_market_data(void **state)
 {
 	(void)state;
@@ -201,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_engine_stale_book_cancels_then_resumes),
 		cmocka_unit_test(test_engine_feed_stale_flag_cancels),
 		cmocka_unit_test(test_engine_mark_stale_cancels_until_a_new_book),
+		cmocka_unit_test(test_engine_learns_the_asset_id_from_market_data),
 		cmocka_unit_test(test_engine_skips_old_market_data),
 		cmocka_unit_test(test_engine_halt_cancels_and_resume_requotes),
 	};

@@ -143,10 +143,7 @@ size_t hatshm_snap_segments(const struct hatshm_ctx *x, struct hatshm_seg *segs,
 
 /* ---------------------------------------------------------------- rings */
 
-/* The slot of index idx of a reader handle. ring.h has no reader accessor for arbitrary
- * indices (hat_ring_slot_at serves the last peek_n), so this reads the handle's mapping
- * directly; the mapping is PROT_READ, nothing can be written through it. */
-static const unsigned char *slot_of(const struct hat_ring *r, uint64_t idx)
+const unsigned char *hatshm_slot(const struct hat_ring *r, uint64_t idx)
 {
 	return r->slots + (idx & r->mask) * r->slot_size;
 }
@@ -177,7 +174,7 @@ size_t hatshm_snap_rings(const struct hatshm_ctx *x, struct hatshm_ring *rings, 
 				 "%u slots", (unsigned long long)g->st.prod, (unsigned long long)g->st.cons,
 				 g->st.capacity);
 		} else if (g->st.used > 0) {
-			const struct hat_msg_hdr *h = (const void *)slot_of(&r, g->st.cons);
+			const struct hat_msg_hdr *h = (const void *)hatshm_slot(&r, g->st.cons);
 			g->oldest_send_ns = __atomic_load_n(&h->send_ns, __ATOMIC_RELAXED);
 		}
 		hat_ring_detach(&r);

@@ -117,6 +117,12 @@ struct hatshm_board {
 /* Reads the board. Returns 0 or the open error (also in out->rc / out->problem). */
 int hatshm_snap_board(const struct hatshm_ctx *x, struct hatshm_board *out);
 
+/* The slot of index idx in a ring attached with HAT_RING_READER (any index: the slot may hold
+ * an older or newer message; callers check its seq). ring.h has no reader accessor for
+ * arbitrary indices (hat_ring_slot_at serves the last peek_n), so this reads the handle's
+ * mapping directly; the mapping is PROT_READ, nothing can be written through it. */
+const unsigned char *hatshm_slot(const struct hat_ring *r, uint64_t idx);
+
 /* True if a process with this pid exists (kill(pid, 0), EPERM counts as alive); false for 0. */
 bool hatshm_pid_alive(int32_t pid);
 

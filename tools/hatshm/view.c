@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void hatshm_fmt_ns(uint64_t ns, char *buf, size_t len)
@@ -245,25 +246,44 @@ unsigned hatshm_dump(struct hat_buf *out, const char *ring_name, const struct ha
 			       " unconsumed; last %" PRIu64 " message%s\n", ring_name, st.capacity,
 			       st.prod, st.cons, st.used, st.prod - lo, st.prod - lo == 1 ? "" : "s");
 	unsigned skipped = 0;
-	unsigned char copy[HAT_RING_MAX_SLOT];
+	uint32_t slot_size = st.slot_size;
+	unsigned char *copy = malloc(2 * (size_t)slot_size), *again = copy + slot_size;
+	if (!copy) {
+		hat_buf_printf(out, "out of memory for %u-byte slots\n", slot_size);
+		return 1;
+	}
+	/* Consumed slots this close to the overwrite frontier (prod - capacity) may be the ones
+	 * the producer is writing right now; a producer preempted in mid-copy could leave a body
+	 * that is new under a seq that is still old, which no re-read can see. */
+	uint64_t margin = st.capacity / 8 ? st.capacity / 8 : 1;
+	if (margin > 256)
+		margin = 256;
 	for (uint64_t idx = lo; idx < st.prod; idx++) {
-		const unsigned char *slot = r->slots + (idx & r->mask) * r->slot_size;
+		const unsigned char *slot = hatshm_slot(r, idx);
 		const struct hat_msg_hdr *h = (const void *)slot;
-		/* seq read before and after the copy (the seqlock idea): a producer reusing this
-		 * slot for a newer message changes seq, so a copy between two equal reads of the
-		 * expected seq is the message that was published at idx. */
+		/* Two copies between two reads of seq (the seqlock idea): a producer reusing this
+		 * slot changes seq and the bytes, so two equal copies between two equal reads of
+		 * the expected seq are the message that was published at idx. */
 		uint64_t s1 = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
-		memcpy(copy, slot, r->slot_size);
+		memcpy(copy, slot, slot_size);
+		atomic_thread_fence(memory_order_acquire);
+		memcpy(again, slot, slot_size);
 		atomic_thread_fence(memory_order_acquire);
 		uint64_t s2 = __atomic_load_n(&h->seq, __ATOMIC_RELAXED);
-		char why[96] = "";
-		if (s1 != s2)
-			snprintf(why, sizeof why, "half-written (seq changed from %" PRIu64 " to %" PRIu64
-				 " while reading)", s1, s2);
+		struct hat_ring_stats now;
+		hat_ring_stats(r, &now);
+		char why[112] = "";
+		if (s1 != s2 || memcmp(copy, again, slot_size) != 0)
+			snprintf(why, sizeof why, "half-written (changed while reading: seq %" PRIu64
+				 " then %" PRIu64 ")", s1, s2);
 		else if (s1 != idx + 1)
 			snprintf(why, sizeof why, "overwritten (seq %" PRIu64 ", expected %" PRIu64 ")", s1,
 				 idx + 1);
-		bool consumed = idx < __atomic_load_n(&r->sh->cons, __ATOMIC_ACQUIRE);
+		else if (idx < now.cons && now.prod > now.capacity &&
+			 idx < now.prod - now.capacity + margin)
+			snprintf(why, sizeof why, "at the producer's write frontier (may be rewritten "
+				 "while read)");
+		bool consumed = idx < now.cons;
 		if (why[0]) {
 			skipped++;
 			if (json) {
@@ -282,16 +302,17 @@ unsigned hatshm_dump(struct hat_buf *out, const char *ring_name, const struct ha
 			hat_buf_json_str(out, ring_name);
 			hat_buf_printf(out, ",\"index\":%" PRIu64 ",\"consumed\":%s,\"msg\":", idx,
 				       consumed ? "true" : "false");
-			hat_msg_format_json(out, copy, r->slot_size);
+			hat_msg_format_json(out, copy, slot_size);
 			hat_buf_puts(out, "}\n");
 		} else {
 			hat_buf_printf(out, "%10" PRIu64 " %-9s ", idx, consumed ? "consumed" : "pending");
-			hat_msg_format(out, copy, r->slot_size);
+			hat_msg_format(out, copy, slot_size);
 			hat_buf_putc(out, '\n');
 		}
 	}
+	free(copy);
 	if (!json && skipped)
-		hat_buf_printf(out, "%u slot%s skipped (overwritten or half-written)\n", skipped,
-			       skipped == 1 ? "" : "s");
+		hat_buf_printf(out, "%u slot%s skipped (overwritten, half-written or at the write "
+			       "frontier)\n", skipped, skipped == 1 ? "" : "s");
 	return skipped;
 }

@@ -40,9 +40,12 @@ unsigned hatshm_view_board(struct hat_buf *out, const struct hatshm_board *b, ui
 void hatshm_fmt_ns(uint64_t ns, char *buf, size_t len);
 
 /* `dump RING -n N`: decodes the last n messages published on ring r (a HAT_RING_READER handle),
- * including consumed ones still in their slots. Each slot is copied between two reads of its
- * seq; a slot whose seq is not index + 1 (overwritten by a newer message) or changed during the
- * copy (half-written) is skipped and said so. json: one JSON object per line
+ * including consumed ones still in their slots. Each slot is copied twice between two reads of
+ * its seq; a slot whose seq is not index + 1 (overwritten by a newer message), that changed
+ * while it was read (half-written), or that is consumed and within capacity/8 (at most 256)
+ * slots of the producer's overwrite frontier (it may be the slot being written, under a seq
+ * not yet updated) is skipped and said so. Unconsumed slots are never written by the producer,
+ * so they are always exact. json: one JSON object per line
  * ({"ring":..,"index":..,"consumed":..,"msg":{...}} or {"ring":..,"index":..,"skipped":".."}),
  * else one text line per message. Returns the number of slots skipped. */
 unsigned hatshm_dump(struct hat_buf *out, const char *ring_name, const struct hat_ring *r,

@@ -14,8 +14,10 @@ const char hlsim_usage[] =
 	"             [--account 0x<address>=<usdc>]... [--replay FILE] [--state FILE]\n"
 	"             [--mainnet|--testnet] [--ws-idle-ms N] [--http-timeout-ms N]\n"
 	"             [--http-idle-ms N] [--max-body N] [--max-header N] [--ws-max-msg N]\n"
-	"             [--no-ws-greeting] [--tick-ms N] [--rl-rest-weight N] [--rl-ws-conns N]\n"
-	"             [--rl-ws-new-conns N] [--rl-ws-subs N] [--rl-ws-msgs N] [--rl-ws-users N]\n"
+	"             [--no-ws-greeting] [--tick-ms N] [--workers N] [--rl-rest-weight N]\n"
+	"             [--rl-ws-conns N] [--rl-ws-new-conns N] [--rl-ws-subs N] [--rl-ws-msgs N]\n"
+	"             [--rl-ws-users N]\n"
+	"--workers N: threads that check signatures (0: all on the event loop; default 2).\n"
 	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n";
 
 static int num(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
@@ -116,6 +118,7 @@ int hlsim_args_parse(struct hlsim_args *a, int argc, char **argv, char *err, siz
 		U("--max-header", s->http.max_header_bytes, 1u << 24)
 		U("--ws-max-msg", s->ws_max_msg, 1u << 30)
 		U("--tick-ms", s->tick_ms, 60000)
+		U("--workers", s->workers, 128)
 		U("--rl-rest-weight", s->rl.rest_weight_per_min, 100000000)
 		U("--rl-ws-conns", s->rl.ws_conns, 100000000)
 		U("--rl-ws-new-conns", s->rl.ws_new_conns_per_min, 100000000)

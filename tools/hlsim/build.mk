@@ -50,6 +50,11 @@ TESTS += tests/unit/test_hlsim_net
 tests/unit/test_hlsim_net_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
                                   tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
 tests/unit/test_hlsim_net_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
+# The two-step request path (thread pool prepare, in-order commit), against the fake engine.
+TESTS += tests/unit/test_hlsim_pipeline
+tests/unit/test_hlsim_pipeline_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
+                                       tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
+tests/unit/test_hlsim_pipeline_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
 # The I/O-free pieces: request parser; rate limits, subscriptions, accept key, command line.
 TESTS += tests/unit/test_hlsim_http_parse tests/unit/test_hlsim_net_core
 tests/unit/test_hlsim_http_parse_SRCS := tools/hlsim/http_parse.c
@@ -68,7 +73,10 @@ hlsim_LIBS := $(HLSIM_CORE_LIBS) $(HLSIM_NET_LIBS)
 HLSIM_E2E_SRCS := $(HLSIM_TEST_SRCS) tests/helpers/hlsim_proc.c tests/helpers/http_test_client.c \
                   tests/helpers/ws_test_client.c
 HLSIM_E2E_LIBS := $(HLSIM_CORE_LIBS) $(LIB_CURL) $(LIB_WSLAY)
-TESTS += tests/e2e/test_hlsim_http tests/e2e/test_hlsim_ws tests/e2e/test_hlsim_hostile
+TESTS += tests/e2e/test_hlsim_http tests/e2e/test_hlsim_ws tests/e2e/test_hlsim_hostile \
+         tests/e2e/test_hlsim_workers
+tests/e2e/test_hlsim_workers_SRCS := $(HLSIM_E2E_SRCS)
+tests/e2e/test_hlsim_workers_LIBS := $(HLSIM_E2E_LIBS)
 tests/e2e/test_hlsim_http_SRCS := $(HLSIM_E2E_SRCS)
 tests/e2e/test_hlsim_http_LIBS := $(HLSIM_E2E_LIBS)
 tests/e2e/test_hlsim_ws_SRCS := $(HLSIM_E2E_SRCS)

@@ -8,7 +8,8 @@
  * Time is always passed in (now_ms, milliseconds since the Unix epoch).
  *
  * Threading: an engine is single-threaded; every call on one engine must come from the same
- * thread (the net layer's libuv loop). Two engines are fully independent (tests build several).
+ * thread (the net layer's libuv loop), except hlsim_exchange_prepare (any thread, see there).
+ * Two engines are fully independent (tests build several).
  *
  * Simplifications (documented here and in the README): no liquidations (an account whose
  * equity falls below maintenance margin keeps its positions; new orders that increase exposure
@@ -77,6 +78,27 @@ int hlsim_info(struct hlsim_engine *e, const char *body, size_t len, uint64_t no
                struct hat_buf *out, int *status, unsigned *weight_out);
 int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_t now_ms,
                    struct hat_buf *out, int *status, unsigned *weight_out);
+
+/* /exchange in two steps, so the expensive part runs on worker threads (tools/hlsim/http.c):
+ * hlsim_exchange(e, ...) is exactly hlsim_exchange_prepare then hlsim_exchange_commit.
+ *
+ * hlsim_exchange_prepare: deserializes the body, re-encodes the action canonically, computes
+ * the digest and recovers the signer. It reads no engine state except the network flag, which
+ * never changes after hlsim_engine_new, so it may run on any thread, concurrently with itself
+ * and with every other engine call (libsecp256k1's static context is used for recovery only).
+ * body is borrowed for the call. On success *out holds the result (owned by the caller: pass
+ * it to hlsim_exchange_commit, which frees it, or to hlsim_prep_free). Returns 0 or -ENOMEM.
+ *
+ * hlsim_exchange_commit: the engine-state half, on the engine's thread: signer lookup, chain,
+ * vault, expiresAfter, nonce, per-address budget, the action itself. Its outputs are those of
+ * hlsim_exchange. Requests of one signer must be committed in the order they were received
+ * (nonces): the caller keeps that order, whatever order the prepares finished in. Frees p. */
+struct hlsim_prep;
+int hlsim_exchange_prepare(const struct hlsim_engine *e, const char *body, size_t len,
+			   struct hlsim_prep **out);
+int hlsim_exchange_commit(struct hlsim_engine *e, struct hlsim_prep *p, uint64_t now_ms,
+			  struct hat_buf *out, int *status, unsigned *weight_out);
+void hlsim_prep_free(struct hlsim_prep *p);
 
 /* Advances time to now_ms: background agents (seeded flow), trigger orders, scheduleCancel
  * deadlines, candles, periodic allMids/l2Book pushes. Call every few ms; cheap when nothing

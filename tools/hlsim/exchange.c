@@ -570,96 +570,121 @@ static int dispatch(struct hlsim_engine *e, const char *type, uint32_t acct, con
 	return 0;
 }
 
-int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_t now_ms,
-		   struct hat_buf *out, int *status, unsigned *weight_out)
+/* What the engine-state-free half of a request found (see engine.h). */
+struct hlsim_prep {
+	cJSON *root;            /* owned; action, type and ua point into it */
+	bool final;             /* out/status are the answer (decided without the engine) */
+	int status;
+	int rc;                 /* -ENOMEM from the prepare step */
+	struct hat_buf out;
+	unsigned weight;
+	const cJSON *action;
+	const char *type;
+	uint64_t nonce, expires, n;
+	bool has_exp, has_vault, user_signed;
+	uint8_t vault[20];
+	struct hl_user_action ua;
+	uint8_t signer[20];
+};
+
+void hlsim_prep_free(struct hlsim_prep *p)
+{
+	if (!p)
+		return;
+	cJSON_Delete(p->root);
+	hat_buf_free(&p->out);
+	free(p);
+}
+
+static void prep_deser(struct hlsim_prep *p, const char *why)
+{
+	p->final = true;
+	deser(&p->out, &p->status, why);
+}
+
+/* Deserialize, digest, recover the signer: no engine state except the immutable network flag. */
+static void prepare(bool mainnet, const char *body, size_t len, struct hlsim_prep *p)
 {
 	char err[256], msg[320];
-	hat_buf_reset(out);
-	*status = 200;
-	if (weight_out)
-		*weight_out = 1;
-	if (now_ms > e->now_ms)
-		e->now_ms = now_ms;
-	cJSON *root = cJSON_ParseWithLength(body, len);
-	if (!root) {
-		*status = 400;
-		hat_buf_puts(out, "Failed to parse the request body as JSON");
-		return 0;
-	}
-	int rc = 0;
 	struct hat_buf mp = HAT_BUF_INIT;
+	p->status = 200;
+	p->weight = 1;
+	p->root = cJSON_ParseWithLength(body, len);
+	cJSON *root = p->root;
+	if (!root) {
+		p->final = true;
+		p->status = 400;
+		hat_buf_puts(&p->out, "Failed to parse the request body as JSON");
+		return;
+	}
 	const cJSON *action = cJSON_GetObjectItemCaseSensitive(root, "action");
 	const cJSON *nonce_j = cJSON_GetObjectItemCaseSensitive(root, "nonce");
 	const cJSON *sig_j = cJSON_GetObjectItemCaseSensitive(root, "signature");
 	const cJSON *vault_j = cJSON_GetObjectItemCaseSensitive(root, "vaultAddress");
 	const cJSON *exp_j = cJSON_GetObjectItemCaseSensitive(root, "expiresAfter");
 	const cJSON *type_j = cJSON_GetObjectItemCaseSensitive(action, "type");
-	uint64_t nonce = 0, expires = 0;
-	bool has_exp = exp_j && !cJSON_IsNull(exp_j);
-	uint8_t vault[20];
-	bool has_vault = vault_j && !cJSON_IsNull(vault_j);
+	p->has_exp = exp_j && !cJSON_IsNull(exp_j);
+	p->has_vault = vault_j && !cJSON_IsNull(vault_j);
 	if (!cJSON_IsObject(root) || !cJSON_IsObject(action)) {
-		deser(out, status, "missing field `action`");
-		goto done;
+		prep_deser(p, "missing field `action`");
+		return;
 	}
 	if (!cJSON_IsString(type_j)) {
-		deser(out, status, "action: missing field `type`");
-		goto done;
+		prep_deser(p, "action: missing field `type`");
+		return;
 	}
-	if (!get_u64(nonce_j, &nonce)) {
-		deser(out, status, "missing or invalid field `nonce`");
-		goto done;
+	if (!get_u64(nonce_j, &p->nonce)) {
+		prep_deser(p, "missing or invalid field `nonce`");
+		return;
 	}
 	if (!cJSON_IsObject(sig_j)) {
-		deser(out, status, "missing field `signature`");
-		goto done;
+		prep_deser(p, "missing field `signature`");
+		return;
 	}
-	if (has_exp && !get_u64(exp_j, &expires)) {
-		deser(out, status, "invalid field `expiresAfter`");
-		goto done;
+	if (p->has_exp && !get_u64(exp_j, &p->expires)) {
+		prep_deser(p, "invalid field `expiresAfter`");
+		return;
 	}
-	if (has_vault && (!cJSON_IsString(vault_j) ||
-			  hl_addr_parse(vault_j->valuestring, strlen(vault_j->valuestring), vault,
-					NULL, 0) != 0)) {
-		deser(out, status, "invalid field `vaultAddress`");
-		goto done;
+	if (p->has_vault && (!cJSON_IsString(vault_j) ||
+			     hl_addr_parse(vault_j->valuestring, strlen(vault_j->valuestring),
+					   p->vault, NULL, 0) != 0)) {
+		prep_deser(p, "invalid field `vaultAddress`");
+		return;
 	}
 	const char *type = type_j->valuestring;
-	uint64_t n = batch_len(type, action);
-	if (weight_out)
-		*weight_out = 1 + (unsigned)(n / 40);
+	p->action = action;
+	p->type = type;
+	p->n = batch_len(type, action);
+	p->weight = 1 + (unsigned)(p->n / 40);
 
 	/* digest */
 	uint8_t digest[32];
-	struct hl_user_action ua;
-	bool user_signed = hl_action_is_user_type(type);
-	memset(&ua, 0, sizeof ua);
-	if (user_signed) {
-		if (hl_user_action_parse(cJSON_GetObjectItemCaseSensitive(root, "action"), &ua, err,
-					 sizeof err) != 0) {
-			deser(out, status, err);
-			goto done;
+	p->user_signed = hl_action_is_user_type(type);
+	if (p->user_signed) {
+		if (hl_user_action_parse(action, &p->ua, err, sizeof err) != 0) {
+			prep_deser(p, err);
+			return;
 		}
-		hl_user_digest(&ua, digest);
+		hl_user_digest(&p->ua, digest);
 	} else if (hl_action_is_l1_type(type)) {
 		int mrc = hl_action_canonical_msgpack(action, &mp, err, sizeof err);
 		if (mrc == -ENOMEM) {
-			rc = mrc;
+			p->rc = mrc;
 			goto done;
 		}
 		if (mrc != 0) {
-			deser(out, status, err);
+			prep_deser(p, err);
 			goto done;
 		}
-		struct hl_l1_meta m = { nonce, has_vault ? vault : NULL, has_exp, expires,
-					!e->mainnet };
+		struct hl_l1_meta m = { p->nonce, p->has_vault ? p->vault : NULL, p->has_exp,
+					p->expires, !mainnet };
 		uint8_t cid[32];
 		hl_l1_connection_id((const uint8_t *)mp.data, mp.len, &m, cid);
-		hl_l1_digest(cid, !e->mainnet, digest);
+		hl_l1_digest(cid, !mainnet, digest);
 	} else {
 		snprintf(msg, sizeof msg, "action: unknown variant `%s`", type);
-		deser(out, status, msg);
-		goto done;
+		prep_deser(p, msg);
+		return;
 	}
 
 	/* signer */
@@ -667,19 +692,58 @@ int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_
 	const cJSON *s_j = cJSON_GetObjectItemCaseSensitive(sig_j, "s");
 	const cJSON *v_j = cJSON_GetObjectItemCaseSensitive(sig_j, "v");
 	struct hl_sig sig;
-	uint8_t signer[20];
 	if (!cJSON_IsString(r_j) || !cJSON_IsString(s_j) || !cJSON_IsNumber(v_j) ||
 	    !(v_j->valuedouble >= 0 && v_j->valuedouble <= 255) ||
 	    hl_sig_parse(r_j->valuestring, s_j->valuestring, (long long)v_j->valuedouble, &sig, err,
 			 sizeof err) != 0) {
-		deser(out, status, "signature: invalid r, s or v");
+		prep_deser(p, "signature: invalid r, s or v");
 		goto done;
 	}
-	if (hl_recover_address(digest, &sig, signer, err, sizeof err) != 0) {
+	if (hl_recover_address(digest, &sig, p->signer, err, sizeof err) != 0) {
 		snprintf(msg, sizeof msg, "Invalid signature: %s", err);
-		err_top(out, msg);
+		p->final = true;
+		err_top(&p->out, msg);
 		goto done;
 	}
+done:
+	hat_buf_free(&mp);
+}
+
+int hlsim_exchange_prepare(const struct hlsim_engine *e, const char *body, size_t len,
+			   struct hlsim_prep **out)
+{
+	struct hlsim_prep *p = calloc(1, sizeof *p);
+	*out = NULL;
+	if (!p)
+		return -ENOMEM;
+	hat_buf_init(&p->out);
+	prepare(e->mainnet, body, len, p);
+	*out = p;
+	return 0;
+}
+
+int hlsim_exchange_commit(struct hlsim_engine *e, struct hlsim_prep *p, uint64_t now_ms,
+			  struct hat_buf *out, int *status, unsigned *weight_out)
+{
+	char msg[320];
+	int rc = p->rc;
+	hat_buf_reset(out);
+	*status = p->status;
+	if (weight_out)
+		*weight_out = p->weight;
+	if (now_ms > e->now_ms)
+		e->now_ms = now_ms;
+	if (rc || p->final) {
+		if (!hat_buf_ok(&p->out))
+			rc = -ENOMEM;
+		else
+			hat_buf_append(out, p->out.data, p->out.len);
+		goto done;
+	}
+	const char *type = p->type;
+	const uint8_t *signer = p->signer;
+	bool user_signed = p->user_signed;
+	uint64_t n = p->n, nonce = p->nonce;
 	int acct = hlsim__acct_find(e, signer);
 	struct hlsim_nonces *ns = NULL;
 	if (acct >= 0 && !e->acct[acct]->is_flow) {
@@ -706,31 +770,31 @@ int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_
 		goto done;
 	}
 	if (user_signed) {
-		if (ua.mainnet != e->mainnet) {
+		if (p->ua.mainnet != e->mainnet) {
 			snprintf(msg, sizeof msg, "Invalid hyperliquidChain: this exchange is %s.",
 				 e->mainnet ? "Mainnet" : "Testnet");
 			err_top(out, msg);
 			goto done;
 		}
-		if (ua.time != nonce) {
+		if (p->ua.time != nonce) {
 			err_top(out, "Invalid nonce: the action's time/nonce field must equal the "
 				     "request nonce.");
 			goto done;
 		}
-		if (has_exp) {
+		if (p->has_exp) {
 			err_top(out, "expiresAfter is not allowed on user-signed actions.");
 			goto done;
 		}
 	}
-	if (has_vault) {
+	if (p->has_vault) {
 		err_top(out, "Vaults and sub-accounts are not supported by hlsim.");
 		goto done;
 	}
 	struct hlsim_account *a = e->acct[acct];
-	if (has_exp && e->now_ms > expires) {
+	if (p->has_exp && e->now_ms > p->expires) {
 		a->n_requests += 5 * n; /* stale expiresAfter costs 5x */
 		snprintf(msg, sizeof msg, "Action expired: expiresAfter %llu < now %llu.",
-			 (unsigned long long)expires, (unsigned long long)e->now_ms);
+			 (unsigned long long)p->expires, (unsigned long long)e->now_ms);
 		err_top(out, msg);
 		goto done;
 	}
@@ -745,12 +809,26 @@ int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_
 		goto done;
 	}
 	hlsim_nonce_use(ns, nonce);
-	rc = dispatch(e, type, (uint32_t)acct, action, &ua, out, status);
+	rc = dispatch(e, type, (uint32_t)acct, p->action, &p->ua, out, status);
 	hlsim__flush_market(e);
 done:
-	hat_buf_free(&mp);
-	cJSON_Delete(root);
+	hlsim_prep_free(p);
 	if (rc == 0 && !hat_buf_ok(out))
 		rc = -ENOMEM;
 	return rc;
+}
+
+int hlsim_exchange(struct hlsim_engine *e, const char *body, size_t len, uint64_t now_ms,
+		   struct hat_buf *out, int *status, unsigned *weight_out)
+{
+	struct hlsim_prep *p;
+	int rc = hlsim_exchange_prepare(e, body, len, &p);
+	if (rc < 0) {
+		hat_buf_reset(out);
+		*status = 200;
+		if (weight_out)
+			*weight_out = 1;
+		return rc;
+	}
+	return hlsim_exchange_commit(e, p, now_ms, out, status, weight_out);
 }

@@ -16,8 +16,11 @@
 #define PAUSE_READ_OUT ((size_t)4 << 20)   /* stop reading requests until this drains */
 #define LINGER_MS 1000
 
+#define MAX_QUEUE 256 /* requests waiting per connection before reading pauses */
+
 static void do_shutdown(struct hlsim_conn *c);
 static void start_reading(struct hlsim_conn *c);
+static void resume_reading(struct hlsim_conn *c);
 
 /* ---------------------------------------------------------------- output */
 
@@ -53,7 +56,7 @@ static void on_write(uv_write_t *req, int status)
 		return;
 	}
 	if (!c->reading && c->mode == HLSIM_CONN_HTTP)
-		start_reading(c);
+		resume_reading(c);
 }
 
 void hlsim_conn_flush(struct hlsim_conn *c)
@@ -86,9 +89,8 @@ void hlsim_conn_flush_later(struct hlsim_conn *c)
 
 /* ---------------------------------------------------------------- close */
 
-static void on_closed(uv_handle_t *h)
+static void conn_unref(struct hlsim_conn *c)
 {
-	struct hlsim_conn *c = h->data;
 	if (--c->handles)
 		return;
 	hlsim_http_parse_deinit(&c->parser);
@@ -96,6 +98,11 @@ static void on_closed(uv_handle_t *h)
 	hat_buf_free(&c->wbuf);
 	hat_buf_free(&c->resp);
 	free(c);
+}
+
+static void on_closed(uv_handle_t *h)
+{
+	conn_unref(h->data);
 }
 
 void hlsim_conn_close(struct hlsim_conn *c)
@@ -110,6 +117,7 @@ void hlsim_conn_close(struct hlsim_conn *c)
 		s->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	hlsim_conn_drop_jobs(c);
 	if (c->ws)
 		hlsim_ws_free(c);
 	uv_close((uv_handle_t *)&c->tcp, on_closed);
@@ -139,6 +147,16 @@ void hlsim_conn_finish(struct hlsim_conn *c)
 {
 	if (c->closing || c->close_after_write)
 		return;
+	if (c->mode == HLSIM_CONN_WS) {
+		hlsim_conn_drop_jobs(c); /* the close frame is already queued */
+	} else if (hlsim_conn_busy(c)) {
+		c->finish_pending = true; /* after the answers still queued */
+		if (c->reading) {
+			uv_read_stop((uv_stream_t *)&c->tcp);
+			c->reading = false;
+		}
+		return;
+	}
 	c->close_after_write = true;
 	c->mode = HLSIM_CONN_LINGER;
 	if (!c->reading)
@@ -156,6 +174,11 @@ static void on_timer(uv_timer_t *t)
 	struct hlsim_conn *c = t->data;
 	if (c->closing)
 		return;
+	if (c->q_head && c->mode != HLSIM_CONN_LINGER) {
+		/* answers still being prepared: they finish in microseconds */
+		hlsim_conn_timer(c, c->srv->opts.http_timeout_ms);
+		return;
+	}
 	switch (c->mode) {
 	case HLSIM_CONN_HTTP:
 		if (c->req_timer && hlsim_http_parse_busy(&c->parser)) {
@@ -191,6 +214,21 @@ void hlsim_conn_timer(struct hlsim_conn *c, uint64_t ms)
 static void respond(struct hlsim_conn *c, int status, const char *ctype, const char *extra,
                     const char *body, size_t len, bool close)
 {
+	if (hlsim_conn_busy(c)) {
+		struct hat_buf t = HAT_BUF_INIT;
+		hat_buf_printf(&t, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
+			       status, hlsim_http_reason(status), ctype, len, extra ? extra : "",
+			       close ? "Connection: close\r\n" : "");
+		hat_buf_append(&t, body, len);
+		struct hlsim_job *j = hat_buf_ok(&t) ? hlsim_job_add(c, HLSIM_JOB_BYTES, t.data, t.len)
+						     : NULL;
+		if (j)
+			j->ready = true;
+		else
+			hlsim_conn_close(c);
+		hat_buf_free(&t);
+		return;
+	}
 	hat_buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
 		       status, hlsim_http_reason(status), ctype, len, extra ? extra : "",
 		       close ? "Connection: close\r\n" : "");
@@ -213,25 +251,30 @@ static void respond_text(struct hlsim_conn *c, int status, const char *extra, bo
 	respond(c, status, "text/plain; charset=utf-8", extra, text, n, close);
 }
 
-static void api(struct hlsim_conn *c, bool info, const struct hlsim_http_request *r, bool close)
+/* Answers one POST /info or /exchange (body borrowed). prep: the prepared /exchange body or NULL
+ * (then hlsim_exchange does it all); always consumed. */
+static void api(struct hlsim_conn *c, bool info, const char *body, size_t body_len, bool close,
+                struct hlsim_prep *prep)
 {
 	struct hlsim_server *s = c->srv;
 	uint64_t now = hlsim_now_ms();
 	struct hlsim_rl_ip *ip = hlsim_rl_lookup(&s->rl, c->ip, c->ip_len, now);
 	if (ip && !hlsim_rl_rest_allow(&s->rl, ip)) {
-		char body[160];
-		int n = snprintf(body, sizeof body,
+		char text[160];
+		int n = snprintf(text, sizeof text,
 				 "{\"code\":429,\"msg\":\"rate limited: per-IP weight budget of %u per "
 				 "minute exhausted\",\"data\":null}",
 				 s->opts.rl.rest_weight_per_min);
-		respond(c, 429, "application/json", NULL, body, (size_t)n, close);
+		hlsim_prep_free(prep);
+		respond(c, 429, "application/json", NULL, text, (size_t)n, close);
 		return;
 	}
 	int status = 500;
 	unsigned weight = 0;
 	hat_buf_reset(&c->resp);
-	int rc = info ? hlsim_info(s->engine, r->body, r->body_len, now, &c->resp, &status, &weight)
-		      : hlsim_exchange(s->engine, r->body, r->body_len, now, &c->resp, &status, &weight);
+	int rc = info   ? hlsim_info(s->engine, body, body_len, now, &c->resp, &status, &weight)
+		 : prep ? hlsim_exchange_commit(s->engine, prep, now, &c->resp, &status, &weight)
+			: hlsim_exchange(s->engine, body, body_len, now, &c->resp, &status, &weight);
 	if (rc < 0 || !hat_buf_ok(&c->resp)) {
 		hat_log(NULL, HAT_LOG_ERROR, "engine_failed", "call=%s error=%s",
 			info ? "hlsim_info" : "hlsim_exchange", hat_strerror(rc < 0 ? rc : -ENOMEM));
@@ -248,17 +291,17 @@ static void api(struct hlsim_conn *c, bool info, const struct hlsim_http_request
 }
 
 /* Returns 1 (stop parsing) when the connection switches to WebSocket or must close. */
-static int upgrade(struct hlsim_conn *c, const struct hlsim_http_request *r)
+static int upgrade(struct hlsim_conn *c, const char *ws_version, const char *ws_key)
 {
 	struct hlsim_server *s = c->srv;
 	char accept[29];
-	if (strcmp(r->ws_version, "13")) {
+	if (strcmp(ws_version, "13")) {
 		respond_text(c, 426, "Sec-WebSocket-Version: 13\r\n", true,
 			     "unsupported Sec-WebSocket-Version '%s': this server speaks 13",
-			     r->ws_version);
+			     ws_version);
 		return 1;
 	}
-	if (hlsim_ws_accept_key(r->ws_key, accept)) {
+	if (hlsim_ws_accept_key(ws_key, accept)) {
 		respond_text(c, 400, NULL, true, "missing or malformed Sec-WebSocket-Key");
 		return 1;
 	}
@@ -289,7 +332,24 @@ static int on_request(void *user, const struct hlsim_http_request *r)
 				     "method %s not allowed: use POST", r->method_name);
 			return close;
 		}
-		api(c, is_info, r, close);
+		if ((!is_info && s->opts.workers) || hlsim_conn_busy(c)) {
+			struct hlsim_job *j = hlsim_job_add(c, HLSIM_JOB_API, r->body, r->body_len);
+			if (!j)
+				return 1;
+			j->is_info = is_info;
+			j->close = close;
+			/* a request the per-IP budget refuses now is not worth preparing (the budget
+			 * is checked again when it is answered) */
+			struct hlsim_rl_ip *ip =
+				hlsim_rl_lookup(&s->rl, c->ip, c->ip_len, hlsim_now_ms());
+			if (is_info || (ip && !hlsim_rl_rest_allow(&s->rl, ip)))
+				j->ready = true;
+			else
+				hlsim_job_prepare(j, j->data, j->len, false);
+			hlsim_conn_drain(c);
+			return close;
+		}
+		api(c, is_info, r->body, r->body_len, close, NULL);
 		return close;
 	}
 	if (!strcmp(r->path, "/ws")) {
@@ -304,7 +364,16 @@ static int on_request(void *user, const struct hlsim_http_request *r)
 				     "/ws takes WebSocket upgrades only");
 			return 1;
 		}
-		return upgrade(c, r);
+		if (hlsim_conn_busy(c)) {
+			struct hlsim_job *j = hlsim_job_add(c, HLSIM_JOB_UPGRADE, "", 0);
+			if (!j)
+				return 1;
+			snprintf(j->ws_key, sizeof j->ws_key, "%s", r->ws_key);
+			snprintf(j->ws_version, sizeof j->ws_version, "%s", r->ws_version);
+			c->upgrade_pending = true; /* http_input keeps the bytes that follow */
+			return 1;
+		}
+		return upgrade(c, r->ws_version, r->ws_key);
 	}
 	respond_text(c, 404, NULL, close || r->upgrade, "no such endpoint: %s", r->path);
 	return close || r->upgrade;
@@ -334,6 +403,27 @@ static void http_input(struct hlsim_conn *c, const char *data, size_t n)
 	int r = hlsim_http_parse_feed(&c->parser, data, n, &used);
 	if (c->closing)
 		return;
+	if (c->upgrade_pending && c->q_tail && c->q_tail->kind == HLSIM_JOB_UPGRADE &&
+	    !c->q_tail->ready) {
+		struct hlsim_job *j = c->q_tail;
+		free(j->data);
+		j->len = n - used;
+		j->data = malloc(j->len + 1);
+		if (!j->data) {
+			hlsim_conn_close(c);
+			return;
+		}
+		if (j->len)
+			memcpy(j->data, data + used, j->len);
+		j->data[j->len] = '\0';
+		j->ready = true;
+		if (c->reading) {
+			uv_read_stop((uv_stream_t *)&c->tcp);
+			c->reading = false;
+		}
+		hlsim_conn_drain(c);
+		return;
+	}
 	if (c->mode == HLSIM_CONN_WS) {
 		uv_timer_stop(&c->timer);
 		if (hlsim_ws_start(c, data + used, n - used) < 0)
@@ -358,7 +448,7 @@ static void http_input(struct hlsim_conn *c, const char *data, size_t n)
 		hlsim_conn_timer(c, s->opts.http_idle_ms);
 	}
 	hlsim_conn_flush(c);
-	if (c->out.len + c->wbuf.len > PAUSE_READ_OUT && c->reading) {
+	if ((c->out.len + c->wbuf.len > PAUSE_READ_OUT || c->q_len >= MAX_QUEUE) && c->reading) {
 		uv_read_stop((uv_stream_t *)&c->tcp);
 		c->reading = false;
 	}
@@ -398,6 +488,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	case HLSIM_CONN_LINGER:
 		break; /* drained and dropped */
 	}
+	if (!c->closing && c->sub_from)
+		hlsim_conn_submit(c);
 }
 
 static void start_reading(struct hlsim_conn *c)
@@ -406,6 +498,242 @@ static void start_reading(struct hlsim_conn *c)
 		return;
 	c->reading = true;
 	uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read);
+}
+
+/* Reading resumes once the queue is short, no deferred finish or upgrade waits and the
+ * output has drained (HTTP and WebSocket). */
+static void resume_reading(struct hlsim_conn *c)
+{
+	if (c->reading || c->closing || c->finish_pending || c->upgrade_pending ||
+	    c->q_len >= MAX_QUEUE || c->out.len + c->wbuf.len > PAUSE_READ_OUT ||
+	    (c->mode != HLSIM_CONN_HTTP && c->mode != HLSIM_CONN_WS))
+		return;
+	start_reading(c);
+}
+
+/* ---------------------------------------------------------------- request queue */
+
+bool hlsim_conn_busy(const struct hlsim_conn *c)
+{
+	return c->q_head && !c->in_commit;
+}
+
+static void job_free(struct hlsim_job *j)
+{
+	hlsim_prep_free(j->prep);
+	if (j->own_body)
+		free(j->prep_body);
+	free(j->data);
+	free(j);
+}
+
+struct hlsim_job *hlsim_job_add(struct hlsim_conn *c, enum hlsim_job_kind kind, const char *data,
+                                size_t len)
+{
+	struct hlsim_job *j = calloc(1, sizeof *j);
+	if (j)
+		j->data = malloc(len + 1);
+	if (!j || !j->data) {
+		free(j);
+		hat_log(NULL, HAT_LOG_ERROR, "conn_dropped", "reason=%s", "out of memory");
+		hlsim_conn_close(c);
+		return NULL;
+	}
+	if (len)
+		memcpy(j->data, data, len);
+	j->data[len] = '\0';
+	j->len = len;
+	j->kind = kind;
+	j->c = c;
+	j->engine = c->srv->engine;
+	if (c->q_tail)
+		c->q_tail->next = j;
+	else
+		c->q_head = j;
+	c->q_tail = j;
+	c->q_len++;
+	if (c->q_len >= MAX_QUEUE && c->reading) {
+		uv_read_stop((uv_stream_t *)&c->tcp);
+		c->reading = false;
+	}
+	return j;
+}
+
+#define BATCH_MAX 8 /* prepares per work item: fewer thread wake-ups, bounded latency */
+
+/* Prepares handed to the thread pool as one work item. */
+struct batch {
+	uv_work_t work;
+	struct hlsim_conn *c;
+	unsigned n;
+	struct hlsim_job *jobs[BATCH_MAX];
+};
+
+/* Worker thread: touches only the batch's jobs' prepare fields (and the engine's immutable
+ * network flag). */
+static void batch_work(uv_work_t *w)
+{
+	struct batch *b = w->data;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct hlsim_job *j = b->jobs[i];
+		if (hlsim_exchange_prepare(j->engine, j->prep_body, j->prep_len, &j->prep) < 0)
+			j->prep = NULL; /* commit retries on the loop thread and reports it */
+	}
+}
+
+static void batch_done(uv_work_t *w, int status)
+{
+	struct batch *b = w->data;
+	struct hlsim_conn *c = b->c;
+	(void)status;
+	for (unsigned i = 0; i < b->n; i++) {
+		struct hlsim_job *j = b->jobs[i];
+		j->running = false;
+		if (j->orphan)
+			job_free(j);
+		else
+			j->ready = true;
+	}
+	free(b);
+	bool open = !c->closing;
+	conn_unref(c); /* the last reference only if c closed meanwhile */
+	if (open)
+		hlsim_conn_drain(c);
+}
+
+void hlsim_job_prepare(struct hlsim_job *j, char *body, size_t len, bool own)
+{
+	struct hlsim_conn *c = j->c;
+	j->prep_body = body;
+	j->prep_len = len;
+	j->own_body = own;
+	if (!c->srv->opts.workers) {
+		j->ready = true; /* commit does the whole request on the loop thread */
+		return;
+	}
+	j->want_prep = true;
+	if (!c->sub_from)
+		c->sub_from = j;
+}
+
+void hlsim_conn_submit(struct hlsim_conn *c)
+{
+	struct hlsim_job *todo[MAX_QUEUE + 64];
+	unsigned n = 0;
+	for (struct hlsim_job *j = c->sub_from; j; j = j->next) {
+		if (!j->want_prep)
+			continue;
+		j->want_prep = false;
+		if (n < sizeof todo / sizeof todo[0])
+			todo[n++] = j;
+		else
+			j->ready = true; /* a read of many tiny requests: commit does it on the loop */
+	}
+	c->sub_from = NULL;
+	if (c->closing || !n)
+		return;
+	unsigned w = c->srv->opts.workers ? c->srv->opts.workers : 1;
+	unsigned per = (n + w - 1) / w;
+	if (per > BATCH_MAX)
+		per = BATCH_MAX;
+	for (unsigned i = 0; i < n; i += per) {
+		unsigned k = n - i < per ? n - i : per;
+		struct batch *b = calloc(1, sizeof *b);
+		if (b) {
+			b->c = c;
+			b->n = k;
+			memcpy(b->jobs, todo + i, k * sizeof todo[0]);
+			b->work.data = b;
+		}
+		if (!b || uv_queue_work(c->srv->loop, &b->work, batch_work, batch_done) < 0) {
+			free(b);
+			for (unsigned x = i; x < i + k; x++)
+				todo[x]->ready = true; /* commit does the whole request */
+			continue;
+		}
+		for (unsigned x = i; x < i + k; x++)
+			todo[x]->running = true;
+		c->handles++;
+	}
+	hlsim_conn_drain(c);
+}
+
+void hlsim_conn_drop_jobs(struct hlsim_conn *c)
+{
+	struct hlsim_job *j = c->q_head, *next;
+	c->q_head = c->q_tail = c->sub_from = NULL;
+	c->q_len = 0;
+	for (; j; j = next) {
+		next = j->next;
+		if (j->running) {
+			j->orphan = true; /* its batch frees it */
+		} else {
+			job_free(j);
+		}
+	}
+}
+
+static void job_commit(struct hlsim_conn *c, struct hlsim_job *j)
+{
+	struct hlsim_prep *prep = j->prep;
+	j->prep = NULL;
+	switch (j->kind) {
+	case HLSIM_JOB_BYTES:
+		hlsim_conn_send(c, j->data, j->len);
+		break;
+	case HLSIM_JOB_API:
+		api(c, j->is_info, j->data, j->len, j->close, prep);
+		break;
+	case HLSIM_JOB_UPGRADE:
+		c->upgrade_pending = false;
+		upgrade(c, j->ws_version, j->ws_key);
+		if (c->closing)
+			break;
+		if (c->mode == HLSIM_CONN_WS) {
+			uv_timer_stop(&c->timer);
+			/* the frames that followed are new requests: they queue behind posts */
+			c->in_commit = false;
+			if (hlsim_ws_start(c, j->data, j->len) < 0) {
+				hlsim_conn_close(c);
+			} else {
+				start_reading(c);
+				hlsim_conn_submit(c); /* posts among the bytes that followed */
+			}
+		} else {
+			hlsim_conn_finish(c); /* refused: 400/426/429, then close */
+		}
+		break;
+	case HLSIM_JOB_WS_MSG:
+		hlsim_ws_commit(c, j->data, j->len, prep);
+		break;
+	}
+}
+
+void hlsim_conn_drain(struct hlsim_conn *c)
+{
+	bool did = false;
+	while (!c->closing && c->q_head && c->q_head->ready) {
+		struct hlsim_job *j = c->q_head;
+		c->q_head = j->next;
+		if (!c->q_head)
+			c->q_tail = NULL;
+		c->q_len--;
+		bool was = c->in_commit;
+		c->in_commit = true;
+		job_commit(c, j);
+		c->in_commit = was;
+		job_free(j);
+		did = true;
+	}
+	if (c->closing || !did)
+		return;
+	if (!c->q_head && c->finish_pending) {
+		c->finish_pending = false;
+		hlsim_conn_finish(c);
+		return;
+	}
+	hlsim_conn_flush_later(c);
+	resume_reading(c);
 }
 
 int hlsim_conn_accept(struct hlsim_server *s)

@@ -23,6 +23,7 @@ void hlsim_server_opts_default(struct hlsim_server_opts *o)
 	o->ws_max_msg = 1 << 20;
 	o->ws_greeting = true;
 	o->tick_ms = 5;
+	o->workers = 2;
 }
 
 uint64_t hlsim_now_ms(void)

@@ -32,6 +32,9 @@ struct hlsim_server_opts {
 	size_t ws_max_msg;         /* largest WS message accepted (close 1009 above), 1 MiB */
 	bool ws_greeting;          /* send "Websocket connection established." first */
 	unsigned tick_ms;          /* engine tick period, default 5 */
+	unsigned workers;          /* 0: every request handled on the loop thread; else signed
+	                            * requests are prepared on libuv's thread pool (http.h), whose
+	                            * size main.c sets to this (UV_THREADPOOL_SIZE); default 2 */
 };
 
 void hlsim_server_opts_default(struct hlsim_server_opts *o);

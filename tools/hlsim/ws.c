@@ -158,7 +158,9 @@ static bool utf8_valid(const uint8_t *s, size_t n)
 	return true;
 }
 
-static void handle_json(struct hlsim_ws *ws, const char *text, size_t len);
+static void handle_json(struct hlsim_ws *ws, const char *text, size_t len,
+                        struct hlsim_prep *prep);
+static char *post_action_body(const char *text, size_t len, size_t *body_len);
 
 /* wslay checks the message limit only as payload arrives; a header announcing a huge frame is
  * refused at once, so a client cannot hold the connection open by trickling it. */
@@ -190,7 +192,25 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 		close_with(ws, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA, "invalid UTF-8 in text frame");
 		return;
 	}
-	handle_json(ws, (const char *)a->msg, a->msg_length);
+	const char *text = (const char *)a->msg;
+	size_t len = a->msg_length, body_len = 0;
+	struct hlsim_conn *c = ws->c;
+	/* a post action is prepared on the thread pool; anything else waits behind queued posts */
+	char *body = c->srv->opts.workers ? post_action_body(text, len, &body_len) : NULL;
+	if (!body && !hlsim_conn_busy(c)) {
+		handle_json(ws, text, len, NULL);
+		return;
+	}
+	struct hlsim_job *j = hlsim_job_add(c, HLSIM_JOB_WS_MSG, text, len);
+	if (!j) {
+		cJSON_free(body);
+		return;
+	}
+	if (body)
+		hlsim_job_prepare(j, body, body_len, true);
+	else
+		j->ready = true;
+	hlsim_conn_drain(c);
 }
 
 /* ---------------------------------------------------------------- requests */
@@ -349,8 +369,64 @@ static void subscribe(struct hlsim_ws *ws, const cJSON *subj, bool on)
 		push(ws, sub.kind, s->scratch.data, s->scratch.len);
 }
 
-static void put_id(struct hat_buf *b, const cJSON *id)
+/* The text of the top-level member "id" of text, a JSON object cJSON accepted: ids are echoed
+ * exactly as sent (above 2^53 a double would round them). Returns false if not found. */
+static bool raw_id(const char *t, size_t n, const char **out, size_t *olen)
 {
+	int depth = 0;
+	bool key = false;
+	size_t i = 0;
+	while (i < n) {
+		char ch = t[i];
+		if (ch == '"') {
+			size_t b = ++i;
+			while (i < n && t[i] != '"')
+				i += t[i] == '\\' ? 2 : 1;
+			size_t e = i++;
+			if (depth != 1 || !key)
+				continue;
+			key = false;
+			while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+				i++;
+			if (i >= n || t[i] != ':')
+				continue;
+			i++;
+			while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\n' || t[i] == '\r'))
+				i++;
+			if (e - b == 2 && !memcmp(t + b, "id", 2)) {
+				size_t k = i;
+				while (k < n && strchr("+-.eE0123456789", t[k]) && t[k])
+					k++;
+				if (k == i)
+					return false;
+				*out = t + i;
+				*olen = k - i;
+				return true;
+			}
+			continue;
+		}
+		if (ch == '{' || ch == '[') {
+			depth++;
+			key = ch == '{' && depth == 1;
+		} else if (ch == '}' || ch == ']') {
+			depth--;
+		} else if (ch == ',' && depth == 1) {
+			key = true;
+		}
+		i++;
+	}
+	return false;
+}
+
+/* Echoes the id: its original text when found in the message, else the number. */
+static void put_id(struct hat_buf *b, const cJSON *id, const char *text, size_t len)
+{
+	const char *raw;
+	size_t n;
+	if (text && raw_id(text, len, &raw, &n)) {
+		hat_buf_append(b, raw, n);
+		return;
+	}
 	double v = id->valuedouble;
 	if (v >= 0 && v < 18446744073709551615.0 && v == (double)(uint64_t)v)
 		hat_buf_printf(b, "%" PRIu64, (uint64_t)v);
@@ -358,7 +434,30 @@ static void put_id(struct hat_buf *b, const cJSON *id)
 		hat_buf_printf(b, "%.17g", v);
 }
 
-static void post(struct hlsim_ws *ws, const cJSON *root)
+/* If text is {"method":"post","id":<number>,"request":{"type":"action","payload":{..}}}, the
+ * payload printed as post() prints it (cJSON_free it), else NULL. */
+static char *post_action_body(const char *text, size_t len, size_t *body_len)
+{
+	cJSON *root = cJSON_ParseWithLength(text, len);
+	const cJSON *method = cJSON_GetObjectItemCaseSensitive(root, "method");
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(root, "request");
+	const cJSON *type = cJSON_GetObjectItemCaseSensitive(req, "type");
+	const cJSON *payload = cJSON_GetObjectItemCaseSensitive(req, "payload");
+	char *body = NULL;
+	if (cJSON_IsObject(root) && cJSON_IsString(method) && !strcmp(method->valuestring, "post") &&
+	    cJSON_IsNumber(id) && cJSON_IsString(type) && !strcmp(type->valuestring, "action") &&
+	    cJSON_IsObject(payload))
+		body = cJSON_PrintUnformatted(payload);
+	cJSON_Delete(root);
+	if (body)
+		*body_len = strlen(body);
+	return body;
+}
+
+/* prep: the prepared payload of a post action (or NULL); always consumed. text: the message. */
+static void post(struct hlsim_ws *ws, const cJSON *root, const char *text, size_t len,
+                 struct hlsim_prep *prep)
 {
 	struct hlsim_server *s = ws->c->srv;
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(root, "id");
@@ -366,6 +465,7 @@ static void post(struct hlsim_ws *ws, const cJSON *root)
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(req, "type");
 	const cJSON *payload = cJSON_GetObjectItemCaseSensitive(req, "payload");
 	if (!cJSON_IsNumber(id)) {
+		hlsim_prep_free(prep);
 		send_error(ws, "Invalid post request: id must be a number");
 		return;
 	}
@@ -375,30 +475,52 @@ static void post(struct hlsim_ws *ws, const cJSON *root)
 		hat_buf_reset(&ws->msg);
 		hat_buf_puts(&ws->msg, "Invalid post request: request.type must be \"info\" or \"action\" "
 				       "and request.payload an object id=");
-		put_id(&ws->msg, id);
+		put_id(&ws->msg, id, text, len);
 		if (hat_buf_ok(&ws->msg)) {
-			char text[256];
-			snprintf(text, sizeof text, "%s", ws->msg.data);
-			send_error(ws, text);
+			char et[256];
+			snprintf(et, sizeof et, "%s", ws->msg.data);
+			send_error(ws, et);
 		}
+		hlsim_prep_free(prep);
 		return;
 	}
-	char *body = cJSON_PrintUnformatted(payload);
-	if (!body) {
-		send_error(ws, "post: out of memory");
-		return;
-	}
-	int status = 500;
-	unsigned weight = 0;
-	uint64_t now = hlsim_now_ms();
-	hat_buf_reset(&ws->body);
-	int rc = info ? hlsim_info(s->engine, body, strlen(body), now, &ws->body, &status, &weight)
-		      : hlsim_exchange(s->engine, body, strlen(body), now, &ws->body, &status, &weight);
-	cJSON_free(body);
 	struct hat_buf *m = &ws->msg;
+	/* posts spend the per-IP REST weight budget, as HTTP requests do */
+	uint64_t now = hlsim_now_ms();
+	struct hlsim_rl_ip *ip = hlsim_rl_lookup(&s->rl, ws->c->ip, ws->c->ip_len, now);
+	if (ip && !hlsim_rl_rest_allow(&s->rl, ip)) {
+		hlsim_prep_free(prep);
+		hat_buf_reset(m);
+		hat_buf_puts(m, "{\"channel\":\"post\",\"data\":{\"id\":");
+		put_id(m, id, text, len);
+		hat_buf_printf(m, ",\"response\":{\"type\":\"error\",\"payload\":\"429 rate limited: "
+				  "per-IP weight budget of %u per minute exhausted\"}}}",
+			       s->opts.rl.rest_weight_per_min);
+		send_buf(ws, m);
+		return;
+	}
+	int status = 500, rc;
+	unsigned weight = 0;
+	hat_buf_reset(&ws->body);
+	if (action && prep) {
+		rc = hlsim_exchange_commit(s->engine, prep, now, &ws->body, &status, &weight);
+	} else {
+		hlsim_prep_free(prep);
+		char *body = cJSON_PrintUnformatted(payload);
+		if (!body) {
+			send_error(ws, "post: out of memory");
+			return;
+		}
+		rc = info ? hlsim_info(s->engine, body, strlen(body), now, &ws->body, &status, &weight)
+			  : hlsim_exchange(s->engine, body, strlen(body), now, &ws->body, &status,
+					   &weight);
+		cJSON_free(body);
+	}
+	if (rc == 0 && ip)
+		hlsim_rl_rest_charge(&s->rl, ip, weight);
 	hat_buf_reset(m);
 	hat_buf_puts(m, "{\"channel\":\"post\",\"data\":{\"id\":");
-	put_id(m, id);
+	put_id(m, id, text, len);
 	hat_buf_puts(m, ",\"response\":");
 	if (rc == 0 && status == 200 && hat_buf_ok(&ws->body)) {
 		if (info) {
@@ -429,11 +551,13 @@ static void post(struct hlsim_ws *ws, const cJSON *root)
 	send_buf(ws, m);
 }
 
-static void handle_json(struct hlsim_ws *ws, const char *text, size_t len)
+static void handle_json(struct hlsim_ws *ws, const char *text, size_t len,
+                        struct hlsim_prep *prep)
 {
 	struct hlsim_server *s = ws->c->srv;
 	struct hlsim_rl_ip *ip = rl_ip(ws);
 	if (ip && hlsim_rl_ws_msg(&s->rl, ip)) {
+		hlsim_prep_free(prep);
 		char t[128];
 		snprintf(t, sizeof t, "rate limited: more than %u messages per minute",
 			 s->opts.rl.ws_msgs_per_min);
@@ -451,22 +575,38 @@ static void handle_json(struct hlsim_ws *ws, const char *text, size_t len)
 			send_error(ws, t.data);
 		hat_buf_free(&t);
 		cJSON_Delete(root);
+		hlsim_prep_free(prep);
 		return;
 	}
 	const char *m = method->valuestring;
+	if (strcmp(m, "post")) {
+		hlsim_prep_free(prep);
+		prep = NULL;
+	}
 	if (!strcmp(m, "ping")) {
 		static const char pong[] = "{\"channel\":\"pong\"}";
 		queue_text(ws, pong, sizeof pong - 1);
 	} else if (!strcmp(m, "subscribe") || !strcmp(m, "unsubscribe")) {
 		subscribe(ws, cJSON_GetObjectItemCaseSensitive(root, "subscription"), m[0] == 's');
 	} else if (!strcmp(m, "post")) {
-		post(ws, root);
+		post(ws, root, text, len, prep);
 	} else {
 		char t[160];
 		snprintf(t, sizeof t, "Unknown method: %.100s", m);
 		send_error(ws, t);
 	}
 	cJSON_Delete(root);
+}
+
+void hlsim_ws_commit(struct hlsim_conn *c, const char *text, size_t len, struct hlsim_prep *prep)
+{
+	struct hlsim_ws *ws = c->ws;
+	if (!ws || wslay_event_get_close_sent(ws->ctx)) {
+		hlsim_prep_free(prep);
+		return;
+	}
+	handle_json(ws, text, len, prep);
+	kick(ws);
 }
 
 /* ---------------------------------------------------------------- session */
@@ -540,6 +680,7 @@ void hlsim_ws_on_idle(struct hlsim_conn *c)
 
 void hlsim_ws_going_away(struct hlsim_conn *c)
 {
+	hlsim_conn_drop_jobs(c);
 	if (!c->ws || wslay_event_get_close_sent(c->ws->ctx)) {
 		hlsim_conn_finish(c);
 		return;

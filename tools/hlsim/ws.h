@@ -29,6 +29,10 @@ int hlsim_ws_start(struct hlsim_conn *c, const char *leftover, size_t n);
 
 /* Input bytes for c's session (borrowed). */
 void hlsim_ws_on_read(struct hlsim_conn *c, const char *data, size_t n);
+/* Handles one text message that waited in c's queue (http.h); prep: its prepared post action or
+ * NULL, consumed. */
+struct hlsim_prep;
+void hlsim_ws_commit(struct hlsim_conn *c, const char *text, size_t len, struct hlsim_prep *prep);
 /* c's idle timer fired: close the session. */
 void hlsim_ws_on_idle(struct hlsim_conn *c);
 /* The server is stopping: sends close 1001 ("server shutting down") and closes gracefully. */
