@@ -623,6 +623,9 @@ static int known_tid_collisions(const struct e2e_rig *r, struct e2e_pos *adj, in
 	 * is taken as dropped, which is exact when the group's fills have the same side and size
 	 * (our orders on one side of one coin); otherwise nothing is excused. */
 	bool wrapped = st.prod > st.start_index + st.capacity;
+	struct hat_stage_status es;
+	hat_stage_status(e2e_block(r, HAT_STAGE_EXECD), &es);
+	uint64_t execd_start_ms = es.started_ns / 1000000u;
 	size_t n = 0;
 	uint64_t *tids = calloc(st.capacity, sizeof *tids), *oids = calloc(st.capacity, sizeof *oids);
 	for (uint64_t idx = st.start_index; idx < st.prod && !wrapped; idx++) {
@@ -659,6 +662,10 @@ static int known_tid_collisions(const struct e2e_rig *r, struct e2e_pos *adj, in
 				       cJSON_GetObjectItem(it, "sz")->valuestring) == 0;
 		}
 		if (wrapped ? !collides || !earlier || !same : on_ring || !collides)
+			continue;
+		/* A restarted execd reconciles positions from clearinghouseState and riskd takes them
+		 * from its snapshot: only drops by the current execd process still show. */
+		if ((uint64_t)cJSON_GetObjectItem(it, "time")->valuedouble < execd_start_ms)
 			continue;
 		const char *coin = cJSON_GetObjectItem(it, "coin")->valuestring;
 		int64_t sz = fx_of(cJSON_GetObjectItem(it, "sz"));
