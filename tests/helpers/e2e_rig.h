@@ -100,10 +100,9 @@ int e2e_log_count(const struct e2e_rig *r, const char *file, const char *text);
 
 /* Orders: cloids execd placed (from its audit trail's requests) against hlsim's
  * historicalOrders of A. Asserts: no cloid with two exchange orders (oids) at hlsim; every
- * cloid hlsim knows was sent by execd (no orphan at the exchange); every order still open at
- * hlsim is one execd sent; riskd's open_orders gauge equals hlsim's open order count (printed). Past hlsim's 1000 finished orders kept, only the latest
- * are checked. Returns
- * the number of distinct cloids execd sent. */
+ * cloid hlsim knows (open or finished) was sent by execd (no orphan at the exchange). Prints
+ * riskd's open_orders gauge beside hlsim's open count. Past the 1000 finished orders hlsim
+ * keeps, only the latest are checked. Returns the number of distinct cloids execd sent. */
 int e2e_check_orders(struct e2e_rig *r);
 
 /* Ring checks: for every ring, the messages still in its slots carry seq = index + 1 (the
