@@ -628,12 +628,27 @@ static int known_tid_collisions(const struct e2e_rig *r, struct e2e_pos *adj, in
 	uint64_t execd_start_ms = es.started_ns / 1000000u;
 	size_t n = 0;
 	uint64_t *tids = calloc(st.capacity, sizeof *tids), *oids = calloc(st.capacity, sizeof *oids);
-	for (uint64_t idx = st.start_index; idx < st.prod && !wrapped; idx++) {
+	uint64_t lo = wrapped ? st.prod - st.capacity : st.start_index;
+	bool after_hello = false;
+	for (uint64_t idx = lo; idx < st.prod; idx++) {
 		struct hat_msg_exec x;
 		memcpy(&x, ring.slots + (idx & ring.mask) * ring.slot_size, sizeof x);
-		if (x.h.type == HAT_MSG_EXEC && x.kind == HAT_EXEC_FILL) {
+		if (x.h.seq != idx + 1)
+			continue;
+		if (x.h.type == HAT_MSG_EXEC && x.kind == HAT_EXEC_FILL && !wrapped) {
 			tids[n] = x.tid;
 			oids[n++] = x.oid;
+		}
+		/* The current execd's reconciliation (its first snapshot after its HELLO) took the
+		 * positions from the exchange: drops before it are healed. */
+		if (x.h.type == HAT_MSG_CONTROL) {
+			const struct hat_msg_control *c = (const void *)&x;
+			if (c->cmd == HAT_CTL_HELLO && c->restart_count == es.restart_count)
+				after_hello = true;
+			else if (c->cmd == HAT_CTL_SNAPSHOT_END && after_hello) {
+				execd_start_ms = c->h.origin_ns / 1000000u;
+				after_hello = false;
+			}
 		}
 	}
 	hat_ring_detach(&ring);
