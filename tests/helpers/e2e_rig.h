@@ -87,8 +87,8 @@ int e2e_sim_positions(const struct e2e_rig *r, struct e2e_pos *out, int cap);
 /* Sum of closedPnl and fee over hlsim's userFills of account A (1e-8); number of fills. */
 int e2e_sim_pnl(const struct e2e_rig *r, int64_t *closed, int64_t *fees);
 /* Halts trading (superd halt: riskd halts, execd cancels all), then waits until hlsim has no
- * open order of A and riskd's positions equal hlsim's for every coin; asserts equality (szi,
- * entry price and, if check_pnl, realized PnL and fees summed over coins against hlsim's
+ * open order of A and riskd's positions equal hlsim's for every coin; asserts equal sizes and,
+ * if check_pnl, entry prices, realized PnL and fees (summed over coins, against hlsim's
  * userFills), printing both views on a mismatch. */
 void e2e_settle_and_check_positions(struct e2e_rig *r, bool check_pnl);
 
