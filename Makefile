@@ -6,6 +6,7 @@
 #   make            release build of every program      -> build/bin/<name>
 #   make test       deps, ASan+UBSan build, every test   -> build/asan/...
 #   make bench      release benchmarks, each run once    -> build/bin/bench-<name>
+#   make chaos      the chaos test with CHAOS_KILLS (100) SIGKILLs of random stages
 #   make fuzz       libFuzzer targets (clang), FUZZ_SECONDS each
 #   make run        deps, build, the pipeline against hlsim (scripts/launch.sh)
 #   make deps       installs the Debian packages that are missing (scripts/deps.sh)
@@ -73,7 +74,7 @@ BIN  := $(BUILD)/bin
 
 objs = $(patsubst %.c,$(1)/obj/%.o,$(2))
 
-.PHONY: all test test-build bench fuzz run deps deps-test clean
+.PHONY: all test test-build bench chaos fuzz run deps deps-test clean
 .DEFAULT_GOAL := all
 
 # ---------------------------------------------------------------- flags stamps
@@ -182,6 +183,14 @@ test: deps-test
 bench: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) all $(addprefix $(BIN)/bench-,$(BENCHES))
 	@set -e; for b in $(BENCHES); do echo "== bench-$$b"; HAT_BIN_DIR=$(abspath $(BIN)) $(BIN)/bench-$$b; done
+
+# The end-to-end chaos test (tests/e2e/test_chaos.c) with more kills and a longer budget;
+# HAT_TEST_SEED=<n> replays a run.
+CHAOS_KILLS ?= 100
+chaos: deps
+	@$(MAKE) --no-print-directory -j$$(nproc) test-build
+	@HAT_BIN_DIR=$(abspath $(ASAN)/bin) E2E_CHAOS_KILLS=$(CHAOS_KILLS) \
+	  scripts/run-tests.sh --timeout 1200 $(ASAN)/tests/e2e/test_chaos
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -j$$(nproc) $(addprefix $(FUZ)/,$(FUZZERS))
