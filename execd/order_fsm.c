@@ -812,7 +812,9 @@ int exec_fsm_on_order_update(struct exec_fsm *f, const struct hl_order_update *u
 int exec_fsm_on_fill(struct exec_fsm *f, const struct hl_fill *fl, uint64_t now_ns,
 		     uint64_t now_ms, struct hat_msg_exec *ev)
 {
-	if (fl->tid != 0 && tid_seen_add(f, fl->tid)) {
+	/* A trade id names the trade; our fill of it is (tid, oid): both sides of a self-match,
+	 * or a simulator reusing ids, must not make a second fill look like a duplicate. */
+	if (fl->tid != 0 && tid_seen_add(f, fl->tid ^ (fl->oid * 0x9e3779b97f4a7c15ull))) {
 		f->c.dup_fills++;
 		return 0;
 	}

@@ -165,6 +165,8 @@ static void test_signald_quotes_after_snapshot_and_survives_sigkill(void **state
 		cancels++;
 	}
 	assert_int_equal(cancels, 4);
+	/* the feed is back (feedd clears the flag with the fresh snapshot) */
+	hat_board_set_stale(&board, (uint32_t)bidx, false, 3);
 	hat_board_close(&board);
 
 	/* SIGKILL mid-stream, restart: the new life says HELLO (restart count is superd's to

@@ -510,7 +510,9 @@ static void on_fill(void *user, struct hlsim_order *taker, struct hlsim_order *m
 {
 	struct exec_ctx *x = user;
 	struct hlsim_engine *e = x->e;
-	uint64_t tid = mix64(taker->oid * 0x100000001b3ULL ^ maker->oid ^ e->next_tid++) &
+	/* Unique per trade (a counter, scrambled): mixing in the oids let two fills of one taker
+	 * against consecutive makers collide. */
+	uint64_t tid = mix64(e->next_tid++) &
 		       ((1ULL << 50) - 1);
 	uint8_t hash[32];
 	uint64_t hv[4] = { tid, taker->oid, maker->oid, e->now_ms };
