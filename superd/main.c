@@ -10,11 +10,12 @@ int main(int argc, char **argv)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	int rc = sup_init(&s, argc, argv, &loop, err, sizeof err);
-	if (rc == 1) {
-		printf("superd: segments of the instance are ready\n");
-		return 0; /* --create-only */
-	}
 	if (rc != 0) {
+		uv_loop_close(&loop);
+		if (rc == 1) {
+			printf("superd: segments of the instance are ready\n");
+			return 0; /* --create-only */
+		}
 		fprintf(stderr, "superd: %s\n", err);
 		return 2;
 	}
