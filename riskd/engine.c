@@ -360,9 +360,18 @@ static void exec_ctl(struct risk_engine *e, const struct hat_msg_control *c, uin
 			logf_(e, RISK_LOG_WARN, "snapshot_bad",
 			      "execd said %llu rows, got %llu: requesting again",
 			      (unsigned long long)c->arg, (unsigned long long)e->snap_rows);
-			request_state(e, "snapshot row count mismatch", now_ns);
+			/* Ask again, but not in a tight loop: a producer that keeps sending bad
+			 * snapshots must not turn riskd into a log and ring flood. */
+			e->ready = false;
+			e->rerequest_backoff_ns = e->rerequest_backoff_ns
+				? e->rerequest_backoff_ns * 2 : 100000000ull;
+			if (e->rerequest_backoff_ns > 5000000000ull)
+				e->rerequest_backoff_ns = 5000000000ull;
+			e->rerequest_at_ns = now_ns + e->rerequest_backoff_ns;
 			return;
 		}
+		e->rerequest_backoff_ns = 0;
+		e->rerequest_at_ns = 0;
 		e->ready = true;
 		e->c.snapshots_in++;
 		logf_(e, RISK_LOG_INFO, "snapshot_received",
@@ -538,6 +547,10 @@ void risk_engine_set_asset(struct risk_engine *e, int coin, uint32_t asset)
 
 void risk_engine_tick(struct risk_engine *e, uint64_t now_ns)
 {
+	if (e->rerequest_at_ns && now_ns >= e->rerequest_at_ns) {
+		e->rerequest_at_ns = 0;
+		request_state(e, "snapshot row count mismatch", now_ns);
+	}
 	uint64_t day = now_ns / DAY_NS;
 	if (day > e->day) {
 		e->day = day;

@@ -120,6 +120,8 @@ struct risk_engine {
 	bool signald_down;             /* last risk_engine_signald_alive() said down */
 	bool signald_cancelled;        /* CANCEL_ALL sent in this down episode */
 	uint64_t snap_rows;            /* rows received since SNAPSHOT_BEGIN */
+	uint64_t rerequest_at_ns;      /* a bad snapshot is asked for again at this time (0: none) */
+	uint64_t rerequest_backoff_ns; /* doubles per bad snapshot, 100 ms .. 5 s; reset when good */
 	uint64_t last_risk_seq;
 	uint64_t day;                  /* UTC day number of the last tick */
 	uint64_t last_publish_ns;

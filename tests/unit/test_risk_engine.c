@@ -313,10 +313,23 @@ static void test_engine_snapshot_row_count_mismatch_rerequests(void **state)
 	snapshot_from_execd(f, 3, T0);
 	assert_false(f->e.ready);
 	assert_int_equal(f->e.c.snapshots_bad, 1);
+	/* asked again after 100 ms, not at once (a bad producer must not cause a request loop) */
+	assert_int_equal(f->exec.n, 0);
+	risk_engine_tick(&f->e, T0 + 99000000ull);
+	assert_int_equal(f->exec.n, 0);
+	risk_engine_tick(&f->e, T0 + 100000000ull);
 	assert_int_equal(f->exec.n, 1);
 	assert_int_equal(((const struct hat_msg_control *)at(&f->exec, 0))->cmd,
 	                 HAT_CTL_STATE_REQUEST);
 	assert_int_equal(f->sig.n, 0);
+	/* a second bad one doubles the wait */
+	clear(f);
+	snapshot_from_execd(f, 3, T0 + 100000000ull);
+	risk_engine_tick(&f->e, T0 + 299000000ull);
+	assert_int_equal(f->exec.n, 0);
+	risk_engine_tick(&f->e, T0 + 300000000ull);
+	assert_int_equal(f->exec.n, 1);
+	assert_int_equal(f->e.c.snapshots_bad, 2);
 	struct hat_msg_intent m = intent(HAT_INTENT_NEW, 1, "BTC", HAT_SIDE_BUY, 50000 * ONE, ONE / 10);
 	assert_int_equal(risk_engine_intent(&f->e, &m, NULL, T0), HAT_REASON_RISK_NOT_READY);
 	/* a stray END or row without BEGIN is ignored */
