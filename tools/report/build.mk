@@ -23,3 +23,5 @@ HATCTL_DATA_SRCS := tools/hatctl/cmd_data.c $(EXPORT_SRCS)
 PROGRAMS += hat-data
 hat-data_SRCS := tools/report/data_main.c $(HATCTL_DATA_SRCS)
 hat-data_LIBS := $(LIB_CJSON) $(LIB_ZSTD)
+TESTS += tests/unit/test_report_export
+tests/unit/test_report_export_SRCS := $(EXPORT_SRCS)
