@@ -25,3 +25,7 @@ hat-data_SRCS := tools/report/data_main.c $(HATCTL_DATA_SRCS)
 hat-data_LIBS := $(LIB_CJSON) $(LIB_ZSTD)
 TESTS += tests/unit/test_report_export
 tests/unit/test_report_export_SRCS := $(EXPORT_SRCS)
+
+# ---- end to end: hat-data and hat-report on the shipped samples (+ headless Chromium render
+# when chromium is installed)
+TEST_SCRIPTS += tests/report_cli.sh
