@@ -29,3 +29,6 @@ tests/unit/test_report_export_SRCS := $(EXPORT_SRCS)
 # ---- end to end: hat-data and hat-report on the shipped samples (+ headless Chromium render
 # when chromium is installed)
 TEST_SCRIPTS += tests/report_cli.sh
+# scripts/backtest.sh twice on the sample journal (determinism); until execd, hatctl and hlsim's
+# replay mode exist it checks the script's refusal names exactly what is missing.
+TEST_SCRIPTS += tests/backtest_determinism.sh
