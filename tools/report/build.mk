@@ -32,3 +32,7 @@ TEST_SCRIPTS += tests/report_cli.sh
 # scripts/backtest.sh twice on the sample journal (determinism); until execd, hatctl and hlsim's
 # replay mode exist it checks the script's refusal names exactly what is missing.
 TEST_SCRIPTS += tests/backtest_determinism.sh
+
+# ---- bench-backtest: journal msgs/s through the backtest vs feedd --replay --max alone
+BENCHES += backtest
+bench-backtest_SRCS := bench/bench_backtest.c
