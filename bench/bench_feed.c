@@ -5,6 +5,9 @@
  * The ring's consumer runs in the same thread (it pops after every frame), so the ring never
  * fills and the figures are the producer's cost.
  *
+ * A third run adds recording (every frame appended to a journal, fsync every 1000 ms), to show
+ * what --record costs on the same path.
+ *
  * Ends with:
  *   BENCH feed_msgs_per_s <n> /s
  *   BENCH feed_mb_per_s <n> MB/s
@@ -17,11 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "common/clock.h"
+#include "common/journal.h"
 #include "common/msg_types.h"
 #include "common/ring.h"
 #include "feedd/publish.h"
@@ -82,6 +87,74 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* parse_ws + publish (+ journal append when jr) over the frames for RUN_NS; returns msgs/s.
+ * With nlat, records frame-to-ring latencies into lat[] and the MB/s into *mbps. */
+static double run_full(struct hat_journal *jr, size_t *nlat, double *mbps)
+{
+	char inst[32], err[256];
+	snprintf(inst, sizeof inst, "bench%d", (int)getpid());
+	if (hat_ring_create(inst, "md", 4096, HAT_SLOT_MD, 0, err, sizeof err) != 0) {
+		fprintf(stderr, "ring: %s\n", err);
+		return -1;
+	}
+	struct hat_ring prod = { 0 }, cons = { 0 };
+	struct feed_pub pub = { 0 };
+	double result = -1;
+	const char *coins[] = { "BTC", "ETH" };
+	if (hat_ring_attach(&prod, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err, sizeof err) ||
+	    hat_ring_attach(&cons, inst, "md", HAT_RING_CONSUMER, HAT_SLOT_MD, 0, err, sizeof err) ||
+	    feed_pub_init(&pub, &prod, NULL, coins, NULL, 2, 1024, err, sizeof err) != 0) {
+		fprintf(stderr, "setup: %s\n", err);
+		goto out;
+	}
+	static struct hat_msg_trade trades[512];
+	struct hl_ws_bufs bufs = { .trades = trades, .trades_cap = 512 };
+	struct hl_ws_msg m;
+	uint8_t slot[HAT_SLOT_MD];
+	uint64_t n_msgs = 0, n_bytes = 0;
+	size_t n_lat = 0;
+	uint64_t t0 = hat_mono_ns();
+	while (hat_mono_ns() - t0 < RUN_NS) {
+		for (int k = 0; k < NFRAMES; k++) {
+			uint64_t recv = hat_now_ns();
+			if (jr && hat_journal_append(jr, 1, recv, frames[k].text, frames[k].len, recv,
+						     hat_mono_ns() / 1000000u, err, sizeof err) != 0) {
+				fprintf(stderr, "append: %s\n", err);
+				goto out;
+			}
+			if (hl_ws_parse(frames[k].text, frames[k].len, recv, NULL, &bufs, &m, err, sizeof err) != 0) {
+				fprintf(stderr, "parse: %s\n", err);
+				goto out;
+			}
+			if (m.kind == HL_WS_BOOK)
+				feed_pub_book(&pub, m.u.book.coin[0] == 'B' ? 0 : 1, &m.u.book, recv);
+			else
+				for (size_t i = 0; i < m.list.n; i++)
+					feed_pub_trade(&pub, 0, &trades[i], recv);
+			hl_ws_msg_clear(&m);
+			n_bytes += frames[k].len;
+			while (hat_ring_try_pop(&cons, slot, sizeof slot) == 0) {
+				const struct hat_msg_hdr *h = (const void *)slot;
+				if (nlat && n_lat < LAT_MAX)
+					lat[n_lat++] = h->send_ns - h->origin_ns;
+				n_msgs++;
+			}
+		}
+	}
+	double full_s = (double)(hat_mono_ns() - t0) / 1e9;
+	if (nlat) {
+		*nlat = n_lat;
+		*mbps = (double)n_bytes / full_s / 1e6;
+	}
+	result = (double)n_msgs / full_s;
+out:
+	feed_pub_deinit(&pub);
+	hat_ring_detach(&prod);
+	hat_ring_detach(&cons);
+	hat_ring_unlink(inst, "md", NULL, 0);
+	return result;
+}
+
 int main(void)
 {
 	/* Real-shaped mix: half books (20 levels a side), half trades frames of 1-4 trades. */
@@ -104,7 +177,7 @@ int main(void)
 	       (double)total_msgs / NFRAMES);
 
 	/* Baseline: cJSON parse + free of the same frames. */
-	uint64_t t0 = hat_mono_ns(), n_msgs = 0, n_bytes = 0, iters = 0;
+	uint64_t t0 = hat_mono_ns(), n_msgs = 0, iters = 0;
 	while (hat_mono_ns() - t0 < RUN_NS) {
 		for (int k = 0; k < NFRAMES; k++) {
 			cJSON *j = cJSON_ParseWithLength(frames[k].text, frames[k].len);
@@ -117,61 +190,37 @@ int main(void)
 	double base_s = (double)(hat_mono_ns() - t0) / 1e9;
 	double base_rate = (double)n_msgs / base_s;
 
-	/* Full path: parse_ws + publish on a real shm ring. */
-	char inst[32], err[256];
-	snprintf(inst, sizeof inst, "bench%d", (int)getpid());
-	if (hat_ring_create(inst, "md", 4096, HAT_SLOT_MD, 0, err, sizeof err) != 0) {
-		fprintf(stderr, "ring: %s\n", err);
-		return 1;
-	}
-	struct hat_ring prod, cons;
-	if (hat_ring_attach(&prod, inst, "md", HAT_RING_PRODUCER, HAT_SLOT_MD, 0, err, sizeof err) ||
-	    hat_ring_attach(&cons, inst, "md", HAT_RING_CONSUMER, HAT_SLOT_MD, 0, err, sizeof err)) {
-		fprintf(stderr, "attach: %s\n", err);
-		return 1;
-	}
-	const char *coins[] = { "BTC", "ETH" };
-	struct feed_pub pub;
-	if (feed_pub_init(&pub, &prod, NULL, coins, NULL, 2, 1024, err, sizeof err) != 0) {
-		fprintf(stderr, "pub: %s\n", err);
-		return 1;
-	}
-	static struct hat_msg_trade trades[512];
-	struct hl_ws_bufs bufs = { .trades = trades, .trades_cap = 512 };
-	struct hl_ws_msg m;
-	uint8_t slot[HAT_SLOT_MD];
+	/* Full path: parse_ws + publish on a real shm ring (then again with recording). */
+	double mbps = 0, rate = 0, rec_rate = 0;
 	size_t nlat = 0;
-	n_msgs = n_bytes = 0;
-	t0 = hat_mono_ns();
-	while (hat_mono_ns() - t0 < RUN_NS) {
-		for (int k = 0; k < NFRAMES; k++) {
-			uint64_t recv = hat_now_ns();
-			if (hl_ws_parse(frames[k].text, frames[k].len, recv, NULL, &bufs, &m, err, sizeof err) != 0) {
-				fprintf(stderr, "parse: %s\n", err);
+	for (int pass = 0; pass < 2; pass++) {
+		struct hat_journal jr;
+		char dir[] = "/tmp/bench-feed-XXXXXX";
+		if (pass == 1) {
+			if (!mkdtemp(dir))
+				return 1;
+			struct hat_journal_opts jo = { .dir = dir, .prefix = "feed", .max_file_bytes = 1u << 30,
+						       .fsync = HAT_JOURNAL_FSYNC_INTERVAL, .fsync_interval_ms = 1000 };
+			char jerr[256];
+			if (hat_journal_open(&jr, &jo, hat_now_ns(), jerr, sizeof jerr) != 0) {
+				fprintf(stderr, "journal: %s\n", jerr);
 				return 1;
 			}
-			if (m.kind == HL_WS_BOOK)
-				feed_pub_book(&pub, m.u.book.coin[0] == 'B' ? 0 : 1, &m.u.book, recv);
-			else
-				for (size_t i = 0; i < m.list.n; i++)
-					feed_pub_trade(&pub, 0, &trades[i], recv);
-			hl_ws_msg_clear(&m);
-			n_bytes += frames[k].len;
-			while (hat_ring_try_pop(&cons, slot, sizeof slot) == 0) {
-				const struct hat_msg_hdr *h = (const void *)slot;
-				if (nlat < LAT_MAX)
-					lat[nlat++] = h->send_ns - h->origin_ns;
-				n_msgs++;
-			}
+		}
+		double r = run_full(pass == 1 ? &jr : NULL, pass == 0 ? &nlat : NULL, &mbps);
+		if (r < 0)
+			return 1;
+		if (pass == 0) {
+			rate = r;
+		} else {
+			rec_rate = r;
+			char path[PATH_MAX];
+			snprintf(path, sizeof path, "%s", jr.path);
+			hat_journal_close(&jr);
+			unlink(path);
+			rmdir(dir);
 		}
 	}
-	double full_s = (double)(hat_mono_ns() - t0) / 1e9;
-	double rate = (double)n_msgs / full_s;
-	double mbps = (double)n_bytes / full_s / 1e6;
-	feed_pub_deinit(&pub);
-	hat_ring_detach(&prod);
-	hat_ring_detach(&cons);
-	hat_ring_unlink(inst, "md", NULL, 0);
 
 	/* Percentiles of the frame-to-ring latency (exact, from the samples). */
 	qsort(lat, nlat, sizeof lat[0], cmp);
@@ -181,6 +230,7 @@ int main(void)
 	printf("cjson parse only      : %12.0f msgs/s\n", base_rate);
 	printf("parse_ws + publish    : %12.0f msgs/s  %8.1f MB/s  (%.2fx the cJSON-only rate)\n", rate,
 	       mbps, rate / base_rate);
+	printf("... with recording    : %12.0f msgs/s  (%.2fx without)\n", rec_rate, rec_rate / rate);
 	printf("frame-to-ring latency : p50 %" PRIu64 " ns  p99 %" PRIu64 " ns  p99.9 %" PRIu64
 	       " ns  (%zu samples)\n", p50, p99, p999, nlat);
 	printf("BENCH feed_msgs_per_s %.0f /s\n", rate);
@@ -188,6 +238,7 @@ int main(void)
 	printf("BENCH feed_p50_ns %" PRIu64 " ns\n", p50);
 	printf("BENCH feed_p99_ns %" PRIu64 " ns\n", p99);
 	printf("BENCH cjson_only_msgs_per_s %.0f /s\n", base_rate);
+	printf("BENCH feed_record_msgs_per_s %.0f /s\n", rec_rate);
 	for (int k = 0; k < NFRAMES; k++)
 		free(frames[k].text);
 	return 0;

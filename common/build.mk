@@ -25,6 +25,9 @@ TESTS += tests/unit/test_journal
 TESTS += tests/unit/test_ws_client
 tests/unit/test_ws_client_SRCS := tests/helpers/ws_test_server.c
 tests/unit/test_ws_client_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_SSL)
+FUZZERS += tests/fuzz/fuzz_ws_client tests/fuzz/fuzz_journal
+tests/fuzz/fuzz_ws_client_corpus := tests/fuzz/fuzz_ws_client_corpus
+tests/fuzz/fuzz_journal_corpus := tests/fuzz/fuzz_journal_corpus
 
 
 # ---- instance segments, stage runtime (lead)

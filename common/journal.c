@@ -191,8 +191,10 @@ static int start_file(struct hat_journal *j, uint64_t now_ns, char *err, size_t 
 	put_u64(h + 24, j->seq);
 	int rc = write_all(fd, h, sizeof h);
 	if (rc < 0) {
+		/* Leave no headerless file behind (a full disk would otherwise collect one per try). */
 		snprintf(err, errlen, "write(%s) failed: %s", j->path, strerror(-rc));
 		close(fd);
+		unlink(j->path);
 		return rc;
 	}
 	j->fd = fd;
@@ -346,6 +348,75 @@ void hat_journal_close(struct hat_journal *j)
 	}
 	j->fd = -1;
 	j->dir[0] = '\0';
+}
+
+/* ---------------------------------------------------------------- listing */
+
+static int cmp_file(const void *a, const void *b)
+{
+	const struct hat_journal_file *x = a, *y = b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int hat_journal_list(const char *dir, const char *prefix, struct hat_journal_file **out,
+		     size_t *n, char *err, size_t errlen)
+{
+	*out = NULL;
+	*n = 0;
+	if (!prefix || !prefix_ok(prefix)) {
+		snprintf(err, errlen, "journal: prefix \"%s\" must be 1-63 of [A-Za-z0-9_.-]",
+			 prefix ? prefix : "(null)");
+		return -EINVAL;
+	}
+	DIR *d = opendir(dir);
+	if (!d) {
+		int e = -errno;
+		snprintf(err, errlen, "opendir(%s) failed: %s", dir, strerror(-e));
+		return e;
+	}
+	size_t pl = strlen(prefix), cap = 0;
+	struct hat_journal_file *v = NULL;
+	struct dirent *de;
+	int rc = 0;
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		size_t nl = strlen(nm);
+		if (strncmp(nm, prefix, pl) != 0 || nm[pl] != '-' || nl < 4 ||
+		    strcmp(nm + nl - 4, HAT_JOURNAL_SUFFIX) != 0)
+			continue;
+		char *end;
+		unsigned long long seq = strtoull(nm + pl + 1, &end, 10);
+		if (end == nm + pl + 1 || *end != '-')
+			continue;
+		if (*n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct hat_journal_file *nv = realloc(v, nc * sizeof *v);
+			if (!nv) {
+				rc = -ENOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[*n].seq = seq;
+		snprintf(v[*n].path, sizeof v[*n].path, "%s/%s", dir, nm);
+		(*n)++;
+	}
+	closedir(d);
+	if (rc < 0) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	if (*n)
+		qsort(v, *n, sizeof *v, cmp_file);
+	*out = v;
+	return 0;
+}
+
+void hat_journal_list_free(struct hat_journal_file *files)
+{
+	free(files);
 }
 
 /* ---------------------------------------------------------------- reader */

@@ -113,6 +113,21 @@ int hat_journal_sync(struct hat_journal *j, uint64_t now_ms);
 /* Syncs (unless policy NEVER) and closes. Safe to call twice. */
 void hat_journal_close(struct hat_journal *j);
 
+/* ---------------------------------------------------------------- listing */
+
+struct hat_journal_file {
+	uint64_t seq;          /* from the file name */
+	char path[PATH_MAX];
+};
+
+/* Lists the journal files <dir>/<prefix>-<seq>-*.hjl in sequence order (what a reader of a
+ * rotated journal -- a replay, execd's recovery -- goes through). *out is allocated (free it
+ * with hat_journal_list_free; NULL when *n is 0). Returns 0, -EINVAL (bad prefix), -ENOMEM,
+ * or a negative errno of opendir (err names the directory). */
+int hat_journal_list(const char *dir, const char *prefix, struct hat_journal_file **out,
+		     size_t *n, char *err, size_t errlen);
+void hat_journal_list_free(struct hat_journal_file *files);
+
 /* ---------------------------------------------------------------- reader */
 
 struct hat_journal_rec {

@@ -194,16 +194,28 @@ static bool has_token(const char *v, size_t n, const char *token)
 	return false;
 }
 
+/* Copies up to 60 bytes of s[0..n) into out for an error message, control bytes as '?'. */
+static const char *quote_bytes(const char *s, size_t n, char out[64])
+{
+	size_t k = n < 60 ? n : 60;
+	for (size_t i = 0; i < k; i++)
+		out[i] = (unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f ? '?' : s[i];
+	out[k] = '\0';
+	return out;
+}
+
 int hat_ws_check_response(const char *data, size_t len, const char *key, size_t *consumed,
 			  int *status, char *err, size_t errlen)
 {
+	char q[64];
 	*status = 0;
 	const char *eol = memmem(data, len, "\r\n", 2);
 	if (eol) {
 		if (len < 12 || strncmp(data, "HTTP/1.", 7) != 0 || data[8] != ' ' ||
 		    !isdigit((unsigned char)data[9]) || !isdigit((unsigned char)data[10]) ||
 		    !isdigit((unsigned char)data[11])) {
-			snprintf(err, errlen, "ws handshake: not an HTTP response: \"%.40s\"", data);
+			snprintf(err, errlen, "ws handshake: not an HTTP response: \"%s\"",
+				 quote_bytes(data, (size_t)(eol - data), q));
 			return -EPROTO;
 		}
 		*status = (data[9] - '0') * 100 + (data[10] - '0') * 10 + (data[11] - '0');
@@ -218,9 +230,8 @@ int hat_ws_check_response(const char *data, size_t len, const char *key, size_t 
 	}
 	*consumed = (size_t)(end - data) + 4;
 	if (*status != 101) {
-		int sl = (int)(eol - data);
-		snprintf(err, errlen, "ws handshake: server answered \"%.*s\", expected 101", sl > 80 ? 80 : sl,
-			 data);
+		snprintf(err, errlen, "ws handshake: server answered \"%s\", expected 101",
+			 quote_bytes(data, (size_t)(eol - data), q));
 		return -EPROTO;
 	}
 	char want[HAT_WS_ACCEPT_LEN];
@@ -248,8 +259,8 @@ int hat_ws_check_response(const char *data, size_t len, const char *key, size_t 
 			else if (nl == 20 && strncasecmp(line, "Sec-WebSocket-Accept", 20) == 0) {
 				if (vl != strlen(want) || memcmp(v, want, vl) != 0) {
 					snprintf(err, errlen,
-						 "ws handshake: Sec-WebSocket-Accept \"%.*s\" does not match the key (want \"%s\")",
-						 (int)(vl > 40 ? 40 : vl), v, want);
+						 "ws handshake: Sec-WebSocket-Accept \"%s\" does not match the key (want \"%s\")",
+						 quote_bytes(v, vl, q), want);
 					return -EPROTO;
 				}
 				accept = true;
@@ -506,11 +517,13 @@ struct hat__ws_conn {
 	struct hat_ws_client *c;      /* NULL once detached by deinit: no more callbacks */
 	int state;
 	int refs;                     /* pending: getaddrinfo, tcp close, timer close, shutdown */
-	bool gai_pending, tcp_inited, timer_inited, shutting;
+	bool gai_pending, timer_inited, shutting;
 	uv_getaddrinfo_t gai;
 	uv_connect_t creq;
 	uv_shutdown_t sreq;
-	uv_tcp_t tcp;
+	uv_tcp_t *tcp;                /* owned; freed by its close callback; NULL before connect */
+	struct addrinfo *ai;          /* resolved addresses (owned), NULL for IP literals */
+	struct addrinfo *ai_next;     /* the next address to try if this one fails */
 	uv_timer_t timer;
 	struct hat_ws_url url;
 	char key[HAT_WS_KEY_LEN];
@@ -552,6 +565,8 @@ static void conn_unref(struct hat__ws_conn *k)
 	hat_buf_free(&k->hs);
 	if (k->ssl)
 		SSL_free(k->ssl);
+	if (k->ai)
+		uv_freeaddrinfo(k->ai);
 	free(k->extra_headers);
 	struct hat_ws_close_info why = k->why;
 	free(k);
@@ -564,10 +579,17 @@ static void handle_closed(uv_handle_t *h)
 	conn_unref(h->data);
 }
 
+static void tcp_closed(uv_handle_t *h)
+{
+	struct hat__ws_conn *k = h->data;
+	free(h);
+	conn_unref(k);
+}
+
 static void close_handles(struct hat__ws_conn *k)
 {
-	if (k->tcp_inited && !uv_is_closing((uv_handle_t *)&k->tcp))
-		uv_close((uv_handle_t *)&k->tcp, handle_closed);
+	if (k->tcp && !uv_is_closing((uv_handle_t *)k->tcp))
+		uv_close((uv_handle_t *)k->tcp, tcp_closed);
 	if (k->timer_inited && !uv_is_closing((uv_handle_t *)&k->timer))
 		uv_close((uv_handle_t *)&k->timer, handle_closed);
 }
@@ -599,12 +621,12 @@ static void conn_end(struct hat__ws_conn *k, int err, bool graceful, const char 
 		uv_cancel((uv_req_t *)&k->gai); /* its callback still runs and unrefs */
 	if (k->timer_inited)
 		uv_timer_stop(&k->timer);
-	if (k->tcp_inited && prev >= CS_TLS && !uv_is_closing((uv_handle_t *)&k->tcp))
-		uv_read_stop((uv_stream_t *)&k->tcp);
-	if (graceful && k->tcp_inited && k->writes_pending > 0 &&
-	    !uv_is_closing((uv_handle_t *)&k->tcp)) {
+	if (k->tcp && prev >= CS_TLS && !uv_is_closing((uv_handle_t *)k->tcp))
+		uv_read_stop((uv_stream_t *)k->tcp);
+	if (graceful && k->tcp && k->writes_pending > 0 &&
+	    !uv_is_closing((uv_handle_t *)k->tcp)) {
 		k->sreq.data = k;
-		if (uv_shutdown(&k->sreq, (uv_stream_t *)&k->tcp, shutdown_done) == 0) {
+		if (uv_shutdown(&k->sreq, (uv_stream_t *)k->tcp, shutdown_done) == 0) {
 			k->refs++;
 			k->shutting = true;
 			/* The timer handle can go now; tcp goes in shutdown_done. */
@@ -637,7 +659,7 @@ static int raw_write(struct hat__ws_conn *k, const void *data, size_t len)
 	w->len = len;
 	memcpy(w->data, data, len);
 	uv_buf_t b = uv_buf_init(w->data, (unsigned)len);
-	int rc = uv_write(&w->req, (uv_stream_t *)&k->tcp, &b, 1, write_done);
+	int rc = uv_write(&w->req, (uv_stream_t *)k->tcp, &b, 1, write_done);
 	if (rc < 0) {
 		free(w);
 		return rc;
@@ -902,18 +924,29 @@ static bool is_ip_literal(const char *h)
 	return inet_pton(AF_INET, h, tmp) == 1 || inet_pton(AF_INET6, h, tmp) == 1;
 }
 
+static void start_connect(struct hat__ws_conn *k, const struct sockaddr *sa);
+
 static void connect_cb(uv_connect_t *req, int status)
 {
 	struct hat__ws_conn *k = req->data;
 	if (k->state == CS_DEAD)
 		return;
+	if (status < 0 && k->ai_next && status != UV_ECANCELED) {
+		/* Try the host's next address (IPv6 then IPv4, several A records, ...). */
+		struct addrinfo *next = k->ai_next;
+		k->ai_next = next->ai_next;
+		uv_close((uv_handle_t *)k->tcp, tcp_closed);
+		k->tcp = NULL;
+		start_connect(k, next->ai_addr);
+		return;
+	}
 	if (status < 0) {
 		conn_end(k, status, false, "connect to %s:%u failed: %s", k->url.host, k->url.port,
 			 uv_strerror(status));
 		return;
 	}
-	uv_tcp_nodelay(&k->tcp, 1);
-	int rc = uv_read_start((uv_stream_t *)&k->tcp, alloc_cb, read_cb);
+	uv_tcp_nodelay(k->tcp, 1);
+	int rc = uv_read_start((uv_stream_t *)k->tcp, alloc_cb, read_cb);
 	if (rc < 0) {
 		conn_end(k, rc, false, "uv_read_start failed: %s", uv_strerror(rc));
 		return;
@@ -928,17 +961,23 @@ static void connect_cb(uv_connect_t *req, int status)
 
 static void start_connect(struct hat__ws_conn *k, const struct sockaddr *sa)
 {
-	int rc = uv_tcp_init(k->c->loop, &k->tcp);
+	uv_tcp_t *t = malloc(sizeof *t);
+	if (!t) {
+		conn_end(k, -ENOMEM, false, "out of memory");
+		return;
+	}
+	int rc = uv_tcp_init(k->c->loop, t);
 	if (rc < 0) {
+		free(t);
 		conn_end(k, rc, false, "uv_tcp_init failed: %s", uv_strerror(rc));
 		return;
 	}
-	k->tcp.data = k;
-	k->tcp_inited = true;
+	k->tcp = t;
+	k->tcp->data = k;
 	k->refs++;
 	k->state = CS_CONNECTING;
 	k->creq.data = k;
-	rc = uv_tcp_connect(&k->creq, &k->tcp, sa, connect_cb);
+	rc = uv_tcp_connect(&k->creq, k->tcp, sa, connect_cb);
 	if (rc < 0)
 		conn_end(k, rc, false, "connect to %s:%u failed: %s", k->url.host, k->url.port,
 			 uv_strerror(rc));
@@ -958,7 +997,10 @@ static void gai_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		conn_end(k, -EHOSTUNREACH, false, "resolving %s failed: %s", k->url.host,
 			 uv_strerror(status));
 	} else {
-		start_connect(k, res->ai_addr);
+		k->ai = res; /* kept: connect_cb tries the next address on failure */
+		k->ai_next = res->ai_next;
+		res = NULL;
+		start_connect(k, k->ai->ai_addr);
 	}
 	if (res)
 		uv_freeaddrinfo(res);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -138,9 +139,16 @@ static void record(struct feedd *f, uint32_t type, uint64_t ts_ns, const void *p
 {
 	if (!f->recording)
 		return;
+	uint64_t now_ms = mono_ms();
+	if (now_ms < f->rec_retry_ms) {
+		f->st.record_errors++; /* a frame not recorded */
+		return;
+	}
 	char err[256];
-	int rc = hat_journal_append(&f->jr, type, ts_ns, p, n, hat_now_ns(), mono_ms(), err, sizeof err);
+	int rc = hat_journal_append(&f->jr, type, ts_ns, p, n, hat_now_ns(), now_ms, err, sizeof err);
 	if (rc < 0) {
+		/* Disk full or gone: keep feeding the ring, try the journal again in 5 s. */
+		f->rec_retry_ms = now_ms + 5000;
 		f->st.record_errors++;
 		hat_log_rl(&f->d.log, &f->rl_rec, hat_now_ns(), HAT_LOG_ERROR, "record_failed", "error=%s", err);
 	}
@@ -232,7 +240,6 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 	f->st.bytes += len;
 	uint64_t now_ms = mono_ms();
 	feed_session_rx(&f->sess, now_ms);
-	record(f, FEED_REC_FRAME, recv_ns, data, len);
 	char err[256];
 	struct hl_ws_msg *m = &f->msg;
 	int rc = hl_ws_parse(data, len, recv_ns, f->meta_ok ? &f->meta : NULL, &f->bufs, m, err,
@@ -241,7 +248,7 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 		/* A coin the table does not know: count it like a coin we did not subscribe. */
 		f->st.unknown_coin++;
 		hat_log_rl(&f->d.log, &f->rl_coin, recv_ns, HAT_LOG_WARN, "unknown_coin", "error=%s", err);
-		return;
+		goto out;
 	}
 	if (rc < 0) {
 		/* Logged once per kind (then at most every 10 s with the count suppressed). */
@@ -249,7 +256,7 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 		bool json = strncmp(err, "invalid JSON", 12) == 0;
 		hat_log_rl(&f->d.log, json ? &f->rl_json : &f->rl_parse, recv_ns, HAT_LOG_WARN,
 			   json ? "bad_json" : "bad_frame", "error=%s len=%zu", err, len);
-		return;
+		goto out;
 	}
 	int i;
 	switch (m->kind) {
@@ -297,6 +304,10 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 		break;
 	}
 	hl_ws_msg_clear(m);
+out:
+	/* Recorded after publishing, so the journal write never delays the ring; every frame,
+	 * malformed ones too, so a replay meets exactly what the live run met. */
+	record(f, FEED_REC_FRAME, recv_ns, data, len);
 }
 
 /* ================================================================ WebSocket callbacks */
@@ -440,8 +451,27 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 
 	if (o->replay_path) {
 		f->replaying = true;
-		if ((rc = hat_journal_reader_open(&f->rd, o->replay_path, err, errlen)) < 0)
+		struct stat sb;
+		if (stat(o->replay_path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			rc = hat_journal_list(o->replay_path, "feed", &f->rd_files, &f->rd_nfiles, err,
+					      errlen);
+			if (rc == 0 && f->rd_nfiles == 0) {
+				snprintf(err, errlen, "%s: no feed-*.hjl journal files", o->replay_path);
+				rc = -ENOENT;
+			}
+		} else {
+			f->rd_files = calloc(1, sizeof *f->rd_files);
+			rc = f->rd_files ? 0 : -ENOMEM;
+			if (f->rd_files) {
+				f->rd_nfiles = 1;
+				snprintf(f->rd_files[0].path, sizeof f->rd_files[0].path, "%s", o->replay_path);
+			}
+		}
+		if (rc < 0)
 			goto fail;
+		if ((rc = hat_journal_reader_open(&f->rd, f->rd_files[0].path, err, errlen)) < 0)
+			goto fail;
+		f->rd_next = 1;
 		f->rd_open = true;
 		hat_log(&f->d.log, HAT_LOG_INFO, "replay_start", "file=%s speed=%g max=%d", o->replay_path,
 			f->opts.speed, (int)o->max_speed);
@@ -488,6 +518,8 @@ void feedd_deinit(struct feedd *f)
 	if (f->rd_open)
 		hat_journal_reader_close(&f->rd);
 	f->rd_open = false;
+	hat_journal_list_free(f->rd_files);
+	f->rd_files = NULL;
 	feed_pub_deinit(&f->pub);
 	if (f->meta_inited)
 		hl_meta_deinit(&f->meta);
@@ -521,6 +553,20 @@ static int replay_step(struct feedd *f, int timeout_ms)
 		if (!f->rd_have) {
 			char err[256];
 			int rc = hat_journal_next(&f->rd, &f->rd_rec, err, sizeof err);
+			if ((rc == -ENODATA || rc == HAT_E_TRUNCATED) && f->rd_next < f->rd_nfiles) {
+				/* The next file of a rotated recording (a torn tail in the middle
+				 * means the recorder failed a write and went on in a new file). */
+				if (rc == HAT_E_TRUNCATED)
+					hat_log(&f->d.log, HAT_LOG_WARN, "replay_torn_file", "error=%s", err);
+				hat_journal_reader_close(&f->rd);
+				f->rd_open = false;
+				const char *next = f->rd_files[f->rd_next++].path;
+				rc = hat_journal_reader_open(&f->rd, next, err, sizeof err);
+				if (rc == 0) {
+					f->rd_open = true;
+					continue;
+				}
+			}
 			if (rc < 0) {
 				f->rd_done = true;
 				f->rd_result = rc;
@@ -534,7 +580,8 @@ static int replay_step(struct feedd *f, int timeout_ms)
 				return feed_pub_backlog(&f->pub) ? 0 : 1;
 			}
 			f->rd_have = true;
-			if (f->rd.records == 1) {
+			if (!f->rd_started) {
+				f->rd_started = true;
 				f->rd_t0_ns = f->rd_rec.ts_ns;
 				f->rd_m0_ns = hat_mono_ns();
 			}

@@ -16,9 +16,10 @@
  * coin is first added, so they are known only if the table was there at start.
  *
  * Every received frame goes through feedd_frame() -- live frames from the socket and replayed
- * frames from a journal alike -- so a backtest runs exactly the live code: record (optional),
- * parse with hl/parse_ws (origin_ns = the frame's receive time), session bookkeeping
- * (freshness), publish (md ring + board). Journal record types: FEED_REC_FRAME (payload = the
+ * frames from a journal alike -- so a backtest runs exactly the live code: parse with
+ * hl/parse_ws (origin_ns = the frame's receive time), session bookkeeping (freshness),
+ * publish (md ring + board), then record (optional; after publishing, so the journal write
+ * never delays the ring; a frame published just before a crash may miss the journal). Journal record types: FEED_REC_FRAME (payload = the
  * frame text, ts = receive time), FEED_REC_OPEN (payload = the URL) and FEED_REC_CLOSE
  * (payload = the reason), so a replay re-creates the connection events (staleness and the
  * BOOK SNAPSHOT flag) exactly. What "identical" means for a replay: every message byte of the
@@ -69,7 +70,8 @@ enum feed_rec_type {
 struct feedd_opts {
 	const char *ws_url;       /* overrides venue.ws; NULL = config's */
 	const char *record_dir;   /* enables recording into this directory */
-	const char *replay_path;  /* replay this journal instead of connecting */
+	const char *replay_path;  /* replay this journal file, or every feed-*.hjl file of this
+				   * directory in sequence order, instead of connecting */
 	double speed;             /* replay speed factor (1 = real time) */
 	bool max_speed;           /* replay as fast as the ring allows */
 	bool create;              /* create missing shm segments (hat_instance_create): standalone
@@ -129,11 +131,14 @@ struct feedd {
 	/* recording */
 	struct hat_journal jr;
 	bool recording;
+	uint64_t rec_retry_ms;                  /* after a failed append, skip until then */
 
 	/* replay */
 	bool replaying;
 	struct hat_journal_reader rd;
-	bool rd_open, rd_done, rd_have;
+	struct hat_journal_file *rd_files;      /* the files to replay, in order (owned) */
+	size_t rd_nfiles, rd_next;              /* count, index of the next one to open */
+	bool rd_open, rd_done, rd_have, rd_started;
 	struct hat_journal_rec rd_rec;
 	uint64_t rd_t0_ns, rd_m0_ns;
 	int rd_result;                          /* final reader code: -ENODATA = clean end */

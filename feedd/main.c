@@ -1,7 +1,7 @@
 /* feedd/main.c -- feedd: the exchange's public WebSocket -> md ring + board.
  *
  *   feedd [--config etc/hat.json] [--instance NAME] [--log FILE] [--log-level L]
- *         [--ws URL] [--record DIR] [--replay FILE [--speed X | --max]] [--create]
+ *         [--ws URL] [--record DIR] [--replay FILE|DIR [--speed X | --max]] [--create]
  *
  * Only wiring (STYLE rule 10): arguments, init, the loop until a stop signal (SIGTERM/SIGINT,
  * flags in common/daemon.c) or SHUTDOWN command or the end of a replay, drain, deinit.
@@ -18,7 +18,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: feedd [--config FILE] [--instance NAME] [--log FILE] [--log-level L]\n"
-		     "             [--ws URL] [--record DIR] [--replay FILE [--speed X | --max]] [--create]\n");
+		     "             [--ws URL] [--record DIR] [--replay FILE|DIR [--speed X | --max]] [--create]\n");
 }
 
 /* feedd's own options, from what the common parser left. */

@@ -1,6 +1,7 @@
 /* feedd/session.c -- I/O-free feed session: subscriptions, ping, silence, backoff. */
 #include "feedd/session.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -163,6 +164,7 @@ void feed_session_opened(struct feed_session *s, uint64_t now_ms)
 	s->last_ping_ms = now_ms;
 	s->opens++;
 	all_stale(s); /* fresh again only after this connection's snapshot */
+	assert(feed_session_check(s));
 }
 
 void feed_session_rx(struct feed_session *s, uint64_t now_ms)
@@ -191,6 +193,7 @@ void feed_session_closed(struct feed_session *s, uint64_t now_ms)
 	s->next_connect_ms = at;
 	s->was_open = false;
 	s->state = FEED_SS_WAIT;
+	assert(feed_session_check(s));
 }
 
 bool feed_session_snapshot(struct feed_session *s, uint32_t i, int kind, uint64_t now_ms)

@@ -19,3 +19,5 @@ BENCHES += signal
 bench-signal_SRCS := bench/bench_signal.c $(SIGNALD_CORE_SRCS)
 TESTS += tests/proc/test_sig_risk
 tests/proc/test_sig_risk_SRCS := tests/helpers/pipeline_fixture.c
+TESTS += tests/proc/test_signald_replay
+tests/proc/test_signald_replay_SRCS := tests/helpers/pipeline_fixture.c

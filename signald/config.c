@@ -36,6 +36,8 @@ static const struct hat_cfg_field strategy_schema[] = {
 	HAT_CFG_END_F,
 };
 
+static const char *const time_sources[] = { "wall", "data", NULL };
+
 static const struct hat_cfg_field schema[] = {
 	HAT_CFG_UINT_F(struct sig_config, max_md_age_ms, "max_md_age_ms", 2000, 1, 3600000,
 		       "market data older than this when read is skipped"),
@@ -45,6 +47,8 @@ static const struct hat_cfg_field schema[] = {
 		       "strategy timer period"),
 	HAT_CFG_STRING_F(struct sig_config, state_dir, "state_dir", "var/run", 1,
 			 "boot epoch and model weights"),
+	HAT_CFG_ENUM_F(struct sig_config, time_source, "time_source", SIG_TIME_WALL, time_sources,
+		       "wall clock, or the market data's own time (replays, backtests)"),
 	HAT_CFG_OBJECT_F(struct sig_config, quoter, "quoter", quoter_schema, "working-order policy"),
 	HAT_CFG_ARRAY_F(struct sig_config, strategies, n_strategies, "strategies", strategy_schema, 0,
 			"one entry per traded coin"),

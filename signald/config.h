@@ -5,6 +5,10 @@
  *     "stale_ms": 5000,          no book for this long: cancel quotes, stop quoting
  *     "timer_ms": 1000,          strategy on_timer period
  *     "state_dir": "var/run",    boot epoch (cloid uniqueness) and model weights live here
+ *     "time_source": "wall",     "wall": now is the clock; "data": now is the latest market
+ *                                data's origin time, and timers run after every md message,
+ *                                so a replayed journal gives the same intents every time
+ *                                (backtests)
  *     "quoter": { "max_working": 8, "requote_bps": 2, "resize_frac": 0.25,
  *                 "pending_timeout_ms": 5000, "use_replace": true },
  *     "strategies": [ { "coin": "BTC", "kind": "mm", "enabled": true, "sz_decimals": 5,
@@ -22,6 +26,8 @@
 
 #include "common/config.h"
 #include "signald/engine.h"
+
+enum sig_time_source { SIG_TIME_WALL = 0, SIG_TIME_DATA = 1 };
 
 struct sig_cfg_strategy {
 	char coin[HAT_COIN_LEN];
@@ -45,6 +51,7 @@ struct sig_config {
 	uint32_t stale_ms;
 	uint32_t timer_ms;
 	char state_dir[256];
+	int time_source;          /* enum sig_time_source */
 	struct sig_cfg_quoter quoter;
 	struct sig_cfg_strategy strategies[SIG_MAX_COINS];
 	uint32_t n_strategies;

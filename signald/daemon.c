@@ -217,7 +217,8 @@ int signald_init(struct signald *s, int argc, char **argv, char *err, size_t err
 		}
 	}
 	uint64_t now = hat_now_ns();
-	if (s->have_board)
+	/* Data time replays only what the data says: no head start from the live board. */
+	if (s->have_board && s->cfg.time_source == SIG_TIME_WALL)
 		seed_from_board(s, now);
 	sig_engine_start(&s->eng, now);
 	hat_daemon_set_state(&s->d, HAT_STATE_STARTING);
@@ -243,6 +244,12 @@ static void check_seq(struct signald *s, struct hat_seq_check *sc, const struct 
 	}
 }
 
+/* The engine's idea of now: the clock, or in "data" time the newest market data seen. */
+static uint64_t engine_now(struct signald *s)
+{
+	return s->cfg.time_source == SIG_TIME_DATA ? s->data_now : hat_now_ns();
+}
+
 static int drain_ring(struct signald *s, struct hat_ring *r, uint32_t allowed,
 		      struct hat_msg_rejects *rej, struct hat_seq_check *sc, const char *name,
 		      struct hat_counter cnt)
@@ -259,12 +266,42 @@ static int drain_ring(struct signald *s, struct hat_ring *r, uint32_t allowed,
 			else if (x->kind == HAT_EXEC_FILL)
 				hat_counter_inc(s->c_fills_in);
 		}
-		sig_engine_on_msg(&s->eng, h, hat_now_ns());
+		bool md = h->type == HAT_MSG_BOOK || h->type == HAT_MSG_BBO || h->type == HAT_MSG_TRADE;
+		if (md && s->cfg.time_source == SIG_TIME_DATA && h->origin_ns > s->data_now)
+			s->data_now = h->origin_ns;
+		sig_engine_on_msg(&s->eng, h, engine_now(s));
+		/* In data time, timers fire at the same place in the data on every run. */
+		if (md && s->cfg.time_source == SIG_TIME_DATA)
+			sig_engine_tick(&s->eng, s->data_now);
 		hat_ring_release(r);
 		hat_counter_inc(cnt);
 		n++;
 	}
 	return n;
+}
+
+/* feedd flags a coin stale on the board when its connection drops; act on it at once rather
+ * than waiting for stale_ms without books. Each new stale episode (n_stale grows) counts once. */
+static void check_board(struct signald *s)
+{
+	uint64_t mono = hat_mono_ns();
+	if (!s->have_board || s->cfg.time_source == SIG_TIME_DATA ||
+	    mono - s->last_board_check < 20 * HAT_NS_PER_MS)
+		return;
+	s->last_board_check = mono;
+	for (int i = 0; i < s->eng.n_coins; i++) {
+		struct sig_coin *c = &s->eng.coins[i];
+		int idx = hat_board_find(&s->board, c->coin);
+		struct hat_board_quote q;
+		if (idx < 0 || hat_board_read(&s->board, (uint32_t)idx, &q) != 0)
+			continue;
+		if (q.stale && q.n_stale != s->board_stale_seen[i]) {
+			s->board_stale_seen[i] = q.n_stale;
+			hat_log(&s->d.log, HAT_LOG_WARN, "feed_stale", "coin=%s action=%s", c->coin,
+				"quotes cancelled until fresh data");
+			sig_engine_mark_stale(&s->eng, c->coin, hat_now_ns());
+		}
+	}
 }
 
 int signald_run_once(struct signald *s, int timeout_ms)
@@ -277,11 +314,13 @@ int signald_run_once(struct signald *s, int timeout_ms)
 		if (c.cmd == HAT_CTL_SHUTDOWN)
 			raise(SIGTERM);
 		else
-			sig_engine_on_msg(&s->eng, &c.h, hat_now_ns());
+			sig_engine_on_msg(&s->eng, &c.h, engine_now(s));
 		n++;
 	}
-	uint64_t now = hat_now_ns();
-	sig_engine_tick(&s->eng, now);
+	if (s->cfg.time_source == SIG_TIME_WALL) {
+		check_board(s);
+		sig_engine_tick(&s->eng, hat_now_ns());
+	}
 	flush(s);
 	if (s->eng.ready && !s->d.blk->ready) {
 		hat_daemon_set_ready(&s->d, true);

@@ -35,6 +35,9 @@ struct signald {
 	unsigned outq_head, outq_len;
 	struct hat_msg_control hello;     /* HELLO waiting for room on the intent ring */
 	bool hello_pending;
+	uint64_t data_now;                /* time_source "data": latest md origin_ns */
+	uint64_t last_board_check;        /* mono ns */
+	uint64_t board_stale_seen[SIG_MAX_COINS]; /* board n_stale already acted on, per coin */
 	struct hat_counter c_md_in, c_pos_in, c_intents, c_intents_dropped, c_seq_gaps,
 		c_md_skipped_old, c_stale_events, c_rejects_in, c_fills_in;
 	struct hat_hist h_md_to_intent;

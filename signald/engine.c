@@ -100,6 +100,16 @@ static void stop_quoting(struct sig_engine *e, struct sig_coin *c, uint64_t now_
 		sig_quoter_cancel_all(&c->quoter, now_ns);
 }
 
+void sig_engine_mark_stale(struct sig_engine *e, const char *coin, uint64_t now_ns)
+{
+	struct sig_coin *c = sig_engine_coin(e, coin);
+	if (c && !c->quoting_stopped) {
+		stop_quoting(e, c, now_ns);
+		/* Only a book that arrives after this counts as fresh again. */
+		sig_market_reset_book(&c->market);
+	}
+}
+
 static void on_md(struct sig_engine *e, const struct hat_msg_hdr *m, const char *coin_name, uint64_t now_ns)
 {
 	struct sig_coin *c = sig_engine_coin(e, coin_name);

@@ -73,6 +73,10 @@ void sig_engine_start(struct sig_engine *e, uint64_t now_ns);
  * ignored). now_ns is the current realtime. */
 void sig_engine_on_msg(struct sig_engine *e, const struct hat_msg_hdr *m, uint64_t now_ns);
 
+/* The feed says coin's data is stale (the board's flag, set by feedd on a disconnect): cancel
+ * its quotes and stop quoting until a fresh book arrives. Idempotent. */
+void sig_engine_mark_stale(struct sig_engine *e, const char *coin, uint64_t now_ns);
+
 /* Periodic work: staleness checks and on_timer. Call at least every timer period. */
 void sig_engine_tick(struct sig_engine *e, uint64_t now_ns);
 

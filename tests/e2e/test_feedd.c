@@ -449,10 +449,43 @@ static void test_feedd_record_then_replay_is_identical(void **state)
 	live.pid = 0;
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_int_equal(counter(&live, "ring_full"), 0);
-
-	/* Replay into a fresh instance, as fast as the ring allows. */
 	char journal[600];
-	find_journal(rec_dir, journal, sizeof journal);
+	find_journal(rec_dir, journal, sizeof journal); /* the first (only) file so far */
+
+	/* feedd restarted, still recording: a second file; the ring continues. */
+	h_spawn(&live, "--record", rec_dir, NULL);
+	int n1 = na;
+	na += drain_ring(&live, a + na, MAXM - na, 6, 20000);
+	for (int k = 200; k < 205; k++) {
+		trade_frame("ETH", k, buf, sizeof buf);
+		assert_int_equal(ws_ts_broadcast(&s, buf, strlen(buf)), 1);
+	}
+	na += drain_ring(&live, a + na, MAXM - na, 5, 20000);
+	assert_int_equal(na, n1 + 11);
+	st = tu_kill_wait(live.pid, SIGTERM);
+	live.pid = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* Replaying the directory goes through both files in order: the whole ring again. */
+	struct h repd;
+	h_init(&repd, "ws://127.0.0.1:1/unused");
+	h_spawn(&repd, "--replay", rec_dir, "--max");
+	h_attach(&repd);
+	int nd = drain_ring(&repd, b, MAXM, na, 20000);
+	assert_int_equal(nd, na);
+	st = tu_wait(repd.pid, 20000);
+	repd.pid = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < na; i++) {
+		union slot x = a[i];
+		x.h.send_ns = b[i].h.send_ns = 0;
+		if (memcmp(&x, &b[i], x.h.length) != 0)
+			fail_msg("message %d differs between live and directory replay", i);
+	}
+	h_fini(&repd);
+	na = n1; /* below: the first file alone */
+
+	/* Replay the first file into a fresh instance, as fast as the ring allows. */
 	struct h rep;
 	h_init(&rep, "ws://127.0.0.1:1/unused");
 	h_spawn(&rep, "--replay", journal, "--max");
@@ -477,6 +510,55 @@ static void test_feedd_record_then_replay_is_identical(void **state)
 				 a[i].h.type, (unsigned long long)a[i].h.seq);
 	}
 	h_fini(&rep);
+
+	/* Paced replay (--speed): same messages. */
+	struct h rep2;
+	h_init(&rep2, "ws://127.0.0.1:1/unused");
+	char *argv[] = { (char *)tu_bin("feedd"), "--config", rep2.cfg, "--create", "--replay", journal,
+			 "--speed", "20", NULL };
+	rep2.pid = tu_spawn(argv, rep2.log);
+	h_attach(&rep2);
+	nb = drain_ring(&rep2, b, MAXM, na, 20000);
+	assert_int_equal(nb, na);
+	st = tu_wait(rep2.pid, 20000);
+	rep2.pid = 0;
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	for (int i = 0; i < na; i++) {
+		b[i].h.send_ns = 0;
+		assert_memory_equal(&a[i], &b[i], a[i].h.length);
+	}
+	h_fini(&rep2);
+
+	/* A corrupt record in the middle: every message before it, then exit code 2. */
+	size_t jlen;
+	FILE *jf = fopen(journal, "r+b");
+	assert_non_null(jf);
+	fseek(jf, 0, SEEK_END);
+	jlen = (size_t)ftell(jf);
+	fseek(jf, (long)(jlen / 2), SEEK_SET);
+	int ch = fgetc(jf);
+	fseek(jf, (long)(jlen / 2), SEEK_SET);
+	fputc(ch ^ 0x40, jf);
+	fclose(jf);
+	struct h rep3;
+	h_init(&rep3, "ws://127.0.0.1:1/unused");
+	h_spawn(&rep3, "--replay", journal, "--max");
+	h_attach(&rep3);
+	st = tu_wait(rep3.pid, 20000);
+	rep3.pid = 0;
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	nb = drain_ring(&rep3, b, MAXM, na, 500);
+	assert_true(nb > 0 && nb < na);
+	for (int i = 0; i < nb; i++) {
+		b[i].h.send_ns = 0;
+		assert_memory_equal(&a[i], &b[i], a[i].h.length);
+	}
+	char *log = tu_read_file(rep3.log);
+	assert_non_null(log);
+	assert_non_null(strstr(log, "checksum mismatch at offset"));
+	free(log);
+	h_fini(&rep3);
 	h_fini(&live);
 	ws_ts_stop(&s);
 }

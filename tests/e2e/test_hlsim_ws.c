@@ -230,6 +230,16 @@ static void test_all_mids_and_invalid_coin(void **state)
 	wstc_free(c);
 }
 
+static void test_stop_closes_subscribers_with_1001(void **state)
+{
+	struct fx *f = *state;
+	struct wstc *c = ws(f);
+	subscribe(c, "{\"type\":\"trades\",\"coin\":\"BTC\"}");
+	hp_stop_keep(&f->p); /* asserts a clean exit 0 with the subscriber still connected */
+	assert_int_equal(wstc_wait_close(c, T), 1001);
+	wstc_free(c);
+}
+
 int main(void)
 {
 #define TC(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -238,6 +248,7 @@ int main(void)
 		TC(test_user_streams),
 		TC(test_post_action_and_info),
 		TC(test_all_mids_and_invalid_coin),
+		TC(test_stop_closes_subscribers_with_1001),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

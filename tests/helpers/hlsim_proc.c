@@ -77,15 +77,16 @@ void hp_start(struct hlsim_proc *p, const char *config, const char *const *extra
 
 static void stop(struct hlsim_proc *p, int keep)
 {
-	if (p->pid <= 0)
-		return;
-	int st = tu_kill_wait(p->pid, SIGTERM);
-	p->pid = 0;
-	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-		char *log = tu_read_file(p->log);
-		fail_msg("hlsim did not exit cleanly (status 0x%x); log:\n%s", st, log ? log : "");
+	if (p->pid > 0) {
+		int st = tu_kill_wait(p->pid, SIGTERM);
+		p->pid = 0;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			char *log = tu_read_file(p->log);
+			fail_msg("hlsim did not exit cleanly (status 0x%x); log:\n%s", st,
+				 log ? log : "");
+		}
 	}
-	if (!keep) {
+	if (!keep && p->dir[0]) {
 		tu_rmtree(p->dir);
 		p->dir[0] = '\0';
 	}

@@ -63,7 +63,10 @@ void pf_teardown(struct pf *f)
 	char err[256];
 	hat_instance_unlink(f->instance, err, sizeof err);
 	hat_config_doc_free(&f->doc);
-	tu_rmtree(f->dir);
+	if (getenv("HAT_TEST_KEEP"))
+		fprintf(stderr, "pipeline fixture kept (HAT_TEST_KEEP): %s\n", f->dir);
+	else
+		tu_rmtree(f->dir);
 }
 
 const char *pf_path(const struct pf *f, const char *name)

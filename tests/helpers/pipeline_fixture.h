@@ -21,7 +21,8 @@ struct pf {
 /* Sets everything up (fails the test on error). extra_json, if not NULL, is a list of
  * "old\0new\0...\0\0" text replacements applied to the config before writing it. */
 void pf_setup(struct pf *f, const char *replacements);
-/* Unlinks the segments and removes the directory. */
+/* Unlinks the segments and removes the directory (kept, and named on stderr, when the
+ * environment has HAT_TEST_KEEP set: for looking at the logs of a failed run). */
 void pf_teardown(struct pf *f);
 /* Path of a file in the fixture's directory, in a static buffer. */
 const char *pf_path(const struct pf *f, const char *name);

@@ -13,11 +13,25 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 static void send_all(struct ws_ts_conn *c, const void *p, size_t n)
 {
 	const char *b = p;
+	while (n && c->fd >= 0 && c->ssl) {
+		int w = SSL_write(c->ssl, b, n > 65536 ? 65536 : (int)n);
+		if (w <= 0)
+			return;
+		b += w;
+		n -= (size_t)w;
+	}
 	while (n && c->fd >= 0) {
 		ssize_t w = send(c->fd, b, n, MSG_NOSIGNAL);
 		if (w < 0) {
@@ -82,6 +96,10 @@ void ws_ts_send_close(struct ws_ts_conn *c, uint16_t code)
 
 static void conn_free(struct ws_ts *s, struct ws_ts_conn *c)
 {
+	if (c->ssl) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
 	if (c->fd >= 0) {
 		close(c->fd);
 		atomic_fetch_sub(&s->open_conns, 1);
@@ -245,11 +263,30 @@ static void *server_main(void *arg)
 					int one = 1;
 					setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 					struct ws_ts_conn *c = &s->conns[slot];
+					c->ssl = NULL;
+					if (s->ssl_ctx) {
+						/* Blocking handshake with a deadline: the client runs its side
+						 * on its own thread. */
+						struct timeval tv = { 2, 0 };
+						setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+						SSL *ssl = SSL_new(s->ssl_ctx);
+						SSL_set_fd(ssl, fd);
+						if (SSL_accept(ssl) != 1) {
+							atomic_fetch_add(&s->tls_failures, 1);
+							ERR_clear_error();
+							SSL_free(ssl);
+							close(fd);
+							fd = -1;
+						} else {
+							c->ssl = ssl;
+						}
+					}
 					c->fd = fd;
 					c->id = id;
 					c->hs_done = false;
 					hat_buf_init(&c->in);
-					atomic_fetch_add(&s->open_conns, 1);
+					if (fd >= 0)
+						atomic_fetch_add(&s->open_conns, 1);
 				}
 			}
 		}
@@ -260,12 +297,25 @@ static void *server_main(void *arg)
 			if (c->fd != pf[j].fd)
 				continue;
 			char buf[65536];
-			ssize_t got = recv(c->fd, buf, sizeof buf, 0);
+			ssize_t got;
+			if (c->ssl) {
+				int sr = SSL_read(c->ssl, buf, sizeof buf);
+				got = sr;
+				if (sr > 0)
+					hat_buf_append(&c->in, buf, (size_t)sr);
+				while (sr > 0 && SSL_pending(c->ssl) > 0 &&
+				       (sr = SSL_read(c->ssl, buf, sizeof buf)) > 0)
+					hat_buf_append(&c->in, buf, (size_t)sr);
+				ERR_clear_error();
+			} else {
+				got = recv(c->fd, buf, sizeof buf, 0);
+				if (got > 0)
+					hat_buf_append(&c->in, buf, (size_t)got);
+			}
 			if (got <= 0) {
 				conn_free(s, c);
 				continue;
 			}
-			hat_buf_append(&c->in, buf, (size_t)got);
 			int rc = 0;
 			if (!c->hs_done)
 				rc = do_handshake(s, c);
@@ -279,9 +329,87 @@ static void *server_main(void *arg)
 	return NULL;
 }
 
+static int start(struct ws_ts *s, enum ws_ts_mode mode, const struct ws_ts_hooks *hooks);
+
 int ws_ts_start(struct ws_ts *s, enum ws_ts_mode mode, const struct ws_ts_hooks *hooks)
 {
 	memset(s, 0, sizeof *s);
+	return start(s, mode, hooks);
+}
+
+int ws_ts_start_tls(struct ws_ts *s, enum ws_ts_mode mode, const struct ws_ts_hooks *hooks,
+		    const char *cert_path, const char *key_path)
+{
+	memset(s, 0, sizeof *s);
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (!ctx || SSL_CTX_use_certificate_file(ctx, cert_path, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key_path, SSL_FILETYPE_PEM) != 1) {
+		SSL_CTX_free(ctx);
+		return -EINVAL;
+	}
+	s->ssl_ctx = ctx;
+	return start(s, mode, hooks);
+}
+
+int ws_ts_make_cert(const char *dir, const char *name, const char *cn, const char *dns,
+		    const char *ip)
+{
+	int rc = -1;
+	EVP_PKEY *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	if (!key || !x)
+		goto out;
+	X509_set_version(x, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+	X509_set_pubkey(x, key);
+	X509_NAME *nm = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(nm, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, nm);
+	char san[256] = "";
+	if (dns && ip)
+		snprintf(san, sizeof san, "DNS:%s,IP:%s", dns, ip);
+	else if (dns || ip)
+		snprintf(san, sizeof san, "%s:%s", dns ? "DNS" : "IP", dns ? dns : ip);
+	X509V3_CTX v3;
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	const char *exts[][2] = { { "basicConstraints", "critical,CA:TRUE" },
+				  { "keyUsage", "critical,digitalSignature,keyCertSign" },
+				  { "subjectAltName", san } };
+	for (size_t i = 0; i < 3; i++) {
+		if (!exts[i][1][0])
+			continue;
+		X509_EXTENSION *e = X509V3_EXT_conf(NULL, &v3, exts[i][0], exts[i][1]);
+		if (!e)
+			goto out;
+		X509_add_ext(x, e, -1);
+		X509_EXTENSION_free(e);
+	}
+	if (!X509_sign(x, key, EVP_sha256()))
+		goto out;
+	char path[600];
+	snprintf(path, sizeof path, "%s/%s.crt", dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		goto out;
+	PEM_write_X509(f, x);
+	fclose(f);
+	snprintf(path, sizeof path, "%s/%s.key", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		goto out;
+	PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	rc = 0;
+out:
+	X509_free(x);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+static int start(struct ws_ts *s, enum ws_ts_mode mode, const struct ws_ts_hooks *hooks)
+{
 	for (int i = 0; i < WS_TS_MAX_CONNS; i++)
 		s->conns[i].fd = -1;
 	if (hooks)
@@ -302,7 +430,7 @@ int ws_ts_start(struct ws_ts *s, enum ws_ts_mode mode, const struct ws_ts_hooks 
 		return e;
 	}
 	s->port = ntohs(a.sin_port);
-	snprintf(s->url, sizeof s->url, "ws://127.0.0.1:%u/ws", s->port);
+	snprintf(s->url, sizeof s->url, "%s://127.0.0.1:%u/ws", s->ssl_ctx ? "wss" : "ws", s->port);
 	int rc = pthread_create(&s->th, NULL, server_main, s);
 	if (rc != 0) {
 		close(s->lfd);
@@ -319,6 +447,8 @@ void ws_ts_stop(struct ws_ts *s)
 		conn_free(s, &s->conns[i]);
 	close(s->lfd);
 	pthread_mutex_destroy(&s->mu);
+	SSL_CTX_free(s->ssl_ctx);
+	s->ssl_ctx = NULL;
 }
 
 int ws_ts_broadcast(struct ws_ts *s, const char *t, size_t n)

@@ -33,6 +33,7 @@ enum ws_ts_mode {
 
 struct ws_ts_conn {
 	int fd;               /* -1 when free */
+	void *ssl;            /* SSL * when the server runs TLS */
 	int id;               /* accept order, from 1 */
 	bool hs_done;
 	struct hat_buf in;
@@ -58,11 +59,22 @@ struct ws_ts {
 	atomic_int accepts, handshakes, texts, ws_pings, app_pings, closes_rx, open_conns;
 	atomic_int last_close_code;   /* code of the last client close frame, 0 if none */
 	char last_text[4096];         /* last text from a client (under mu) */
-	char url[64];                 /* "ws://127.0.0.1:<port>/ws" */
+	char url[64];                 /* "ws://127.0.0.1:<port>/ws" ("wss://" with TLS) */
+	void *ssl_ctx;                /* SSL_CTX * when started with ws_ts_start_tls */
+	atomic_int tls_failures;      /* TLS handshakes that failed (client refused us) */
 };
 
 /* Starts the server thread. Returns 0 or a negative errno. */
 int ws_ts_start(struct ws_ts *s, enum ws_ts_mode mode, const struct ws_ts_hooks *hooks);
+/* Same, over TLS with the PEM certificate and key files (see ws_ts_make_cert). */
+int ws_ts_start_tls(struct ws_ts *s, enum ws_ts_mode mode, const struct ws_ts_hooks *hooks,
+		    const char *cert_path, const char *key_path);
+
+/* Writes a fresh self-signed P-256 certificate for cn (with subjectAltName DNS:dns and
+ * IP:ip when not NULL) to dir/<name>.crt and its key to dir/<name>.key. Returns 0 or -1. */
+int ws_ts_make_cert(const char *dir, const char *name, const char *cn, const char *dns,
+		    const char *ip);
+
 /* Stops the thread and closes every socket. */
 void ws_ts_stop(struct ws_ts *s);
 

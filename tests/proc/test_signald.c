@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/board.h"
 #include "common/control.h"
 #include "common/msg.h"
 #include "common/ring.h"
@@ -149,6 +150,22 @@ static void test_signald_quotes_after_snapshot_and_survives_sigkill(void **state
 		assert_true(first[i].h.origin_ns > 0);
 	}
 	assert_int_equal(next_msg(&r, buf, 300), 0);
+
+	/* feedd marks ETH stale on the board (a dropped connection): every quote is cancelled */
+	struct hat_board board;
+	char berr[256];
+	assert_int_equal(hat_board_open(&board, r.f.instance, 0, berr, sizeof berr), 0);
+	hat_board_set_writer(&board, getpid(), 1);
+	int bidx = hat_board_add_coin(&board, "ETH", 1);
+	assert_true(bidx >= 0);
+	hat_board_set_stale(&board, (uint32_t)bidx, true, 2);
+	int cancels = 0;
+	while (cancels < 4 && next_msg(&r, buf, 3000)) {
+		assert_int_equal(in->o.kind, HAT_INTENT_CANCEL);
+		cancels++;
+	}
+	assert_int_equal(cancels, 4);
+	hat_board_close(&board);
 
 	/* SIGKILL mid-stream, restart: the new life says HELLO (restart count is superd's to
 	 * bump; here it stays 0) and adopts the four orders from the snapshot */

@@ -536,6 +536,32 @@ static void test_api_expires_after_and_vault(void **state)
 					 "sub-accounts are not supported by hlsim.\"}");
 }
 
+static void test_api_fills_by_time_and_historical_orders(void **state)
+{
+	struct hts *t = *state;
+	uint32_t mk = hts_account(t, 1, USD(100000));
+	hts_place(t, mk, SOL, false, "100", "10", HLSIM_TIF_GTC, false);
+	hts_exchange(t, BUY_SOL("100", "1", "Ioc"));   /* oid 1001, fill at T0 */
+	t->now += 1000;
+	hts_exchange(t, BUY_SOL("100", "2", "Ioc"));   /* oid 1002, fill at T0 + 1000 */
+	hts_exchange(t, BUY_SOL("90", "1", "Gtc"));    /* oid 1003, open */
+	hts_info(t, "{\"type\":\"userFillsByTime\",\"user\":\"%s\",\"startTime\":1717000000000}", HTS_ADDR);
+	char *first = strstr(t->out.data, "\"oid\":1001"), *second = strstr(t->out.data, "\"oid\":1002");
+	assert_true(first && second && first < second); /* oldest first */
+	hts_info(t, "{\"type\":\"userFillsByTime\",\"user\":\"%s\",\"startTime\":1717000000001,"
+		    "\"endTime\":null}", HTS_ADDR);
+	assert_null(strstr(t->out.data, "\"oid\":1001"));
+	assert_non_null(strstr(t->out.data, "\"oid\":1002"));
+	hts_info(t, "{\"type\":\"userFillsByTime\",\"user\":\"%s\",\"startTime\":0,\"endTime\":5}", HTS_ADDR);
+	assert_string_equal(t->out.data, "[]");
+	hts_info(t, "{\"type\":\"historicalOrders\",\"user\":\"%s\"}", HTS_ADDR);
+	first = strstr(t->out.data, "\"oid\":1003");
+	second = strstr(t->out.data, "\"oid\":1002");
+	assert_true(first && second && first < second);
+	assert_non_null(strstr(first, "\"status\":\"open\""));
+	assert_non_null(strstr(second, "\"status\":\"filled\",\"statusTimestamp\":1717000001000}"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -559,6 +585,7 @@ int main(void)
 		T(test_api_candle_snapshot),
 		T(test_api_modify_rule_switch),
 		T(test_api_expires_after_and_vault),
+		T(test_api_fills_by_time_and_historical_orders),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

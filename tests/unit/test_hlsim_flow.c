@@ -132,12 +132,65 @@ static void test_flow_user_can_trade_against_agents(void **state)
 	hts_deinit(&t);
 }
 
+/* Money and size are conserved: positions net to zero per coin, and account values plus the
+ * fees paid equal the deposits (up to the 1e-8 truncations of each fill). */
+static void test_flow_conserves_positions_and_money(void **state)
+{
+	(void)state;
+	struct hts t;
+	hts_init(&t, 100000LL * HAT_FX_ONE, true);
+	int64_t initial = 0;
+	for (uint32_t i = 0; i < t.e->n_acct; i++)
+		initial += t.e->acct[i]->usdc;
+	/* the test user trades too: a market buy, then a sell that flips */
+	for (uint64_t k = 0; k < 600; k++) {
+		t.now = HTS_T0 + k * 50;
+		hlsim_tick(t.e, t.now);
+		if (k == 100 || k == 300) {
+			int64_t mid = hlsim__mid(t.e, 1), px;
+			bool buy = k == 100;
+			assert_int_equal(hl_px_round(buy ? mid + mid / 50 : mid - mid / 50, 4, false,
+						     buy ? HL_ROUND_UP : HL_ROUND_DOWN, &px), 0);
+			char pxs[HAT_FX_STRLEN], action[512];
+			hat_fx_format(px, pxs, sizeof pxs);
+			snprintf(action, sizeof action, "{\"type\":\"order\",\"orders\":[{\"a\":1,\"b\":%s,"
+				 "\"p\":\"%s\",\"s\":\"%s\",\"r\":false,\"t\":{\"limit\":{\"tif\":\"Ioc\"}}}],"
+				 "\"grouping\":\"na\"}", buy ? "true" : "false", pxs, buy ? "2" : "5");
+			hts_exchange(&t, action);
+			assert_non_null(strstr(t.out.data, "filled"));
+		}
+	}
+	assert_true(t.e->acct[t.acct]->pos[1].szi == -3 * HAT_FX_ONE);
+	int64_t marks[HLSIM_MAX_COINS], value = 0, fees = 0;
+	uint64_t fills = 0;
+	hlsim__marks(t.e, marks);
+	for (uint32_t c = 0; c < t.e->cfg.n_coins; c++) {
+		int64_t net = 0;
+		for (uint32_t i = 0; i < t.e->n_acct; i++)
+			net += t.e->acct[i]->pos[c].szi;
+		assert_true(net == 0);
+	}
+	for (uint32_t i = 0; i < t.e->n_acct; i++) {
+		const struct hlsim_account *a = t.e->acct[i];
+		value += hlsim_account_value(a, marks, t.e->cfg.n_coins);
+		assert_true(a->n_fills < HLSIM_FILLS_KEEP);
+		for (uint64_t k = 0; k < a->n_fills; k++)
+			fees += hlsim_account_fill(a, k)->fee;
+		fills += a->n_fills;
+	}
+	assert_true(fills > 50);
+	int64_t gap = value + fees - initial;
+	assert_true(gap <= 0 && -gap <= (int64_t)(4 * fills));
+	hts_deinit(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flow_same_seed_same_trades),
 		cmocka_unit_test(test_flow_other_seed_other_trades),
 		cmocka_unit_test(test_flow_user_can_trade_against_agents),
+		cmocka_unit_test(test_flow_conserves_positions_and_money),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

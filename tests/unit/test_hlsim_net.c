@@ -621,6 +621,38 @@ static void test_ws_connection_and_message_limits(void **state)
 	stop(&s);
 }
 
+static void test_ws_distinct_users_limit(void **state)
+{
+	(void)state;
+	struct hlsim_server_opts o;
+	hlsim_server_opts_default(&o);
+	o.rl.ws_users = 2;
+	struct srv s;
+	start(&s, &o);
+	struct wstc *a = ws(&s), *b = ws(&s);
+#define SUBU "{\"method\":\"subscribe\",\"subscription\":{\"type\":\"%s\",\"user\":\"0x%040d\"}}"
+	char m[256];
+	snprintf(m, sizeof m, SUBU, "orderUpdates", 1);
+	send_s(a, m);
+	free(wstc_recv_channel(a, "subscriptionResponse", T));
+	snprintf(m, sizeof m, SUBU, "userFills", 2);
+	send_s(b, m);
+	free(wstc_recv_channel(b, "subscriptionResponse", T));
+	free(wstc_recv_channel(b, "userFills", T)); /* its snapshot */
+	/* a third user from the same IP is refused, another stream of a followed user is not */
+	snprintf(m, sizeof m, SUBU, "userEvents", 3);
+	send_s(b, m);
+	expect_msg(b, "{\"channel\":\"error\",\"data\":\"Cannot track more than 2 total users.\"}");
+	snprintf(m, sizeof m, SUBU, "userEvents", 1);
+	send_s(b, m);
+	char *r = wstc_recv(b, T);
+	assert_non_null(strstr(r, "subscriptionResponse"));
+	free(r);
+	wstc_free(a);
+	wstc_free(b);
+	stop(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -641,6 +673,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ws_close_codes, teardown),
 		cmocka_unit_test_teardown(test_ws_idle_timeout_closes, teardown),
 		cmocka_unit_test_teardown(test_ws_connection_and_message_limits, teardown),
+		cmocka_unit_test_teardown(test_ws_distinct_users_limit, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -346,6 +346,24 @@ static void test_journal_rotation_by_size(void **state)
 		total += got;
 	}
 	assert_int_equal(total, 100);
+	/* hat_journal_list gives the same files in sequence order, ignoring others. */
+	char other[600];
+	snprintf(other, sizeof other, "%s/feedx-00000009-x.hjl", dir);
+	fclose(fopen(other, "w"));
+	snprintf(other, sizeof other, "%s/feed-notanumber.hjl", dir);
+	fclose(fopen(other, "w"));
+	struct hat_journal_file *files;
+	size_t n;
+	assert_int_equal(hat_journal_list(dir, "feed", &files, &n, err, sizeof err), 0);
+	assert_int_equal(n, (size_t)nf);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(files[i].seq == i + 1);
+		assert_string_equal(files[i].path, names[i]);
+	}
+	hat_journal_list_free(files);
+	assert_int_equal(hat_journal_list(dir, "a/b", &files, &n, err, sizeof err), -EINVAL);
+	assert_int_equal(hat_journal_list("/nonexistent", "feed", &files, &n, err, sizeof err), -ENOENT);
+	assert_int_equal(n, 0);
 	tu_rmtree(dir);
 }
 

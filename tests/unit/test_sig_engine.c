@@ -143,6 +143,28 @@ static void test_engine_feed_stale_flag_cancels(void **state)
 	assert_int_equal(out[0].o.kind, HAT_INTENT_CANCEL);
 }
 
+static void test_engine_mark_stale_cancels_until_a_new_book(void **state)
+{
+	(void)state;
+	start();
+	control(HAT_CTL_SNAPSHOT_END, 0);
+	book(0, 1 * S, 1 * S);
+	ack_all();
+	sig_engine_mark_stale(&eng, "ETH", 2 * S);
+	assert_int_equal(n_out, 2);
+	assert_int_equal(out[0].o.kind, HAT_INTENT_CANCEL);
+	assert_false(eng.coins[0].market.have_book);
+	ack_all();
+	sig_engine_mark_stale(&eng, "ETH", 2 * S); /* idempotent */
+	sig_engine_mark_stale(&eng, "XYZ", 2 * S); /* unknown coin: nothing */
+	assert_int_equal(n_out, 0);
+	sig_engine_tick(&eng, 3 * S);
+	assert_int_equal(n_out, 0);
+	book(0, 4 * S, 4 * S);
+	assert_int_equal(n_out, 2);
+	assert_int_equal(out[0].o.kind, HAT_INTENT_NEW);
+}
+
 static void test_engine_skips_old_market_data(void **state)
 {
 	(void)state;
@@ -178,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_engine_sends_nothing_before_snapshot),
 		cmocka_unit_test(test_engine_stale_book_cancels_then_resumes),
 		cmocka_unit_test(test_engine_feed_stale_flag_cancels),
+		cmocka_unit_test(test_engine_mark_stale_cancels_until_a_new_book),
 		cmocka_unit_test(test_engine_skips_old_market_data),
 		cmocka_unit_test(test_engine_halt_cancels_and_resume_requotes),
 	};

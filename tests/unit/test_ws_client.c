@@ -453,6 +453,36 @@ static void test_ws_client_oversize_frame_closes_1009(void **state)
 	ws_ts_stop(&s);
 }
 
+static void srv_garbage(struct ws_ts *s, struct ws_ts_conn *c)
+{
+	(void)s;
+	ws_ts_send_text(c, "{\"ok\":1}", 8);
+	/* Reserved opcode 3 with RSV1 set: a protocol violation. */
+	const uint8_t bad[] = { 0xc3, 0x02, 'x', 'y' };
+	ws_ts_send_raw(c, bad, sizeof bad);
+}
+
+static void test_ws_client_protocol_violation_closes_1002(void **state)
+{
+	(void)state;
+	struct ws_ts s;
+	struct ws_ts_hooks h = { .on_open = srv_garbage };
+	assert_int_equal(ws_ts_start(&s, WS_TS_NORMAL, &h), 0);
+	struct cl k;
+	cl_init(&k);
+	connect_to(&k, s.url, 0, 5000);
+	run_until(&k, &k.closes, 1, 5000);
+	assert_int_equal(k.texts, 1);
+	assert_int_equal(k.why.err, -EPROTO);
+	assert_int_equal(k.why.code_sent, 1002);
+	uint64_t end = tu_now_ms() + 5000;
+	while (atomic_load(&s.last_close_code) == 0 && tu_now_ms() < end)
+		usleep(2000);
+	assert_int_equal(atomic_load(&s.last_close_code), 1002);
+	cl_fini(&k);
+	ws_ts_stop(&s);
+}
+
 static void test_ws_client_server_closes_immediately(void **state)
 {
 	(void)state;
@@ -542,6 +572,65 @@ static void test_ws_client_refused_and_abort(void **state)
 	cl_fini(&k);
 }
 
+/* ---------------------------------------------------------------- TLS */
+
+static void test_ws_client_tls_verifies_certificate_and_host(void **state)
+{
+	(void)state;
+	char dir[256], crt[300], key[300], other[300], okey[300], url[96], err[256];
+	tu_tmpdir(dir, sizeof dir);
+	assert_int_equal(ws_ts_make_cert(dir, "srv", "localhost", "localhost", "127.0.0.1"), 0);
+	assert_int_equal(ws_ts_make_cert(dir, "other", "other.example", "other.example", NULL), 0);
+	snprintf(crt, sizeof crt, "%s/srv.crt", dir);
+	snprintf(key, sizeof key, "%s/srv.key", dir);
+	snprintf(other, sizeof other, "%s/other.crt", dir);
+	snprintf(okey, sizeof okey, "%s/other.key", dir);
+	struct ws_ts s;
+	struct ws_ts_hooks h = { .on_open = srv_greet };
+	assert_int_equal(ws_ts_start_tls(&s, WS_TS_NORMAL, &h, crt, key), 0);
+	struct cl k;
+	cl_init(&k);
+	/* Trusted CA, host name by DNS (resolved: localhost) and by IP address: both open. */
+	const char *hosts[] = { "localhost", "127.0.0.1" };
+	for (int i = 0; i < 2; i++) {
+		snprintf(url, sizeof url, "wss://%s:%u/ws", hosts[i], s.port);
+		struct hat_ws_client_opts o = { .url = url, .ca_file = crt, .connect_timeout_ms = 5000 };
+		assert_int_equal(hat_ws_client_connect(&k.c, &o, err, sizeof err), 0);
+		run_until(&k, &k.texts, i + 1, 5000);
+		assert_string_equal(k.texts_buf[i], "Websocket connection established.");
+		assert_int_equal(hat_ws_client_close(&k.c, 1000, NULL), 0);
+		run_until(&k, &k.closes, i + 1, 5000);
+		assert_int_equal(k.why.err, 0);
+	}
+	/* No CA for it (system roots): refused with the verification error. */
+	snprintf(url, sizeof url, "wss://localhost:%u/ws", s.port);
+	struct hat_ws_client_opts o = { .url = url, .connect_timeout_ms = 5000 };
+	assert_int_equal(hat_ws_client_connect(&k.c, &o, err, sizeof err), 0);
+	run_until(&k, &k.closes, 3, 5000);
+	assert_int_equal(k.why.err, -EPROTO);
+	assert_non_null(strstr(k.why.text, "certificate verify failed"));
+	assert_int_equal(k.opens, 2);
+	ws_ts_stop(&s);
+	/* A certificate (trusted) for another name: host name mismatch. */
+	assert_int_equal(ws_ts_start_tls(&s, WS_TS_NORMAL, &h, other, okey), 0);
+	snprintf(url, sizeof url, "wss://localhost:%u/ws", s.port);
+	struct hat_ws_client_opts o2 = { .url = url, .ca_file = other, .connect_timeout_ms = 5000 };
+	assert_int_equal(hat_ws_client_connect(&k.c, &o2, err, sizeof err), 0);
+	run_until(&k, &k.closes, 4, 5000);
+	assert_int_equal(k.why.err, -EPROTO);
+	assert_non_null(strstr(k.why.text, "hostname mismatch"));
+	assert_int_equal(k.opens, 2);
+	/* ... unless verification is off (tests only). */
+	o2.tls_no_verify = true;
+	assert_int_equal(hat_ws_client_connect(&k.c, &o2, err, sizeof err), 0);
+	run_until(&k, &k.opens, 3, 5000);
+	hat_ws_client_abort(&k.c);
+	run_until(&k, &k.closes, 5, 5000);
+	cl_fini(&k);
+	ws_ts_stop(&s);
+	tu_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,9 +645,11 @@ int main(void)
 		cmocka_unit_test(test_ws_proto_peer_close_is_answered),
 		cmocka_unit_test(test_ws_client_normal_frames),
 		cmocka_unit_test(test_ws_client_oversize_frame_closes_1009),
+		cmocka_unit_test(test_ws_client_protocol_violation_closes_1002),
 		cmocka_unit_test(test_ws_client_server_closes_immediately),
 		cmocka_unit_test(test_ws_client_bad_handshakes),
 		cmocka_unit_test(test_ws_client_refused_and_abort),
+		cmocka_unit_test(test_ws_client_tls_verifies_certificate_and_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,7 +15,7 @@ const char hlsim_usage[] =
 	"             [--mainnet|--testnet] [--ws-idle-ms N] [--http-timeout-ms N]\n"
 	"             [--http-idle-ms N] [--max-body N] [--max-header N] [--ws-max-msg N]\n"
 	"             [--no-ws-greeting] [--tick-ms N] [--rl-rest-weight N] [--rl-ws-conns N]\n"
-	"             [--rl-ws-new-conns N] [--rl-ws-subs N] [--rl-ws-msgs N]\n"
+	"             [--rl-ws-new-conns N] [--rl-ws-subs N] [--rl-ws-msgs N] [--rl-ws-users N]\n"
 	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n";
 
 static int num(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
@@ -121,6 +121,7 @@ int hlsim_args_parse(struct hlsim_args *a, int argc, char **argv, char *err, siz
 		U("--rl-ws-new-conns", s->rl.ws_new_conns_per_min, 100000000)
 		U("--rl-ws-subs", s->rl.ws_subs, 100000000)
 		U("--rl-ws-msgs", s->rl.ws_msgs_per_min, 100000000)
+		U("--rl-ws-users", s->rl.ws_users, 100000000)
 		else {
 			snprintf(err, errlen, "unknown option '%s'", o);
 			return -EINVAL;

@@ -5,7 +5,8 @@
  *         [--ws-idle-ms N] [--http-timeout-ms N] [--http-idle-ms N] [--max-body N]
  *         [--max-header N] [--ws-max-msg N] [--no-ws-greeting] [--tick-ms N]
  *         [--rl-rest-weight N] [--rl-ws-conns N] [--rl-ws-new-conns N] [--rl-ws-subs N]
- *         [--rl-ws-msgs N]                           (rate limits per minute/IP; 0 = unlimited)
+ *         [--rl-ws-msgs N] [--rl-ws-users N]         (limits per IP, per minute where it
+ *                                                     applies; 0 = unlimited)
  */
 #ifndef HAT_TOOLS_HLSIM_ARGS_H
 #define HAT_TOOLS_HLSIM_ARGS_H

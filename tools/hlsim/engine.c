@@ -494,12 +494,22 @@ static void candle_add(struct hlsim_market *m, uint64_t now_ms, int64_t px, int6
 	m->candle_dirty = true;
 }
 
+void hlsim__record_trade(struct hlsim_engine *e, uint32_t coin, int64_t px, int64_t sz)
+{
+	struct hlsim_market *m = &e->mk[coin];
+	int64_t ntl;
+	m->last_px = px;
+	if (hat_fx_mul(px, sz, &ntl) == 0)
+		m->day_ntl_vlm += ntl;
+	m->day_base_vlm += sz;
+	candle_add(m, e->now_ms, px, sz);
+}
+
 static void on_fill(void *user, struct hlsim_order *taker, struct hlsim_order *maker,
 		    int64_t px, int64_t sz)
 {
 	struct exec_ctx *x = user;
 	struct hlsim_engine *e = x->e;
-	struct hlsim_market *m = &e->mk[taker->coin];
 	uint64_t tid = mix64(taker->oid * 0x100000001b3ULL ^ maker->oid ^ e->next_tid++) &
 		       ((1ULL << 50) - 1);
 	uint8_t hash[32];
@@ -509,12 +519,7 @@ static void on_fill(void *user, struct hlsim_order *taker, struct hlsim_order *m
 	record_fill(e, maker, false, px, sz, tid, hash);
 	x->ntl += (__int128)px * sz;
 	x->sz += sz;
-	m->last_px = px;
-	int64_t ntl;
-	if (hat_fx_mul(px, sz, &ntl) == 0)
-		m->day_ntl_vlm += ntl;
-	m->day_base_vlm += sz;
-	candle_add(m, e->now_ms, px, sz);
+	hlsim__record_trade(e, taker->coin, px, sz);
 	if (maker->sz > 0)
 		emit_order_update(e, maker, "open");
 	/* trades batch of this taker */
@@ -669,8 +674,6 @@ void hlsim__check_triggers(struct hlsim_engine *e, uint32_t coin)
 
 /* ------------------------------------------------------------------ placement */
 
-static int64_t llabs64(int64_t v) { return v < 0 ? -v : v; }
-
 static void fail(struct hlsim_place_result *r, const char *msg)
 {
 	r->kind = HLSIM_PLACED_ERROR;
@@ -747,7 +750,6 @@ int hlsim__place(struct hlsim_engine *e, uint32_t acct, const struct hlsim_order
 			return 0;
 		}
 	}
-	(void)llabs64;
 	struct hlsim_order *o = calloc(1, sizeof *o);
 	if (!o)
 		return -ENOMEM;
@@ -811,17 +813,14 @@ static void engine_release(struct hlsim_engine *e)
 	hlsim_oidmap_deinit(&e->oids);
 	hat_buf_free(&e->ev);
 	hat_buf_free(&e->trades);
+	if (e->replaying)
+		hlsim_replay_close(&e->replay);
 }
 
 int hlsim_engine_new(struct hlsim_engine **out, const struct hlsim_options *o, uint64_t now_ms,
 		     char *err, size_t errlen)
 {
 	*out = NULL;
-	if (o->replay_path) {
-		snprintf(err, errlen, "--replay %s: replay mode is not implemented yet (the feed "
-			 "journal format is not available to hlsim)", o->replay_path);
-		return -ENOTSUP;
-	}
 	struct hlsim_engine *e = calloc(1, sizeof *e);
 	if (!e) {
 		snprintf(err, errlen, "out of memory");
@@ -882,6 +881,14 @@ int hlsim_engine_new(struct hlsim_engine **out, const struct hlsim_options *o, u
 	e->flow.taker_acct = 1;
 	e->allmids_last_ms = now_ms;
 	e->day = now_ms / 86400000ULL;
+	if (o->replay_path) {
+		rc = hlsim_replay_open(&e->replay, o->replay_path, err, errlen);
+		if (rc) {
+			hlsim_engine_free(e);
+			return rc;
+		}
+		e->replaying = true;
+	}
 	if (o->state_path) {
 		FILE *f = fopen(o->state_path, "rb");
 		if (f) {
@@ -984,7 +991,9 @@ void hlsim_tick(struct hlsim_engine *e, uint64_t now_ms)
 		}
 	}
 	fire_scheduled_cancels(e);
-	if (e->cfg.flow.enabled)
+	if (e->replaying)
+		hlsim_replay_tick(e, &e->replay, now_ms);
+	else if (e->cfg.flow.enabled)
 		hlsim_flow_tick(e, now_ms);
 	for (uint32_t c = 0; c < e->cfg.n_coins; c++)
 		hlsim__check_triggers(e, c);

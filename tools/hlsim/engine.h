@@ -41,8 +41,8 @@ struct hlsim_options {
 	                          * overrides the config's "mainnet" only if mainnet_set */
 	bool mainnet_set;
 	const char *state_path;  /* if not NULL and the file exists, state is restored from it */
-	const char *replay_path; /* drive books from a feed journal instead of agents: may return
-	                          * -ENOTSUP (not implemented yet) */
+	const char *replay_path; /* a feedd journal file: its l2Book and trades frames drive the
+	                          * books instead of the background agents (replay.h) */
 	size_t n_accounts;       /* extra funded accounts, added to the config's */
 	const struct hlsim_account_opt *accounts; /* borrowed for the call */
 };
@@ -50,9 +50,10 @@ struct hlsim_options {
 /* Builds an engine from o (borrowed for the call). now_ms seeds the clocks (candles, nonce
  * window). On success *out is set (free with hlsim_engine_free).
  * Returns 0; HAT_E_CONFIG (bad config, err names the file and key path, e.g.
- * "hlsim.json: coins[1].szDecimals: must be 0..8"); -ENOENT (config file missing);
- * HAT_E_PARSE (state file malformed, err says where); -ENOTSUP (replay_path given: replay mode
- * is not implemented); -ENOMEM. */
+ * "hlsim.json: coins[1].szDecimals: must be 0..6 (got 9)"); -ENOENT (config or replay file
+ * missing; other negative errnos from open/read likewise name the path); HAT_E_PARSE (state
+ * file malformed, err says where); HAT_E_BADMAGIC / HAT_E_BADVERSION / HAT_E_TRUNCATED
+ * (replay_path is not a readable journal); -ENOMEM. */
 int hlsim_engine_new(struct hlsim_engine **out, const struct hlsim_options *o, uint64_t now_ms,
                      char *err, size_t errlen);
 void hlsim_engine_free(struct hlsim_engine *e);

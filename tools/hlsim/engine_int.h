@@ -18,6 +18,7 @@
 #include "tools/hlsim/flow.h"
 #include "tools/hlsim/match.h"
 #include "tools/hlsim/nonce.h"
+#include "tools/hlsim/replay.h"
 
 #define HLSIM_CANDLES_KEEP 5000  /* 1m candles kept per coin */
 #define HLSIM_BOOK_DEPTH 20      /* levels per side in l2Book */
@@ -68,6 +69,8 @@ struct hlsim_engine {
 	uint64_t next_seq;
 	uint64_t next_tid;
 	struct hlsim_flow flow;
+	bool replaying;           /* books driven by replay instead of the flow */
+	struct hlsim_replay replay;
 	hlsim_event_cb sink;
 	void *sink_user;
 	uint64_t allmids_last_ms;
@@ -128,6 +131,8 @@ void hlsim__cancel(struct hlsim_engine *e, struct hlsim_order *o, const char *st
 /* The live order of account acct with this cloid, or NULL. */
 struct hlsim_order *hlsim__find_cloid(const struct hlsim_engine *e, uint32_t acct,
 				      const uint8_t cloid[16]);
+/* A trade that did not come from our matching (replay): last price, day volume, candles. */
+void hlsim__record_trade(struct hlsim_engine *e, uint32_t coin, int64_t px, int64_t sz);
 /* Fires due trigger orders of coin. */
 void hlsim__check_triggers(struct hlsim_engine *e, uint32_t coin);
 

@@ -179,6 +179,29 @@ static size_t put_fills(struct hat_buf *b, const struct hlsim_engine *e, int acc
 	return k;
 }
 
+/* userFillsByTime: fills with startTime <= time <= endTime, oldest first (so a client pages by
+ * re-asking from the last time it got), at most 2000. */
+static size_t put_fills_by_time(struct hat_buf *b, const struct hlsim_engine *e, int acct,
+				uint64_t start, uint64_t end)
+{
+	size_t k = 0;
+	hat_buf_putc(b, '[');
+	if (acct >= 0) {
+		const struct hlsim_account *a = e->acct[acct];
+		uint64_t n = a->n_fills < HLSIM_FILLS_KEEP ? a->n_fills : HLSIM_FILLS_KEEP;
+		for (uint64_t i = n; i-- > 0 && k < HLSIM_FILLS_KEEP;) {
+			const struct hlsim_fill *f = hlsim_account_fill(a, i);
+			if (f->time < start || f->time > end)
+				continue;
+			if (k++)
+				hat_buf_putc(b, ',');
+			hlsim__put_fill(b, e, f);
+		}
+	}
+	hat_buf_putc(b, ']');
+	return k;
+}
+
 static void put_open_orders(struct hat_buf *b, const struct hlsim_engine *e, int acct,
 			    bool frontend)
 {
@@ -245,15 +268,24 @@ static bool order_status(struct hat_buf *b, const struct hlsim_engine *e, int ac
 	return true;
 }
 
+/* historicalOrders: live orders (status open/triggered) then finished ones, newest first. */
 static void historical_orders(struct hat_buf *b, const struct hlsim_engine *e, int acct)
 {
 	hat_buf_putc(b, '[');
 	if (acct >= 0) {
 		const struct hlsim_account *a = e->acct[acct];
+		int k = 0;
+		for (const struct hlsim_order *o = a->orders; o; o = o->acct_next) {
+			hat_buf_puts(b, k++ ? ",{\"order\":" : "{\"order\":");
+			hlsim__put_order(b, e, o, true);
+			hat_buf_printf(b, ",\"status\":\"%s\",\"statusTimestamp\":%llu}",
+				       o->is_trigger && o->triggered ? "triggered" : "open",
+				       (unsigned long long)o->timestamp);
+		}
 		uint64_t n = a->n_done < HLSIM_DONE_KEEP ? a->n_done : HLSIM_DONE_KEEP;
 		for (uint64_t i = 0; i < n; i++) {
 			const struct hlsim_done *d = &a->done[(a->n_done - 1 - i) % HLSIM_DONE_KEEP];
-			hat_buf_puts(b, i ? ",{\"order\":" : "{\"order\":");
+			hat_buf_puts(b, k++ ? ",{\"order\":" : "{\"order\":");
 			hlsim__put_order(b, e, &d->o, true);
 			hat_buf_printf(b, ",\"status\":\"%s\",\"statusTimestamp\":%llu}", d->status,
 				       (unsigned long long)d->status_ms);
@@ -367,6 +399,7 @@ int hlsim_info(struct hlsim_engine *e, const char *body, size_t len, uint64_t no
 	bool needs_user = strcmp(type, "openOrders") == 0 ||
 			  strcmp(type, "frontendOpenOrders") == 0 ||
 			  strcmp(type, "clearinghouseState") == 0 || strcmp(type, "userFills") == 0 ||
+			  strcmp(type, "userFillsByTime") == 0 ||
 			  strcmp(type, "orderStatus") == 0 || strcmp(type, "userRateLimit") == 0 ||
 			  strcmp(type, "spotClearinghouseState") == 0 ||
 			  strcmp(type, "historicalOrders") == 0;
@@ -413,6 +446,19 @@ int hlsim_info(struct hlsim_engine *e, const char *body, size_t len, uint64_t no
 		hat_buf_puts(out, "{\"balances\":[]}");
 	} else if (strcmp(type, "userFills") == 0) {
 		weight += (unsigned)(put_fills(out, e, acct, HLSIM_FILLS_KEEP) / 20);
+	} else if (strcmp(type, "userFillsByTime") == 0) {
+		const cJSON *st = cJSON_GetObjectItemCaseSensitive(req, "startTime");
+		const cJSON *en = cJSON_GetObjectItemCaseSensitive(req, "endTime");
+		if (!cJSON_IsNumber(st) || !(st->valuedouble >= 0 && st->valuedouble < 1e19) ||
+		    (en && !cJSON_IsNull(en) &&
+		     (!cJSON_IsNumber(en) || !(en->valuedouble >= 0 && en->valuedouble < 1e19)))) {
+			*status = 422;
+			hat_buf_puts(out, DESER "invalid startTime or endTime");
+		} else {
+			uint64_t end = cJSON_IsNumber(en) ? (uint64_t)en->valuedouble : UINT64_MAX;
+			weight += (unsigned)(put_fills_by_time(out, e, acct, (uint64_t)st->valuedouble,
+							       end) / 20);
+		}
 	} else if (strcmp(type, "historicalOrders") == 0) {
 		historical_orders(out, e, acct);
 	} else if (strcmp(type, "orderStatus") == 0) {

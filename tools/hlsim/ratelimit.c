@@ -15,6 +15,7 @@ void hlsim_rl_limits_default(struct hlsim_rl_limits *l)
 	l->ws_new_conns_per_min = 30;
 	l->ws_subs = 1000;
 	l->ws_msgs_per_min = 2000;
+	l->ws_users = 10;
 }
 
 void hlsim_rl_init(struct hlsim_rl *rl, const struct hlsim_rl_limits *lim)

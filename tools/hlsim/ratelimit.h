@@ -22,6 +22,8 @@ struct hlsim_rl_limits {
 	unsigned ws_new_conns_per_min;/* default 30 */
 	unsigned ws_subs;             /* per IP across connections, default 1000 */
 	unsigned ws_msgs_per_min;     /* client -> server messages per IP, default 2000 */
+	unsigned ws_users;            /* distinct users in user subscriptions per IP, default 10
+	                               * (counted by ws.c, which sees the subscriptions) */
 };
 
 void hlsim_rl_limits_default(struct hlsim_rl_limits *l);

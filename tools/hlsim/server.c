@@ -133,8 +133,16 @@ void hlsim_server_stop(struct hlsim_server *s)
 		uv_close((uv_handle_t *)&s->tick, on_handle_closed);
 	if (s->open_handles >= 3)
 		uv_close((uv_handle_t *)&s->flusher, on_handle_closed);
-	while (s->conns)
-		hlsim_conn_close(s->conns);
+	/* WebSocket clients get a close frame (1001) and a graceful close; the loop runs until
+	 * they are gone (at most the linger time). Everything else is closed now. */
+	struct hlsim_conn *next;
+	for (struct hlsim_conn *c = s->conns; c; c = next) {
+		next = c->next;
+		if (c->mode == HLSIM_CONN_WS && c->ws)
+			hlsim_ws_going_away(c);
+		else
+			hlsim_conn_close(c);
+	}
 	s->flush_list = NULL;
 }
 

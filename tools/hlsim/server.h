@@ -62,7 +62,8 @@ struct hlsim_server {
 int hlsim_server_start(struct hlsim_server *s, uv_loop_t *loop, struct hlsim_engine *engine,
                        const struct hlsim_server_opts *opts, char *err, size_t errlen);
 
-/* Closes the listener, the timer and every connection. The loop must then run until
+/* Closes the listener, the timer and every connection (WebSocket clients first get a close
+ * frame 1001 and up to a second to take it). The loop must then run until
  * hlsim_server_closed() (uv_run(loop, UV_RUN_DEFAULT) returns once everything is closed). */
 void hlsim_server_stop(struct hlsim_server *s);
 bool hlsim_server_closed(const struct hlsim_server *s);

@@ -241,6 +241,35 @@ static struct hlsim_rl_ip *rl_ip(struct hlsim_ws *ws)
 	return hlsim_rl_lookup(&c->srv->rl, c->ip, c->ip_len, hlsim_now_ms());
 }
 
+/* True if adding a subscription for user would make the connections of c's IP follow more
+ * distinct users than the limit (protocol doc 8.3: at most 10 users per IP). */
+static bool too_many_users(struct hlsim_conn *c, const uint8_t user[20])
+{
+	unsigned limit = c->srv->opts.rl.ws_users;
+	if (!limit)
+		return false;
+	const uint8_t *seen[64];
+	unsigned n = 0;
+	for (struct hlsim_conn *o = c->srv->conns; o; o = o->next) {
+		if (!o->ws || o->ip_len != c->ip_len || memcmp(o->ip, c->ip, c->ip_len))
+			continue;
+		for (size_t i = 0; i < o->ws->nsubs; i++) {
+			const struct hlsim_sub *s = &o->ws->subs[i];
+			if (!s->has_user)
+				continue;
+			if (!memcmp(s->user, user, 20))
+				return false; /* already followed: no new user */
+			unsigned k;
+			for (k = 0; k < n; k++)
+				if (!memcmp(seen[k], s->user, 20))
+					break;
+			if (k == n && n < 64)
+				seen[n++] = s->user;
+		}
+	}
+	return n >= limit;
+}
+
 static void subscribe(struct hlsim_ws *ws, const cJSON *subj, bool on)
 {
 	struct hlsim_server *s = ws->c->srv;
@@ -282,6 +311,13 @@ static void subscribe(struct hlsim_ws *ws, const cJSON *subj, bool on)
 	}
 	if (i < ws->nsubs) {
 		error_with_json(ws, "Already subscribed: ", subj);
+		hlsim_sub_deinit(&sub);
+		return;
+	}
+	if (sub.has_user && too_many_users(ws->c, sub.user)) {
+		snprintf(text, sizeof text, "Cannot track more than %u total users.",
+			 s->opts.rl.ws_users);
+		send_error(ws, text);
 		hlsim_sub_deinit(&sub);
 		return;
 	}
@@ -499,6 +535,18 @@ void hlsim_ws_on_idle(struct hlsim_conn *c)
 	}
 	close_with(c->ws, WSLAY_CODE_NORMAL_CLOSURE, "idle timeout");
 	kick(c->ws);
+	hlsim_conn_finish(c);
+}
+
+void hlsim_ws_going_away(struct hlsim_conn *c)
+{
+	if (!c->ws || wslay_event_get_close_sent(c->ws->ctx)) {
+		hlsim_conn_finish(c);
+		return;
+	}
+	close_with(c->ws, WSLAY_CODE_GOING_AWAY, "server shutting down");
+	kick(c->ws);
+	hlsim_conn_flush(c);
 	hlsim_conn_finish(c);
 }
 

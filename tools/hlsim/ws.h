@@ -31,6 +31,8 @@ int hlsim_ws_start(struct hlsim_conn *c, const char *leftover, size_t n);
 void hlsim_ws_on_read(struct hlsim_conn *c, const char *data, size_t n);
 /* c's idle timer fired: close the session. */
 void hlsim_ws_on_idle(struct hlsim_conn *c);
+/* The server is stopping: sends close 1001 ("server shutting down") and closes gracefully. */
+void hlsim_ws_going_away(struct hlsim_conn *c);
 /* Releases c's session (subscriptions, rate-limit counts). */
 void hlsim_ws_free(struct hlsim_conn *c);
 

@@ -1,0 +1,159 @@
+/* tests/unit/test_hlsim_replay.c -- hlsim --replay: a feedd journal drives the books (l2Book
+ * frames become the liquidity agent's orders, trades frames are pushed as recorded), with the
+ * recorded time spacing, and user orders the recorded market moves through get filled. */
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/err.h"
+#include "common/fixed.h"
+#include "common/journal.h"
+#include "tests/helpers/test_util.h"
+#include "tests/unit/hlsim_test_util.h"
+
+#define REC0_NS 1700000000000000000ULL /* recorded time of the first frame */
+#define TRADES_DATA "[{\"coin\":\"SOL\",\"side\":\"B\",\"px\":\"150.1\",\"sz\":\"2\",\"time\":1700000001000," \
+	"\"hash\":\"0xabc\",\"tid\":1125899906842623,\"users\":[\"0x01\",\"0x02\"]}]"
+
+struct cap {
+	char trades[1024];
+	size_t n_trades;
+};
+
+static void sink(void *user, const struct hlsim_event *ev)
+{
+	struct cap *c = user;
+	if (ev->kind == HLSIM_EV_TRADES && ev->json_len < sizeof c->trades) {
+		memcpy(c->trades, ev->json, ev->json_len);
+		c->trades[ev->json_len] = '\0';
+		c->n_trades++;
+	}
+}
+
+static void rec(struct hat_journal *j, uint32_t type, uint64_t ms, const char *text)
+{
+	char err[256];
+	assert_int_equal(hat_journal_append(j, type, REC0_NS + ms * 1000000ULL, text, strlen(text),
+					    REC0_NS, 0, err, sizeof err), 0);
+}
+
+static void write_journal(const char *dir, char *path, size_t len)
+{
+	struct hat_journal j;
+	struct hat_journal_opts o = { .dir = dir, .prefix = "feed" };
+	char err[256];
+	assert_int_equal(hat_journal_open(&j, &o, REC0_NS, err, sizeof err), 0);
+	rec(&j, 2, 0, "wss://example/ws"); /* FEED_REC_OPEN: ignored */
+	rec(&j, HLSIM_REPLAY_REC_FRAME, 0, "{\"channel\":\"subscriptionResponse\",\"data\":{}}");
+	rec(&j, HLSIM_REPLAY_REC_FRAME, 0,
+	    "{\"channel\":\"l2Book\",\"data\":{\"coin\":\"SOL\",\"time\":1700000000000,\"levels\":["
+	    "[{\"px\":\"149.9\",\"sz\":\"10\",\"n\":3},{\"px\":\"149.8\",\"sz\":\"5\",\"n\":1}],"
+	    "[{\"px\":\"150.1\",\"sz\":\"7\",\"n\":2},{\"px\":\"150.123\",\"sz\":\"1\",\"n\":1}]]}}");
+	rec(&j, HLSIM_REPLAY_REC_FRAME, 0,
+	    "{\"channel\":\"l2Book\",\"data\":{\"coin\":\"DOGE\",\"time\":1700000000000,\"levels\":[[],[]]}}");
+	rec(&j, HLSIM_REPLAY_REC_FRAME, 1000, "{\"channel\":\"trades\",\"data\":" TRADES_DATA "}");
+	rec(&j, HLSIM_REPLAY_REC_FRAME, 3000,
+	    "{\"channel\":\"l2Book\",\"data\":{\"coin\":\"SOL\",\"time\":1700000003000,\"levels\":["
+	    "[{\"px\":\"148\",\"sz\":\"10\",\"n\":1}],[{\"px\":\"148.5\",\"sz\":\"10\",\"n\":1}]]}}");
+	snprintf(path, len, "%s", j.path);
+	hat_journal_close(&j);
+}
+
+static void test_replay_drives_books_and_fills_users(void **state)
+{
+	(void)state;
+	char dir[256], path[PATH_MAX], err[256];
+	tu_tmpdir(dir, sizeof dir);
+	write_journal(dir, path, sizeof path);
+	struct hl_signer k;
+	uint8_t key[32];
+	assert_int_equal(hl_key_parse(HTS_KEY, key, err, sizeof err), 0);
+	assert_int_equal(hl_signer_init(&k, key), 0);
+	struct hlsim_account_opt acc = { .usdc = 10000LL * HAT_FX_ONE };
+	memcpy(acc.address, hl_signer_address(&k), 20);
+	struct hlsim_options o = { .replay_path = path, .n_accounts = 1, .accounts = &acc };
+	struct hlsim_engine *e;
+	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), 0);
+	struct cap c = { "", 0 };
+	hlsim_engine_set_sink(e, sink, &c);
+	struct hat_buf out = HAT_BUF_INIT, body = HAT_BUF_INIT;
+	int st;
+	const char *q = "{\"type\":\"l2Book\",\"coin\":\"SOL\"}";
+
+	hlsim_tick(e, HTS_T0);
+	hlsim_info(e, q, strlen(q), HTS_T0, &out, &st, NULL);
+	/* the off-tick level 150.123 is skipped; one order per level */
+	assert_string_equal(out.data, "{\"coin\":\"SOL\",\"time\":1717000000000,\"levels\":["
+				      "[{\"px\":\"149.9\",\"sz\":\"10\",\"n\":1},{\"px\":\"149.8\",\"sz\":\"5\",\"n\":1}],"
+				      "[{\"px\":\"150.1\",\"sz\":\"7\",\"n\":1}]]}");
+	assert_int_equal(e->replay.books, 1);
+	assert_int_equal(e->replay.skipped, 3); /* subscriptionResponse, DOGE, 150.123 */
+	assert_int_equal(c.n_trades, 0);
+	/* no background flow in replay mode, even after its step time */
+	hlsim_tick(e, HTS_T0 + 999);
+	assert_int_equal(c.n_trades, 0);
+	hlsim_tick(e, HTS_T0 + 1000);
+	assert_int_equal(c.n_trades, 1);
+	assert_string_equal(c.trades, TRADES_DATA);
+	q = "{\"type\":\"candleSnapshot\",\"req\":{\"coin\":\"SOL\",\"interval\":\"1h\",\"startTime\":0}}";
+	hlsim_info(e, q, strlen(q), HTS_T0 + 1000, &out, &st, NULL);
+	assert_non_null(strstr(out.data, "\"o\":\"150.1\",\"c\":\"150.1\",\"h\":\"150.1\",\"l\":\"150.1\",\"v\":\"2\",\"n\":1}]"));
+	/* a user bid at 149; the recorded market then falls through it */
+	hts_sign_body(&k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":true,\"p\":\"149\",\"s\":\"1\","
+			  "\"r\":false,\"t\":{\"limit\":{\"tif\":\"Gtc\"}}}],\"grouping\":\"na\"}",
+		      HTS_T0 + 1500, false, &body);
+	hlsim_exchange(e, body.data, body.len, HTS_T0 + 1500, &out, &st, NULL);
+	assert_non_null(strstr(out.data, "resting"));
+	hlsim_tick(e, HTS_T0 + 2999);
+	assert_int_equal(e->acct[2]->pos[2].szi, 0);
+	hlsim_tick(e, HTS_T0 + 3000);
+	assert_true(e->acct[2]->pos[2].szi == HAT_FX_ONE);
+	assert_true(hlsim_account_fill(e->acct[2], 0)->px == 149 * HAT_FX_ONE);
+	q = "{\"type\":\"l2Book\",\"coin\":\"SOL\"}";
+	hlsim_info(e, q, strlen(q), HTS_T0 + 3000, &out, &st, NULL);
+	assert_string_equal(out.data, "{\"coin\":\"SOL\",\"time\":1717000003000,\"levels\":["
+				      "[{\"px\":\"148\",\"sz\":\"10\",\"n\":1}],[{\"px\":\"148.5\",\"sz\":\"9\",\"n\":1}]]}");
+	hlsim_tick(e, HTS_T0 + 10000);
+	assert_true(e->replay.done);
+	assert_int_equal(e->replay.last_error, 0);
+	assert_int_equal(e->replay.frames, 5); /* the OPEN record is not a frame */
+	hat_buf_free(&out);
+	hat_buf_free(&body);
+	hlsim_engine_free(e);
+	hl_signer_deinit(&k);
+	tu_rmtree(dir);
+}
+
+static void test_replay_rejects_missing_and_foreign_files(void **state)
+{
+	(void)state;
+	char dir[256], path[512], err[256] = "";
+	tu_tmpdir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/none.hjl", dir);
+	struct hlsim_options o = { .replay_path = path };
+	struct hlsim_engine *e;
+	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), -ENOENT);
+	assert_non_null(strstr(err, "none.hjl"));
+	snprintf(path, sizeof path, "%s/x.hjl", dir);
+	FILE *f = fopen(path, "w");
+	fputs("this is not a journal, just text long enough for a header", f);
+	fclose(f);
+	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), HAT_E_BADMAGIC);
+	tu_rmtree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_drives_books_and_fills_users),
+		cmocka_unit_test(test_replay_rejects_missing_and_foreign_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
