@@ -21,9 +21,10 @@
 # missing piece is named: a program not built, or hlsim without replay support).
 #
 # What the script relies on (contracts with hlsim and execd, see tools/report/README.md):
-#   hlsim --replay FILE [--replay-speed max|X]: the journal's books and trades are the market
-#     (our orders match against them), its clock is the journal's time, and when the journal is
-#     exhausted hlsim logs a line containing "replay_done" and keeps serving until stopped.
+#   hlsim --replay FILE: the journal's books and trades are the market (our orders match
+#     against them). Used when hlsim offers them: --replay-speed max|X (else the recorded pace
+#     is kept and the run lasts the journal's span) and a log line containing "replay_done" when
+#     the journal is exhausted (else the script waits for the journal's span).
 #   execd writes its audit trail to execd.audit_file (overridden here into the result dir).
 set -u
 
@@ -114,8 +115,27 @@ fail() { stop_all; say "$*"; say "logs: $out/logs"; exit 1; }
 trap 'stop_all; rm -rf "$tmpd"; exit 130' INT TERM
 
 # ---------------------------------------------------------------- hlsim (replay)
-hl_args=(--replay "$(realpath "$journal")" --port 0 --port-file "$out/run/hlsim.port" --seed 1)
-[ "$speed" = max ] && hl_args+=(--replay-speed max) || hl_args+=(--replay-speed "$speed")
+# hlsim's replay reads plain journals: a cold (.zst) one is decompressed into the result dir.
+replay_file=$(realpath "$journal")
+if [ "$(head -c 4 "$journal" | od -An -tx1 | tr -d ' ')" = "28b52ffd" ]; then
+  replay_file="$out/run/replay.journal"
+  zstd -q -d -c "$journal" >"$replay_file" || fail "cannot decompress $journal (zstd)"
+fi
+# The journal's span (hat-data ls: FROM .. TO) bounds the replay when hlsim cannot say it is done.
+span=$($data ls "$journal" | awk 'NR == 2 { print $2, $3 }')
+t_from=$(date -u -d "${span%% *}" +%s 2>/dev/null || echo 0)
+t_to=$(date -u -d "${span##* }" +%s 2>/dev/null || echo 0)
+span_s=$((t_to - t_from + 1))
+hl_args=(--replay "$replay_file" --port 0 --port-file "$out/run/hlsim.port" --seed 1)
+if "$bin/hlsim" --help 2>&1 | grep -q -- '--replay-speed'; then
+  hl_args+=(--replay-speed "$speed")
+  [ "$speed" = max ] && wait_s=$((span_s + 600)) || wait_s=$(awk -v s="$span_s" -v x="$speed" 'BEGIN { printf "%d", s / x + 600 }')
+else
+  # This hlsim replays at the recorded pace only.
+  [ "$speed" = max ] || [ "$speed" = 1 ] || say "hlsim has no --replay-speed: replaying at the recorded pace"
+  say "hlsim replays at the recorded pace (no --replay-speed): about ${span_s} s"
+  wait_s=$span_s
+fi
 setsid "$bin/hlsim" "${hl_args[@]}" >"$out/logs/hlsim.log" 2>&1 &
 hlsim_pid=$!
 i=0
@@ -135,14 +155,17 @@ setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd
 superd_pid=$!
 say "replaying $journal at speed $speed: hlsim :$port, superd pid $superd_pid, instance $instance"
 
-# Done when hlsim has replayed the whole journal; the pipeline gets a moment to settle, then
-# superd's stop cancels every order (as it would live).
+# Done when hlsim says the journal is exhausted ("replay_done" in its log), or when the
+# journal's span has passed (an hlsim that does not say it); the pipeline gets a moment to
+# settle, then superd's stop cancels every order (as it would live).
+start=$SECONDS
 while ! grep -q replay_done "$out/logs/hlsim.log" 2>/dev/null; do
   kill -0 "$hlsim_pid" 2>/dev/null || fail "hlsim exited during the replay"
   kill -0 "$superd_pid" 2>/dev/null || fail "superd exited during the replay"
+  [ $((SECONDS - start)) -lt "$wait_s" ] || break
   sleep 0.2
 done
-sleep 1
+sleep 2
 stop_all
 
 # ---------------------------------------------------------------- results
