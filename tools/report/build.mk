@@ -36,3 +36,12 @@ TEST_SCRIPTS += tests/backtest_determinism.sh
 # ---- bench-backtest: journal msgs/s through the backtest vs feedd --replay --max alone
 BENCHES += backtest
 bench-backtest_SRCS := bench/bench_backtest.c
+
+# hatctl's fragment (tools/hatctl/build.mk) is included before this one, so HATCTL_DATA_SRCS is
+# not yet defined there: the data command's sources are added to hatctl here, unless that
+# fragment already lists them. hatctl's main dispatches "data" to hatctl_data() (cmd_data.h).
+ifneq ($(filter hatctl,$(PROGRAMS)),)
+ifeq ($(filter tools/hatctl/cmd_data.c,$(hatctl_SRCS)),)
+hatctl_SRCS += $(HATCTL_DATA_SRCS)
+endif
+endif
