@@ -149,6 +149,7 @@ runcfg="$out/hat.run.json"
   "venue.kind=hlsim" "venue.http=http://127.0.0.1:$port" "venue.ws=ws://127.0.0.1:$port/ws" \
   "paths.log_dir=$out/logs" "paths.run_dir=$out/run" "paths.journal_dir=$out/journal" \
   "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" \
+  "signald.time_source=data" "signald.state_dir=$out/run" \
   "superd.metrics_port=0" --out "$runcfg" >/dev/null || fail "cannot write the run config $runcfg"
 setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd.log" \
   >"$out/logs/superd.out" 2>&1 &
