@@ -26,6 +26,9 @@
 #     is kept and the run lasts the journal's span) and a log line containing "replay_done" when
 #     the journal is exhausted (else the script waits for the journal's span).
 #   execd writes its audit trail to execd.audit_file (overridden here into the result dir).
+#   Known gap: hlsim's replay clock starts when hlsim starts, while superd brings the stages up
+#   in order afterwards; the journal's first seconds pass before feedd subscribes. hlsim should
+#   start the replay at the first subscription (or on a command) for exact backtests.
 set -u
 
 usage() { sed -n '2,/^set -u$/{/^set -u$/d;p}' "$0" | sed 's/^# \{0,1\}//'; }
@@ -110,6 +113,8 @@ stop_all() {
     wait "$hlsim_pid" 2>/dev/null
   fi
   hlsim_pid=""
+  # The instance's shared memory (superd leaves it for a restart; a backtest is over).
+  rm -f /dev/shm/hat."$instance".* 2>/dev/null
 }
 fail() { stop_all; say "$*"; say "logs: $out/logs"; exit 1; }
 trap 'stop_all; rm -rf "$tmpd"; exit 130' INT TERM
