@@ -8,8 +8,9 @@ PROGRAMS += hat-report
 hat-report_SRCS := $(REPORT_SRCS) tools/report/main.c
 hat-report_LIBS := $(LIB_CJSON)
 
-TESTS += tests/unit/test_report_metrics
+TESTS += tests/unit/test_report_metrics tests/unit/test_report_result
 tests/unit/test_report_metrics_SRCS := tools/report/metrics.c
+tests/unit/test_report_result_SRCS := $(REPORT_SRCS)
 
 # ---- cold journals: zstd reader, compression, retention (a libhat module)
 LIBHAT_SRCS += common/journal_zst.c
