@@ -44,6 +44,10 @@ ifneq ($(wildcard execd/wal.c tools/hlsim/main.c),)
 TESTS += tests/e2e/test_execd
 tests/e2e/test_execd_SRCS = $(HLSIM_E2E_SRCS) tests/helpers/pipeline_fixture.c execd/keystore.c
 tests/e2e/test_execd_LIBS = $(HLSIM_E2E_LIBS) $(LIB_SODIUM)
+TESTS += tests/e2e/test_execd_pipeline
+tests/e2e/test_execd_pipeline_SRCS = $(HLSIM_E2E_SRCS) tests/helpers/pipeline_fixture.c \
+                                     execd/keystore.c
+tests/e2e/test_execd_pipeline_LIBS = $(HLSIM_E2E_LIBS) $(LIB_SODIUM)
 endif
 # Benchmark: build/bin/bench-exec (starts the release hlsim from $HAT_BIN_DIR or build/bin).
 BENCHES += exec

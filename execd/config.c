@@ -38,7 +38,7 @@ const struct hat_cfg_field exec_config_schema[] = {
 	HAT_CFG_UINT_F(F, batch_window_us, "batch_window_us", 0, 0, 1000000,
 	               "how long an order waits for others to share its action"),
 	HAT_CFG_BOOL_F(F, use_ws_post, "use_ws_post", false,
-	               "send actions over the WebSocket post method (not implemented: HTTP)"),
+	               "send actions as WebSocket posts on the private stream (retries use HTTP)"),
 	HAT_CFG_UINT_F(F, heartbeat_ms, "heartbeat_ms", 100, 1, 60000,
 	               "control block heartbeat and counter flush period"),
 	HAT_CFG_UINT_F(F, fsm_capacity, "fsm_capacity", 65536, 16, 1u << 24,

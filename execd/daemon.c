@@ -140,6 +140,20 @@ static struct execd_pos *pos_find(struct execd *d, const char *coin, bool create
 	return p;
 }
 
+/* Today's realized PnL and fees per coin, from each new (not duplicate) fill: the snapshot
+ * gives them to riskd, whose day PnL must survive an execd restart. */
+static void pos_account(struct execd *d, const struct hl_fill *f)
+{
+	uint64_t day_start = now_ms() / 86400000ull * 86400000ull;
+	struct execd_pos *p = pos_find(d, f->coin, true);
+	if (!p || f->time_ms < day_start)
+		return;
+	p->realized += f->closed_pnl;
+	p->fees += f->fee;
+	if (f->time_ms > p->time_ms)
+		p->time_ms = f->time_ms;
+}
+
 static void pos_apply_fill(struct execd *d, const struct hl_fill *f)
 {
 	struct execd_pos *p = pos_find(d, f->coin, true);
@@ -147,8 +161,7 @@ static void pos_apply_fill(struct execd *d, const struct hl_fill *f)
 		return;
 	int64_t before = p->szi;
 	p->szi += f->side == HAT_SIDE_BUY ? f->sz : -f->sz;
-	p->fees += f->fee;
-	p->time_ms = f->time_ms;
+	pos_account(d, f);
 	if (p->szi == 0)
 		p->entry_px = 0;
 	else if (before == 0 || (before > 0) != (p->szi > 0))
@@ -175,8 +188,11 @@ static void send_snapshot(struct execd *d)
 		memcpy(p.coin, d->pos[i].coin, HAT_COIN_LEN);
 		p.asset = d->pos[i].asset;
 		p.flags = HAT_EXEC_F_SNAPSHOT;
+		/* The trading state is riskd's to decide; the validator wants a legal value. */
+		p.trading_state = HAT_TS_ACTIVE;
 		p.szi = d->pos[i].szi;
 		p.entry_px = d->pos[i].entry_px;
+		p.realized_pnl = d->pos[i].realized;
 		p.fees = d->pos[i].fees;
 		p.exch_time_ms = d->pos[i].time_ms;
 		publish(d, &p.h);
@@ -235,8 +251,12 @@ static void rs_fill(void *user, const struct hl_fill *f)
 	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
 	uint64_t dups = d->fsm.c.dup_fills;
 	int rc = exec_fsm_on_fill(&d->fsm, f, hat_now_ns(), now_ms(), ev);
-	if (d->fsm.c.dup_fills == dups && f->time_ms > d->last_fill_ms)
-		d->last_fill_ms = f->time_ms;
+	if (d->fsm.c.dup_fills == dups) {
+		/* the position itself comes from clearinghouseState next */
+		pos_account(d, f);
+		if (f->time_ms > d->last_fill_ms)
+			d->last_fill_ms = f->time_ms;
+	}
 	emit(d, rc, ev);
 }
 
@@ -275,11 +295,15 @@ static const struct exec_recon_sink *sink(struct execd *d)
 static void recon_finished(struct execd *d)
 {
 	char err[200];
-	/* The recovered actions' orders are now known: their WAL entries are closed. */
-	for (uint32_t i = 0; i < d->n_recovered; i++)
+	/* The orders of the actions this pass covered are now known: their WAL entries close. */
+	uint32_t k = d->n_recovered_pass;
+	for (uint32_t i = 0; i < k; i++)
 		exec_wal_result(&d->wal, d->recovered_nonces[i], EXEC_WAL_ANSWERED, hat_now_ns(),
 		                now_ms(), err, sizeof err);
-	d->n_recovered = 0;
+	memmove(d->recovered_nonces, d->recovered_nonces + k,
+	        (d->n_recovered - k) * sizeof d->recovered_nonces[0]);
+	d->n_recovered -= k;
+	d->n_recovered_pass = 0;
 	d->n_recovered_cloids = 0;
 	d->ready = true;
 	d->ever_ready = true;
@@ -298,6 +322,7 @@ static void recon_pump(struct execd *d)
 	    exec_stream_live(&d->stream) && mono_ms() >= d->recon_after_ms) {
 		d->recon_wanted = false;
 		d->ready = false;
+		d->n_recovered_pass = d->n_recovered;
 		exec_reconcile_begin(&d->recon, d->last_fill_ms);
 	}
 	if (!exec_reconcile_active(&d->recon) || d->recon.waiting || exec_http_free_slots(&d->http) == 0)
@@ -325,6 +350,17 @@ static enum exec_wal_kind wal_kind(unsigned lane)
 	case EXEC_LANE_CANCEL_OID: return EXEC_WAL_CANCEL;
 	default: return EXEC_WAL_MODIFY;
 	}
+}
+
+/* The request's outcome is unknown: its cloids are asked of the exchange in the next pass and
+ * its WAL entry is closed after that pass (a restart before then asks too). */
+static void mark_unknown(struct execd *d, struct execd_req *r)
+{
+	for (uint32_t i = 0; i < r->n; i++)
+		exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
+	if (d->n_recovered < EXECD_MAX_RECOVERED)
+		d->recovered_nonces[d->n_recovered++] = r->nonce;
+	d->recon_wanted = true;
 }
 
 /* Fails every item of a request that provably never reached the exchange. */
@@ -423,8 +459,19 @@ static int send_batch(struct execd *d, int lane)
 		_exit(86);
 	audit(d, EXEC_AUDIT_REQUEST, nonce, r->body.data, r->body.len);
 	r->first_ns = hat_mono_ns();
-	rc = exec_http_post(&d->http, "/exchange", r->body.data, r->body.len,
-	                    TAG_EXCH | (uint64_t)(r - d->reqs));
+	r->via_ws = false;
+	rc = -ENOTCONN;
+	if (d->file.use_ws_post && exec_stream_live(&d->stream)) {
+		/* Post ids are small (JSON numbers): the request's index + 1. */
+		rc = exec_stream_post(&d->stream, (uint64_t)(r - d->reqs) + 1, r->body.data,
+		                      r->body.len);
+		r->via_ws = rc == 0;
+		d->c_ws_posts += rc == 0;
+		r->deadline_ns = r->first_ns + (uint64_t)d->file.request_timeout_ms * HAT_NS_PER_MS;
+	}
+	if (rc != 0)
+		rc = exec_http_post(&d->http, "/exchange", r->body.data, r->body.len,
+		                    TAG_EXCH | (uint64_t)(r - d->reqs));
 	if (rc) {
 		exec_wal_result(&d->wal, nonce, EXEC_WAL_NOT_SENT, hat_now_ns(), now_ms(), err,
 		                sizeof err);
@@ -484,6 +531,16 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 	char err[256];
 	if (crash_hook(d, "answered"))
 		_exit(86);
+	struct exec_http_done lost;
+	if (r->attempts == 1 && crash_hook(d, "lose_answer")) {
+		/* Test hook: the action landed but its answer is "lost in transit". */
+		lost = *x;
+		lost.err = -EIO;
+		lost.never_sent = false;
+		lost.status = 0;
+		lost.errtext = "test hook: answer lost";
+		x = &lost;
+	}
 	if (x->err) {
 		r->maybe_sent |= !x->never_sent;
 		if (r->attempts <= d->file.max_retries) {
@@ -491,6 +548,7 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			 * by the exchange as a repeated nonce and cannot place anything twice. */
 			d->c_retries++;
 			r->attempts++;
+			r->via_ws = false; /* retries go over HTTP: same bytes either way */
 			if (exec_http_post(&d->http, "/exchange", r->body.data, r->body.len,
 			                   TAG_EXCH | (uint64_t)(r - d->reqs)) == 0)
 				return;
@@ -504,11 +562,8 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			fail_items(d, r, x->err == -ETIMEDOUT ? HAT_REASON_EXCH_TIMEOUT
 			                                      : HAT_REASON_EXCH_TRANSPORT, x->errtext);
 		} else {
-			/* It may have landed: ask the exchange instead of guessing. The WAL entry
-			 * stays open until then (a restart asks too). */
-			for (uint32_t i = 0; i < r->n; i++)
-				exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
-			d->recon_wanted = true;
+			/* It may have landed: ask the exchange instead of guessing. */
+			mark_unknown(d, r);
 		}
 		req_release(d, r);
 		return;
@@ -536,9 +591,7 @@ static void on_exchange_answer(struct execd *d, struct execd_req *r, const struc
 			         (int)(x->len > 100 ? 100 : x->len), x->body);
 		hat_log(&d->st.log, HAT_LOG_WARN, "bad_answer", "nonce=%llu error=%s",
 		        (unsigned long long)r->nonce, err);
-		for (uint32_t i = 0; i < r->n; i++)
-			exec_reconcile_add_unknown(&d->recon, r->items[i].cloid);
-		d->recon_wanted = true;
+		mark_unknown(d, r);
 		req_release(d, r);
 		return;
 	}
@@ -639,9 +692,11 @@ static void on_http(void *user, const struct exec_http_done *x)
 		    hl_meta_parse_text(&d->meta, x->body, x->len, 0, err, sizeof err) == 0) {
 			d->meta_ok = true;
 			hat_log(&d->st.log, HAT_LOG_INFO, "meta", "coins=%zu", d->meta.n);
-		} else if (hat_log_rl_allow(&d->rl, hat_mono_ns())) {
-			hat_log(&d->st.log, HAT_LOG_WARN, "meta_failed", "status=%ld error=%s",
-			        x->status, x->err ? x->errtext : err);
+		} else {
+			d->meta_after_ms = mono_ms() + 500;
+			if (hat_log_rl_allow(&d->rl, hat_mono_ns()))
+				hat_log(&d->st.log, HAT_LOG_WARN, "meta_failed", "status=%ld error=%s",
+				        x->status, x->err ? x->errtext : err);
 		}
 		return;
 	case TAG_DM: {
@@ -659,6 +714,46 @@ static void on_http(void *user, const struct exec_http_done *x)
 	}
 }
 
+/* ---------------------------------------------------------------- WebSocket post */
+
+static void st_post(void *user, uint64_t id, bool ok, const char *payload, size_t len,
+		    uint64_t recv_ns)
+{
+	struct execd *d = user;
+	(void)recv_ns;
+	if (id == 0 || id > d->n_reqs || !d->reqs[id - 1].used || !d->reqs[id - 1].via_ws)
+		return;
+	struct execd_req *r = &d->reqs[id - 1];
+	r->via_ws = false;
+	struct exec_http_done x = { .tag = TAG_EXCH | (id - 1), .status = 200, .body = payload,
+	                            .len = len, .errtext = "" };
+	x.elapsed_ns = hat_mono_ns() - r->first_ns;
+	if (!ok) {
+		/* The server refused the post; whether it executed is unknown: retry the same
+		 * bytes over HTTP (a repeated nonce cannot place anything twice). */
+		x.err = -EIO;
+		x.status = 0;
+		x.errtext = payload;
+	}
+	on_exchange_answer(d, r, &x);
+}
+
+/* Posts unanswered past their deadline, or on a connection that closed, failed in transit. */
+static void ws_post_sweep(struct execd *d, bool all)
+{
+	uint64_t now = hat_mono_ns();
+	for (uint32_t i = 0; i < d->n_reqs; i++) {
+		struct execd_req *r = &d->reqs[i];
+		if (!r->used || !r->via_ws || (!all && now < r->deadline_ns))
+			continue;
+		r->via_ws = false;
+		struct exec_http_done x = { .tag = TAG_EXCH | i, .err = all ? -EIO : -ETIMEDOUT,
+		                            .body = "", .errtext = all ? "stream closed" : "post timed out" };
+		x.elapsed_ns = now - r->first_ns;
+		on_exchange_answer(d, r, &x);
+	}
+}
+
 /* ---------------------------------------------------------------- stream callbacks */
 
 static void st_open(void *user)
@@ -672,6 +767,7 @@ static void st_close(void *user, const struct hat_ws_close_info *why)
 {
 	struct execd *d = user;
 	d->c_reconnects++;
+	ws_post_sweep(d, true);
 	hat_log(&d->st.log, HAT_LOG_WARN, "stream_closed", "error=%d reason=%s", why->err,
 	        why->text);
 }
@@ -730,7 +826,12 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 			 const struct hat_order_fields *fields, uint64_t risk_seq)
 {
 	const struct exec_order *o = exec_fsm_find(&d->fsm, cloid);
-	if (d->router.lanes[EXEC_LANE_CANCEL].n >= d->router.cfg.max_batch)
+	/* Adopted from the exchange without a cloid (the FSM keys it by a synthetic one): the
+	 * exchange knows it only by oid, and its asset only from the coin table. */
+	bool by_oid = o && o->oid != 0 &&
+	              (o->asset == UINT32_MAX || memcmp(cloid, "hat:oid:", 8) == 0);
+	unsigned lane = by_oid ? EXEC_LANE_CANCEL_OID : EXEC_LANE_CANCEL;
+	if (d->router.lanes[lane].n >= d->router.cfg.max_batch)
 		return false;
 	struct hat_msg_order m;
 	memset(&m, 0, sizeof m);
@@ -757,6 +858,13 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 	it.lane = EXEC_LANE_CANCEL;
 	memcpy(it.cloid, cloid, HAT_CLOID_LEN);
 	it.asset = o->asset;
+	if (by_oid) {
+		const struct hl_coin *c = hl_meta_find_n(&d->meta, o->coin,
+		                                         strnlen(o->coin, HAT_COIN_LEN));
+		it.lane = EXEC_LANE_CANCEL_OID;
+		it.oid = o->oid;
+		it.asset = c ? c->asset : 0;
+	}
 	if (fields) {
 		it.fields = *fields;
 	} else {
@@ -931,7 +1039,7 @@ static int register_counters(struct execd *d)
 	R(cancels); R(cancel_rejects); R(replaced); R(in_flight); R(retries); R(transport_errors);
 	R(timeouts); R(rate_limited); R(reconciles); R(reconcile_failures); R(stream_reconnects);
 	R(snapshots_out); R(dm_arms); R(dm_failures); R(dm_triggers); R(unknown_resolved);
-	R(bad_msgs); R(out_drops); R(ready);
+	R(bad_msgs); R(out_drops); R(ready); R(ws_posts);
 #undef R
 	for (unsigned r = HAT_REASON_EXCH_TICK; r <= HAT_REASON_EXCH_TIMEOUT; r++) {
 		char name[64];
@@ -982,6 +1090,7 @@ static void publish_control(struct execd *d, uint64_t mono)
 	hat_counter_set(k->bad_msgs, d->c_bad_msgs);
 	hat_counter_set(k->out_drops, d->q.dropped);
 	hat_counter_set(k->ready, d->ready);
+	hat_counter_set(k->ws_posts, d->c_ws_posts);
 	for (unsigned r = 0; r <= HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK; r++)
 		hat_counter_set(k->rejects_by[r], d->c_rejects_by[r]);
 	d->last_flush_mono = mono;
@@ -1203,7 +1312,7 @@ int execd_init(struct execd *d, const struct hat_daemon_args *a, const struct ex
 	struct exec_stream_cfg scfg = { d->st.cfg.venue.ws, d->account_hex, d->file.ping_idle_ms,
 	                                d->file.silent_ms, d->file.reconnect_min_ms,
 	                                d->file.reconnect_max_ms };
-	struct exec_stream_cbs scb = { st_open, st_close, st_orders, st_fills, st_bad };
+	struct exec_stream_cbs scb = { st_open, st_close, st_orders, st_fills, st_bad, st_post };
 	if ((rc = exec_stream_init(&d->stream, &d->loop, &scfg, &scb, d, hat_now_ns(), err,
 	                           errlen)))
 		goto fail;
@@ -1281,7 +1390,8 @@ int execd_run_once(struct execd *d, int timeout_ms)
 	int rc, work = 0;
 	if ((rc = outq_flush(&d->q)))
 		return rc;
-	if (!d->meta_ok && !d->meta_waiting && exec_http_free_slots(&d->http) > 0) {
+	if (!d->meta_ok && !d->meta_waiting && mono_ms() >= d->meta_after_ms &&
+	    exec_http_free_slots(&d->http) > 0) {
 		static const char req[] = "{\"type\":\"meta\"}";
 		if (exec_http_post(&d->http, "/info", req, sizeof req - 1, TAG_META) == 0)
 			d->meta_waiting = true;
@@ -1293,6 +1403,7 @@ int execd_run_once(struct execd *d, int timeout_ms)
 	work += exec_http_poll(&d->http, on_http, d);
 	work += exec_stream_step(&d->stream, mono_ms());
 	uv_run(&d->loop, UV_RUN_NOWAIT);
+	ws_post_sweep(d, false);
 	recon_pump(d);
 	deadman_pump(d);
 	uint64_t mono = hat_mono_ns();

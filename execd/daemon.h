@@ -15,8 +15,10 @@
  * retry the orders' fate is asked of the exchange (orderStatus by cloid), never re-placed.
  *
  * Test hooks (environment; tests only): HAT_EXECD_CRASH_AT=journaled|answered with
- * HAT_EXECD_CRASH_N=<k> makes the k-th order action (1-based) _exit(86) right after it is
- * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied).
+ * HAT_EXECD_CRASH_N=<k> makes the k-th action (1-based) _exit(86) right after it is
+ * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied);
+ * HAT_EXECD_CRASH_AT=lose_answer treats the k-th action's first answer as lost in transit
+ * (it landed; execd must find out by resending the same bytes and asking orderStatus).
  *
  * Single-threaded; one execd per instance. The key never leaves struct exec_key: it is not
  * logged, not written to shm, not in the audit trail (requests carry signatures only).
@@ -65,6 +67,8 @@ struct execd_req {
 	uint32_t n;
 	uint32_t attempts;
 	bool maybe_sent;          /* some attempt may have reached the exchange */
+	bool via_ws;              /* the attempt in flight is a WebSocket post */
+	uint64_t deadline_ns;     /* mono: a WebSocket post unanswered by then timed out */
 	uint64_t nonce;
 	uint64_t first_ns;        /* mono: first attempt */
 	struct hat_buf body;      /* the signed request: resent byte for byte */
@@ -74,7 +78,8 @@ struct execd_req {
 struct execd_pos {
 	char coin[HAT_COIN_LEN];
 	uint32_t asset;
-	int64_t szi, entry_px, fees;
+	int64_t szi, entry_px;
+	int64_t realized, fees;   /* today's (UTC) closedPnl and fees from fills, 1e-8 USD */
 	uint64_t time_ms;
 };
 
@@ -82,7 +87,7 @@ struct execd_counters {
 	struct hat_counter orders_in, orders_sent, actions_sent, acks, rejects, fills, dup_fills,
 		cancels, cancel_rejects, replaced, in_flight, retries, transport_errors, timeouts,
 		rate_limited, reconciles, reconcile_failures, stream_reconnects, snapshots_out,
-		dm_arms, dm_failures, dm_triggers, unknown_resolved, bad_msgs, out_drops, ready;
+		dm_arms, dm_failures, dm_triggers, unknown_resolved, bad_msgs, out_drops, ready, ws_posts;
 	struct hat_counter rejects_by[HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK + 1];
 	struct hat_hist request_ns, tick_to_order_ns;
 };
@@ -106,6 +111,7 @@ struct execd {
 
 	struct hl_meta meta;
 	bool meta_ok, meta_waiting;
+	uint64_t meta_after_ms;       /* mono ms: earliest retry of a failed /info meta */
 	struct exec_nonce nonce;
 	struct exec_wal wal;
 	bool wal_open;
@@ -134,8 +140,11 @@ struct execd {
 	uint8_t (*cancel_list)[HAT_CLOID_LEN];
 	uint32_t n_cancel, cancel_next;
 
+	/* WAL actions whose outcome is being asked of the exchange: closed (RESULT) once a
+	 * reconciliation pass that began after they were added completes. */
 	uint64_t recovered_nonces[EXECD_MAX_RECOVERED];
 	uint32_t n_recovered;
+	uint32_t n_recovered_pass;    /* how many of them the running pass covers */
 	uint8_t (*recovered_cloids)[HAT_CLOID_LEN];
 	uint32_t n_recovered_cloids;
 
@@ -156,7 +165,7 @@ struct execd {
 	uint64_t c_rejects_by[HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK + 1];
 	uint64_t c_orders_in, c_orders_sent, c_actions, c_acks, c_rejects, c_fills, c_cancels,
 		c_cancel_rejects, c_replaced, c_retries, c_rate_limited, c_snapshots,
-		c_unknown_resolved, c_bad_msgs, c_reconnects;
+		c_unknown_resolved, c_bad_msgs, c_reconnects, c_ws_posts;
 };
 
 /* Daemon-specific arguments: --passphrase-fd N (args->rest). */

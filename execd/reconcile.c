@@ -43,7 +43,7 @@ void exec_reconcile_begin(struct exec_reconcile *r, uint64_t since_ms)
 {
 	r->step = EXEC_RS_OPEN_ORDERS;
 	r->since_ms = since_ms;
-	r->n_unknown = 0;
+	/* Cloids added since the last pass asked its statuses (or left by a failed pass) stay. */
 	r->next_unknown = 0;
 	r->waiting = false;
 	r->err[0] = '\0';
@@ -65,8 +65,11 @@ int exec_reconcile_next(struct exec_reconcile *r, struct hat_buf *out)
 {
 	if (r->waiting || !exec_reconcile_active(r))
 		return 0;
-	if (r->step == EXEC_RS_ORDER_STATUS && r->next_unknown >= r->n_unknown)
+	if (r->step == EXEC_RS_ORDER_STATUS && r->next_unknown >= r->n_unknown) {
 		r->step = EXEC_RS_FILLS;
+		r->n_unknown = 0; /* all asked; later additions wait for the next pass */
+		r->next_unknown = 0;
+	}
 	hat_buf_reset(out);
 	switch (r->step) {
 	case EXEC_RS_OPEN_ORDERS:
@@ -80,7 +83,15 @@ int exec_reconcile_next(struct exec_reconcile *r, struct hat_buf *out)
 		break;
 	}
 	case EXEC_RS_FILLS:
-		hat_buf_printf(out, "{\"type\":\"userFills\",\"user\":\"%s\"}", r->user_hex);
+		/* After the first pass only what is new since the last applied fill (the same
+		 * millisecond included: duplicates are dropped by tid). */
+		if (r->since_ms)
+			hat_buf_printf(out, "{\"type\":\"userFillsByTime\",\"user\":\"%s\","
+			               "\"startTime\":%llu}", r->user_hex,
+			               (unsigned long long)r->since_ms);
+		else
+			hat_buf_printf(out, "{\"type\":\"userFills\",\"user\":\"%s\"}",
+			               r->user_hex);
 		break;
 	case EXEC_RS_POSITIONS:
 		hat_buf_printf(out, "{\"type\":\"clearinghouseState\",\"user\":\"%s\"}", r->user_hex);
@@ -148,8 +159,11 @@ static int apply(struct exec_reconcile *r, const cJSON *root, const struct exec_
 		                              sizeof e);
 		if (rc)
 			break;
-		/* The exchange lists newest first; apply oldest first, as they happened. */
-		for (size_t i = n; i-- > 0;) {
+		/* userFills lists newest first, userFillsByTime oldest first: apply them in time
+		 * order, as they happened. */
+		bool newest_first = n > 1 && r->fills[0].time_ms > r->fills[n - 1].time_ms;
+		for (size_t j = 0; j < n; j++) {
+			size_t i = newest_first ? n - 1 - j : j;
 			if (r->fills[i].time_ms < r->since_ms)
 				continue;
 			if (r->fills[i].time_ms > r->last_fill_ms)

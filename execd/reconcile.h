@@ -75,9 +75,11 @@ struct exec_reconcile {
 int exec_reconcile_init(struct exec_reconcile *r, const char *user_hex);
 void exec_reconcile_deinit(struct exec_reconcile *r);
 
-/* Starts a pass. since_ms: time of the last fill already applied (0 = all the exchange has). */
+/* Starts a pass. since_ms: time of the last fill already applied (0 = all the exchange has).
+ * Unknown cloids added before (and not yet asked by a completed status step) are kept. */
 void exec_reconcile_begin(struct exec_reconcile *r, uint64_t since_ms);
-/* Adds a cloid whose fate is unknown (duplicates ignored). Returns 0 or -ENOSPC. */
+/* Adds a cloid whose fate is unknown (duplicates ignored): asked in the current pass if its
+ * status step is not over yet, else in the next one. Returns 0 or -ENOSPC. */
 int exec_reconcile_add_unknown(struct exec_reconcile *r, const uint8_t cloid[HAT_CLOID_LEN]);
 
 /* The next request's /info body into out (reset first). Returns 1 (send it, then wait for its

@@ -59,8 +59,24 @@ static void on_text(void *user, const char *data, size_t len, uint64_t recv_ns)
 			                recv_ns);
 		break;
 	case HL_WS_ERROR:
-		if (s->cbs.on_bad)
+		if (m.u.error.has_post_id && s->cbs.on_post)
+			s->cbs.on_post(s->user, m.u.error.post_id, false, m.u.error.text,
+			               strlen(m.u.error.text), recv_ns);
+		else if (s->cbs.on_bad)
 			s->cbs.on_bad(s->user, m.u.error.text);
+		break;
+	case HL_WS_POST:
+		if (s->cbs.on_post) {
+			bool ok = m.u.post.type == HL_POST_ACTION;
+			char *txt = NULL;
+			if (ok)
+				txt = cJSON_PrintUnformatted(m.u.post.payload);
+			else if (cJSON_IsString(m.u.post.payload))
+				txt = strdup(m.u.post.payload->valuestring);
+			s->cbs.on_post(s->user, m.u.post.id, ok && txt, txt ? txt : "",
+			               txt ? strlen(txt) : 0, recv_ns);
+			free(txt);
+		}
 		break;
 	default:
 		break;
@@ -93,6 +109,7 @@ int exec_stream_init(struct exec_stream *s, uv_loop_t *loop, const struct exec_s
 		snprintf(err, errlen, "execd stream: bad url or account address");
 		return -EINVAL;
 	}
+	hat_buf_init(&s->post);
 	strcpy(s->url, cfg->url);
 	strcpy(s->user_hex, cfg->user_hex);
 	s->cbs = *cbs;
@@ -119,6 +136,20 @@ int exec_stream_init(struct exec_stream *s, uv_loop_t *loop, const struct exec_s
 	struct hat_ws_client_cbs wc = { on_open, on_text, on_pong, on_close };
 	hat_ws_client_init(&s->ws, loop, &wc, s);
 	return 0;
+}
+
+int exec_stream_post(struct exec_stream *s, uint64_t id, const char *body, size_t len)
+{
+	if (!hat_ws_client_is_open(&s->ws))
+		return -ENOTCONN;
+	hat_buf_reset(&s->post);
+	hat_buf_printf(&s->post, "{\"method\":\"post\",\"id\":%llu,\"request\":{\"type\":"
+	               "\"action\",\"payload\":", (unsigned long long)id);
+	hat_buf_append(&s->post, body, len);
+	hat_buf_puts(&s->post, "}}");
+	if (!hat_buf_ok(&s->post))
+		return -ENOMEM;
+	return hat_ws_client_send_text(&s->ws, s->post.data, s->post.len);
 }
 
 void exec_stream_start(struct exec_stream *s, uint64_t now_ms)
@@ -176,6 +207,7 @@ void exec_stream_deinit(struct exec_stream *s)
 	free(s->orders);
 	free(s->fills);
 	free(s->cancels);
+	hat_buf_free(&s->post);
 	s->orders = NULL;
 	s->fills = NULL;
 	s->cancels = NULL;

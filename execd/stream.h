@@ -34,6 +34,10 @@ struct exec_stream_cbs {
 	void (*on_fills)(void *user, const struct hl_fill *f, size_t n, bool snapshot,
 			 uint64_t recv_ns);
 	void (*on_bad)(void *user, const char *why); /* unparsable frame (counted, logged) */
+	/* The answer to exec_stream_post(id): ok (payload = the /exchange answer as JSON text,
+	 * borrowed for the call) or not (payload = the server's error text). May be NULL. */
+	void (*on_post)(void *user, uint64_t id, bool ok, const char *payload, size_t len,
+			uint64_t recv_ns);
 };
 
 struct exec_stream {
@@ -47,6 +51,7 @@ struct exec_stream {
 	struct hl_order_update *orders;/* owned scratch, EXEC_STREAM_MAX_ITEMS */
 	struct hl_fill *fills;         /* owned scratch */
 	struct hl_cancel_event *cancels;
+	struct hat_buf post;           /* owned scratch for post frames */
 	uint64_t frames, bad_frames, reconnects;
 };
 
@@ -66,6 +71,11 @@ void exec_stream_start(struct exec_stream *s, uint64_t now_ms);
 /* Does what the policy says now (connect, ping, drop a silent link). Returns 1 if it did
  * something. now_ms: monotonic. */
 int exec_stream_step(struct exec_stream *s, uint64_t now_ms);
+/* Sends a signed /exchange body (borrowed) as a WebSocket post of type action with id:
+ * {"method":"post","id":id,"request":{"type":"action","payload":<body>}}. The answer comes to
+ * on_post. Returns 0, -ENOTCONN (not open), -ENOMEM or a send error. */
+int exec_stream_post(struct exec_stream *s, uint64_t id, const char *body, size_t len);
+
 /* True while open and subscribed. */
 bool exec_stream_live(const struct exec_stream *s);
 /* Drops the current connection (tests, silent link); the policy reconnects. */

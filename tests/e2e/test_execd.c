@@ -244,6 +244,12 @@ static void drain(struct fx *f)
 		hat_stage_heartbeat(f->riskd, hat_mono_ns());
 	while (hat_ring_peek(&f->exec, &slot) == 0) {
 		const struct hat_msg_hdr *h = slot;
+		/* every message execd publishes passes the consumer's validator */
+		struct hat_msg_rejects rej;
+		char why[160];
+		hat_msg_rejects_init(&rej);
+		if (hat_msg_accept(&rej, slot, HAT_SLOT_EXEC, HAT_MSGS_EXEC, why, sizeof why) != 0)
+			fail_msg("execd published an invalid message: %s", why);
 		if (h->type == HAT_MSG_EXEC) {
 			const struct hat_msg_exec *x = slot;
 			if (!(x->flags & HAT_EXEC_F_SNAPSHOT) && f->n_ev < MAX_EV)
@@ -730,6 +736,160 @@ static void test_execd_rate_limit_rejects_with_reason(void **state)
 	/* (hlsim's /info is out of budget for this IP too: its view is not asked here) */
 }
 
+/* The same order path over the WebSocket post method (use_ws_post): ack, fill, cancel. */
+static void test_execd_ws_post_place_fill_cancel(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, "\"use_ws_post\": true");
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	send_order(f, HAT_INTENT_NEW, 110, 0, HAT_SIDE_BUY, "60000", "0.002", HAT_TIF_GTC);
+	size_t i = wait_ev(f, HAT_EXEC_ACK, 110, 0);
+	assert_true(f->ev[i].oid > 0);
+	b_take(f, false, "60000", "0.001");
+	i = wait_ev(f, HAT_EXEC_FILL, 110, 0);
+	assert_int_equal(f->ev[i].remaining_sz, 100000);
+	send_order(f, HAT_INTENT_CANCEL, 110, 0, HAT_SIDE_BUY, NULL, NULL, HAT_TIF_GTC);
+	wait_ev(f, HAT_EXEC_CANCELED, 110, 0);
+	char *oo = open_orders(f);
+	assert_string_equal(oo, "[]");
+	free(oo);
+	const struct hat_stage_shm *ex;
+	struct hat_control ctl;
+	char err[256];
+	assert_int_equal(hat_control_open(&ctl, f->pf.instance, 0, err, sizeof err), 0);
+	ex = hat_control_stage(&ctl, HAT_STAGE_EXECD);
+	uint64_t retries = 1;
+	assert_int_equal(hat_stage_counter_find(ex, "retries", &retries), 0);
+	assert_int_equal(retries, 0); /* answered over the WebSocket, not by an HTTP retry */
+	uint64_t posts = 0;
+	for (int k = 0; k < 100 && posts < 2; k++) { /* counters flush every heartbeat */
+		hat_stage_counter_find(ex, "ws_posts", &posts);
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	}
+	assert_int_equal(posts, 2); /* the order and the cancel */
+	hat_control_close(&ctl);
+	char *log = tu_read_file(f->log);
+	assert_null(strstr(log, "request_failed"));
+	free(log);
+}
+
+/* An order placed outside hat (no cloid) is adopted at start (snapshot row) and CANCEL_ALL
+ * cancels it too, by oid; its CANCELED event carries the oid. */
+static void test_execd_cancel_all_includes_foreign_orders(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, NULL);
+	struct hl_signer a;
+	hp_signer(&a, HP_KEY_A);
+	long st;
+	char *r = hp_exchange(&f->hp, &a,
+	                      "{\"type\":\"order\",\"orders\":[{\"a\":0,\"b\":true,\"p\":\"58000\","
+	                      "\"s\":\"0.001\",\"r\":false,\"t\":{\"limit\":{\"tif\":\"Gtc\"}}}],"
+	                      "\"grouping\":\"na\"}", 0, &st);
+	hl_signer_deinit(&a);
+	assert_int_equal(st, 200);
+	char *p = strstr(r, "\"oid\":");
+	assert_non_null(p);
+	uint64_t oid = strtoull(p + 6, NULL, 10);
+	free(r);
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	assert_int_equal(f->snap_rows, 1);
+	send_order(f, HAT_INTENT_NEW, 120, 0, HAT_SIDE_BUY, "58100", "0.001", HAT_TIF_ALO);
+	wait_ev(f, HAT_EXEC_ACK, 120, 0);
+	send_ctl(f, HAT_CTL_CANCEL_ALL);
+	wait_ev(f, HAT_EXEC_CANCELED, 120, 0);
+	uint64_t end = tu_now_ms() + 15000;
+	bool seen = false;
+	while (!seen && tu_now_ms() < end) {
+		drain(f);
+		for (size_t i = 0; i < f->n_ev; i++)
+			seen |= f->ev[i].kind == HAT_EXEC_CANCELED && f->ev[i].oid == oid;
+		hat_sleep_ns(5 * HAT_NS_PER_MS);
+	}
+	if (!seen) {
+		char *oo = open_orders(f), *au = tu_read_file(f->audit);
+		fail_msg("no CANCELED for oid %llu; open orders %s\naudit:\n%s",
+		         (unsigned long long)oid, oo, au);
+	}
+	char *oo = open_orders(f);
+	assert_string_equal(oo, "[]");
+	free(oo);
+}
+
+/* execd starts while the exchange is down: it is not ready (no snapshot, riskd's orders wait
+ * in the ring) and retries calmly; once the exchange is up it reconciles and trades. */
+static void test_execd_waits_for_the_exchange(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, NULL);
+	int port = f->hp.port;
+	hp_stop_keep(&f->hp);
+	start_execd(f, NULL, NULL);
+	send_ctl(f, HAT_CTL_STATE_REQUEST);
+	send_order(f, HAT_INTENT_NEW, 130, 0, HAT_SIDE_BUY, "60000", "0.001", HAT_TIF_GTC);
+	uint64_t end = tu_now_ms() + 1000;
+	while (tu_now_ms() < end) {
+		drain(f);
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	}
+	assert_false(f->snap_done);
+	assert_int_equal(f->n_ev, 0);
+	/* failed attempts are paced (500 ms apart), not a busy loop */
+	struct hat_control ctl;
+	char err[256];
+	assert_int_equal(hat_control_open(&ctl, f->pf.instance, 0, err, sizeof err), 0);
+	uint64_t terr = 0;
+	assert_int_equal(hat_stage_counter_find(hat_control_stage(&ctl, HAT_STAGE_EXECD),
+	                                        "transport_errors", &terr), 0);
+	hat_control_close(&ctl);
+	assert_true(terr >= 1);
+	assert_true(terr <= 6);
+	char ps[16];
+	snprintf(ps, sizeof ps, "%d", port);
+	const char *extra[] = { "--port", ps, NULL };
+	hp_start(&f->hp, hp_config_quiet, extra);
+	/* the STATE_REQUEST sent while down is answered once reconciled */
+	end = tu_now_ms() + 20000;
+	while (!f->snap_done && tu_now_ms() < end) {
+		drain(f);
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	}
+	assert_true(f->snap_done);
+	wait_ev(f, HAT_EXEC_ACK, 130, 0);
+}
+
+/* The answer to an order action is lost in transit (it landed): execd resends the SAME signed
+ * body (same nonce: the exchange refuses it as a duplicate, nothing is placed twice), then
+ * asks orderStatus by cloid and reports the order resting. */
+static void test_execd_lost_answer_retries_same_nonce_no_duplicate(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	setup_common(f, NULL, NULL);
+	start_execd(f, "lose_answer", "1");
+	wait_ready(f);
+	send_order(f, HAT_INTENT_NEW, 140, 0, HAT_SIDE_BUY, "60000", "0.001", HAT_TIF_GTC);
+	size_t i = wait_ev(f, HAT_EXEC_ACK, 140, 0);
+	assert_true(f->ev[i].oid > 0);
+	char *oo = open_orders(f);
+	assert_int_equal(occurrences(oo, cloid_hex(140)), 1);
+	assert_int_equal(occurrences(oo, "\"oid\""), 1);
+	free(oo);
+	hat_sleep_ns(200 * HAT_NS_PER_MS);
+	drain(f);
+	assert_int_equal(count_ev(f, HAT_EXEC_ACK, 140), 1);
+	assert_int_equal(count_ev(f, HAT_EXEC_REJECT, 140), 0);
+	/* the resend carried the same nonce: the audit shows the exchange's duplicate refusal */
+	char *audit = tu_read_file(f->audit);
+	assert_non_null(strstr(audit, "duplicate nonce"));
+	free(audit);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +904,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_dead_man_switch_fires_when_riskd_dies, teardown),
 		cmocka_unit_test_teardown(test_execd_hlsim_restart_loses_no_fill, teardown),
 		cmocka_unit_test_teardown(test_execd_rate_limit_rejects_with_reason, teardown),
+		cmocka_unit_test_teardown(test_execd_ws_post_place_fill_cancel, teardown),
+		cmocka_unit_test_teardown(test_execd_cancel_all_includes_foreign_orders, teardown),
+		cmocka_unit_test_teardown(test_execd_waits_for_the_exchange, teardown),
+		cmocka_unit_test_teardown(test_execd_lost_answer_retries_same_nonce_no_duplicate, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

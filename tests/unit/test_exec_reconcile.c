@@ -131,7 +131,8 @@ static void test_reconcile_full_pass_in_order(void **state)
 	assert_int_equal(exec_reconcile_answer(&r, 0, 200, unknown, strlen(unknown), &k), 0);
 	assert_int_equal(x.status_known, 1);
 	assert_int_equal(x.status_unknown, 1);
-	expect_req(&r, &b, "{\"type\":\"userFills\",\"user\":\"" USER "\"}");
+	expect_req(&r, &b, "{\"type\":\"userFillsByTime\",\"user\":\"" USER "\","
+	                   "\"startTime\":1700000000000}");
 	assert_int_equal(exec_reconcile_answer(&r, 0, 200, fills, strlen(fills), &k), 0);
 	/* oldest first, and the one before since_ms skipped */
 	assert_int_equal(x.fills, 2);
@@ -188,11 +189,51 @@ static void test_reconcile_failures_fail_the_pass(void **state)
 	hat_buf_free(&b);
 }
 
+static void test_reconcile_unknown_added_late_waits_for_next_pass(void **state)
+{
+	(void)state;
+	struct exec_reconcile r;
+	struct rec x;
+	memset(&x, 0, sizeof x);
+	x.r = &r;
+	x.extra_unknown[15] = 9; /* open_done adds this one during the pass: asked in it */
+	struct exec_recon_sink k = { &x, s_open, s_open_done, s_status, s_fill, s_pos_begin, s_pos,
+	                             s_rate };
+	struct hat_buf b = HAT_BUF_INIT;
+	assert_int_equal(exec_reconcile_init(&r, USER), 0);
+	exec_reconcile_begin(&r, 0);
+	assert_int_equal(exec_reconcile_next(&r, &b), 1);
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, open_orders, strlen(open_orders), &k), 0);
+	static const char unknown[] = "{\"status\":\"unknownOid\"}";
+	expect_req(&r, &b, "{\"type\":\"orderStatus\",\"user\":\"" USER "\",\"oid\":"
+	                   "\"0x00000000000000000000000000000009\"}");
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, unknown, strlen(unknown), &k), 0);
+	expect_req(&r, &b, "{\"type\":\"userFills\",\"user\":\"" USER "\"}");
+	/* a request's fate became unknown now: too late for this pass */
+	uint8_t late[HAT_CLOID_LEN] = { 0 };
+	late[15] = 0x42;
+	assert_int_equal(exec_reconcile_add_unknown(&r, late), 0);
+	assert_int_equal(exec_reconcile_answer(&r, -EIO, 0, "", 0, &k), -EIO); /* pass fails */
+	memset(x.extra_unknown, 0, sizeof x.extra_unknown);
+	x.extra_unknown[15] = 0x42; /* (duplicate of the late one) */
+	exec_reconcile_begin(&r, 0);
+	assert_int_equal(exec_reconcile_next(&r, &b), 1);
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, open_orders, strlen(open_orders), &k), 0);
+	expect_req(&r, &b, "{\"type\":\"orderStatus\",\"user\":\"" USER "\",\"oid\":"
+	                   "\"0x00000000000000000000000000000042\"}");
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, unknown, strlen(unknown), &k), 0);
+	expect_req(&r, &b, "{\"type\":\"userFills\",\"user\":\"" USER "\"}");
+	assert_int_equal(x.status_unknown, 2);
+	hat_buf_free(&b);
+	exec_reconcile_deinit(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reconcile_full_pass_in_order),
 		cmocka_unit_test(test_reconcile_failures_fail_the_pass),
+		cmocka_unit_test(test_reconcile_unknown_added_late_waits_for_next_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
