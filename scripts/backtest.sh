@@ -35,13 +35,14 @@ usage() { sed -n '2,/^set -u$/{/^set -u$/d;p}' "$0" | sed 's/^# \{0,1\}//'; }
 say() { echo "backtest: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-journal="" config=etc/hat.json speed=max out="" bin=build/bin
+journal="" config=etc/hat.json speed=max out="" bin=build/bin hlsim_config=tools/hlsim/hlsim.json
 while [ $# -gt 0 ]; do
   case "$1" in
     --config) config=${2:?--config needs a FILE}; shift 2;;
     --speed) speed=${2:?--speed needs max or a factor}; shift 2;;
     --out) out=${2:?--out needs a DIR}; shift 2;;
     --bin) bin=${2:?--bin needs a DIR}; shift 2;;
+    --hlsim-config) hlsim_config=${2:?--hlsim-config needs a FILE}; shift 2;;
     -h|--help) usage; exit 0;;
     -*) say "unknown option $1"; usage >&2; exit 2;;
     *) [ -z "$journal" ] || { say "one JOURNAL only"; exit 2; }; journal=$1; shift;;
@@ -51,6 +52,13 @@ done
 case "$speed" in max) ;; *[!0-9.]*|"") say "--speed: expected max or a number (got \"$speed\")"; exit 2;; esac
 [ -r "$journal" ] || die "journal $journal not found or not readable"
 [ -r "$config" ] || die "config $config not found or not readable"
+[ -r "$hlsim_config" ] || die "hlsim config $hlsim_config not found or not readable"
+# The shipped keystore is hlsim's funded TEST key with its published passphrase (as launch.sh):
+# supplied only for that key; any other key needs HAT_KEY_PASSPHRASE from the caller.
+keystore=$("$bin/hatctl" --config "$config" config get execd.keystore 2>/dev/null || true)
+if [ -z "${HAT_KEY_PASSPHRASE:-}" ] && [ "$keystore" = "etc/test-key.json" ]; then
+  export HAT_KEY_PASSPHRASE=hat-test
+fi
 
 # ---------------------------------------------------------------- prerequisites
 # Everything that is missing is named at once, with what to do about it.
@@ -96,7 +104,7 @@ mkdir -p "$out/logs" "$out/run" "$out/journal" || die "cannot create $out"
 out=$(cd "$out" && pwd)
 instance="bt$$"
 hlsim_pid="" superd_pid=""
-stop_all() {
+stop_superd() {
   if [ -n "$superd_pid" ] && kill -0 "$superd_pid" 2>/dev/null; then
     kill -TERM "$superd_pid" 2>/dev/null
     local i=0
@@ -105,6 +113,9 @@ stop_all() {
     wait "$superd_pid" 2>/dev/null
   fi
   superd_pid=""
+}
+stop_all() {
+  stop_superd
   if [ -n "$hlsim_pid" ] && kill -0 "$hlsim_pid" 2>/dev/null; then
     kill -TERM "$hlsim_pid" 2>/dev/null
     local j=0
@@ -131,10 +142,13 @@ span=$($data ls "$journal" | awk 'NR == 2 { print $2, $3 }')
 t_from=$(date -u -d "${span%% *}" +%s 2>/dev/null || echo 0)
 t_to=$(date -u -d "${span##* }" +%s 2>/dev/null || echo 0)
 span_s=$((t_to - t_from + 1))
-hl_args=(--replay "$replay_file" --port 0 --port-file "$out/run/hlsim.port" --seed 1)
+# hlsim's own config funds the test key (tools/hlsim/hlsim.json); its replay waits for the start
+# file, which is created once superd reports the whole pipeline up (no stage misses the start).
+hl_args=(--config "$hlsim_config" --replay "$replay_file" --port 0 --port-file "$out/run/hlsim.port"
+  --seed 1 --replay-start-file "$out/run/replay.start")
 if "$bin/hlsim" --help 2>&1 | grep -q -- '--replay-speed'; then
   hl_args+=(--replay-speed "$speed")
-  [ "$speed" = max ] && wait_s=$((span_s + 600)) || wait_s=$(awk -v s="$span_s" -v x="$speed" 'BEGIN { printf "%d", s / x + 600 }')
+  [ "$speed" = max ] && wait_s=$((span_s * 4 + 600)) || wait_s=$(awk -v s="$span_s" -v x="$speed" 'BEGIN { printf "%d", s / x + 600 }')
 else
   # This hlsim replays at the recorded pace only.
   [ "$speed" = max ] || [ "$speed" = 1 ] || say "hlsim has no --replay-speed: replaying at the recorded pace"
@@ -155,11 +169,22 @@ runcfg="$out/hat.run.json"
   "paths.log_dir=$out/logs" "paths.run_dir=$out/run" "paths.journal_dir=$out/journal" \
   "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" \
   "signald.time_source=data" "signald.state_dir=$out/run" \
+  "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" \
   "superd.metrics_port=0" --out "$runcfg" >/dev/null || fail "cannot write the run config $runcfg"
 setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd.log" \
   >"$out/logs/superd.out" 2>&1 &
 superd_pid=$!
 say "replaying $journal at speed $speed: hlsim :$port, superd pid $superd_pid, instance $instance"
+
+# The replay starts once every stage is up (superd: pipeline_started) and subscribed.
+i=0
+while ! grep -q pipeline_started "$out/logs/superd.log" 2>/dev/null; do
+  kill -0 "$superd_pid" 2>/dev/null || fail "superd exited while starting the pipeline"
+  [ $i -lt 1200 ] || fail "the pipeline did not start within 120 s (superd.log)"
+  sleep 0.1; i=$((i + 1))
+done
+sleep 0.5
+touch "$out/run/replay.start"
 
 # Done when hlsim says the journal is exhausted ("replay_done" in its log), or when the
 # journal's span has passed (an hlsim that does not say it); the pipeline gets a moment to
@@ -171,15 +196,34 @@ while ! grep -q replay_done "$out/logs/hlsim.log" 2>/dev/null; do
   [ $((SECONDS - start)) -lt "$wait_s" ] || break
   sleep 0.2
 done
-sleep 2
-stop_all
+sleep 1
+stop_superd
 
 # ---------------------------------------------------------------- results
 [ -s "$out/execd.audit" ] || say "warning: execd wrote no audit trail (no orders?)"
 touch "$out/execd.audit"
+# The fills, as the exchange (hlsim) booked them: execd's audit trail holds requests and
+# answers, and the exporter takes fills from audit "event" lines ({"fills": [...]}), so the
+# exchange's userFills are added as one event to a copy of the trail (execd.audit itself stays
+# the hash-chained original). hlsim keeps an account's last 2000 fills.
+cp "$out/execd.audit" "$out/run/export.audit"
+addr=$(grep -o '"account":"0x[0-9a-fA-F]\{40\}"' "$out/logs/execd.log" | head -1 | cut -d'"' -f4)
+if [ -n "$addr" ]; then
+  fills_json=$(curl -s --max-time 30 -H 'Content-Type: application/json' \
+    -d "{\"type\":\"userFillsByTime\",\"user\":\"$addr\",\"startTime\":0}" "http://127.0.0.1:$port/info") ||
+    fail "cannot ask hlsim for the fills"
+  case "$fills_json" in \[*) ;; *) fail "hlsim's userFillsByTime answer is not a list: ${fills_json:0:200}";; esac
+  n_fills=$(printf '%s' "$fills_json" | jq length)
+  [ "$n_fills" -lt 2000 ] || say "warning: hlsim keeps 2000 fills per account: older fills are missing"
+  printf '{"ts":%s,"kind":"event","nonce":0,"body":{"fills":%s}}\n' "$(date +%s%3N)" "$fills_json" \
+    >>"$out/run/export.audit"
+else
+  say "warning: execd's account address not found in its log: no fills"
+fi
+stop_all
 $data export "$journal" --csv --out "$out" >"$out/logs/export-journal.out" 2>&1 ||
   say "warning: the journal export stopped early (see $out/logs/export-journal.out)"
-$data export "$out/execd.audit" --audit --csv --mids "$out/mids.csv" --out "$out" \
+$data export "$out/run/export.audit" --audit --csv --mids "$out/mids.csv" --out "$out" \
   >"$out/logs/export-audit.out" 2>&1 || fail "audit export failed: $(tail -1 "$out/logs/export-audit.out")"
 cat >"$out/meta.json" <<EOF
 {"title": "backtest $(basename "$out")", "journal": "$journal", "config": "$config", "sample_ms": 1000, "speed": "$speed"}

@@ -93,10 +93,12 @@ check "no URL but the SVG namespace" [ "$(grep -oE 'https?://[^"]*' "$html" | so
 "$report" "$tmp/nonexistent" >/dev/null 2>"$tmp/rep2"; rc=$?
 check "hat-report on a missing dir exits 1 naming fills.csv" both $rc 1 "$tmp/rep2" "fills.csv"
 
-# ---- render in headless Chromium (Debian's chromium; not in scripts/deps.sh: ~350 MB)
+# ---- render in headless Chromium (Debian's chromium: a test dependency, scripts/deps.sh's test set)
 chrome=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$chrome" ]; then
-  echo "skip render: chromium is not installed (apt-get install --no-install-recommends chromium)"
+  echo "FAIL render: chromium is not installed: the report render test needs it"
+  echo "     (install the test dependencies: scripts/deps.sh, or apt-get install --no-install-recommends chromium)"
+  fails=$((fails + 1))
 else
   shot() { # url png
     timeout 60 "$chrome" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \

@@ -16,7 +16,11 @@ const char hlsim_usage[] =
 	"             [--http-idle-ms N] [--max-body N] [--max-header N] [--ws-max-msg N]\n"
 	"             [--no-ws-greeting] [--tick-ms N] [--rl-rest-weight N] [--rl-ws-conns N]\n"
 	"             [--rl-ws-new-conns N] [--rl-ws-subs N] [--rl-ws-msgs N] [--rl-ws-users N]\n"
-	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n";
+	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n"
+	"Replay (--replay FILE): [--replay-speed max|X] [--replay-settle-ms N]\n"
+	"  [--replay-start-file FILE]: max (default) = lockstep, the next step once the engine was\n"
+	"  quiet N ms (default 10); X = the recorded pace times X; start when FILE exists\n"
+	"  (default: at once). Logs replay_start and replay_done (tools/hlsim/MODEL.md).\n";
 
 static int num(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
                char *err, size_t errlen)
@@ -63,6 +67,31 @@ static int account(struct hlsim_args *a, const char *v, char *err, size_t errlen
 	return 0;
 }
 
+/* --replay-speed max|X, --replay-settle-ms N, --replay-start-file FILE (replay.h). */
+static int replay_opt(struct hlsim_args *a, const char *o, const char *v, char *err,
+		      size_t errlen)
+{
+	unsigned long long x;
+	if (!strcmp(o, "--replay-speed")) {
+		if (hlsim_replay_parse_speed(v, &a->replay.speed) == 0)
+			return 0;
+		snprintf(err, errlen, "--replay-speed: expected max or a factor > 0, got '%s'", v);
+		return -EINVAL;
+	}
+	if (!strcmp(o, "--replay-settle-ms")) {
+		int r = num(o, v, 60000, &x, err, errlen);
+		if (!r)
+			a->replay.settle_ms = (uint32_t)x;
+		return r;
+	}
+	if (!strcmp(o, "--replay-start-file")) {
+		a->replay.start_file = v;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown option '%s'", o);
+	return -EINVAL;
+}
+
 int hlsim_args_parse(struct hlsim_args *a, int argc, char **argv, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof *a);
@@ -100,6 +129,8 @@ int hlsim_args_parse(struct hlsim_args *a, int argc, char **argv, char *err, siz
 			a->port_file = v;
 		} else if (!strcmp(o, "--replay")) {
 			a->engine.replay_path = v;
+		} else if (!strncmp(o, "--replay-", 9)) {
+			r = replay_opt(a, o, v, err, errlen);
 		} else if (!strcmp(o, "--state")) {
 			a->engine.state_path = v;
 		} else if (!strcmp(o, "--host")) {

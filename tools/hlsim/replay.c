@@ -2,12 +2,16 @@
 #include "tools/hlsim/replay.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
 #include "common/fixed.h"
+#include "common/log.h"
 #include "hl/wire.h"
 #include "tools/hlsim/engine_int.h"
 
@@ -28,6 +32,30 @@ void hlsim_replay_close(struct hlsim_replay *r)
 		hat_journal_reader_close(&r->rd);
 	r->open = false;
 	hat_buf_free(&r->payload);
+}
+
+void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_opts *o)
+{
+	if (!e->replaying)
+		return;
+	e->replay.opt = *o;
+	if (e->replay.opt.settle_ms == 0)
+		e->replay.opt.settle_ms = 10;
+}
+
+int hlsim_replay_parse_speed(const char *v, double *out)
+{
+	if (v && strcmp(v, "max") == 0) {
+		*out = 0;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	double x = v && *v ? strtod(v, &end) : -1;
+	if (!v || !*v || *end || errno || !(x > 0) || !isfinite(x))
+		return -EINVAL;
+	*out = x;
+	return 0;
 }
 
 static bool get_fx(const cJSON *j, int64_t *out)
@@ -71,6 +99,38 @@ static void apply_book(struct hlsim_engine *e, struct hlsim_replay *r, const cJS
 	r->books++;
 }
 
+/* A recorded trade (aggressor side taker_buy, price px, size sz) fills the user orders it trades
+ * through: resting user orders on the other side priced strictly better than px. The taker agent
+ * sends an Ioc up to sz, limited at the furthest such user price, through the ordinary matching
+ * (price then time priority). */
+static void trade_through(struct hlsim_engine *e, struct hlsim_replay *r, uint32_t coin,
+			  bool taker_buy, int64_t px, int64_t sz)
+{
+	bool any = false;
+	int64_t limit = 0;
+	for (uint32_t i = 0; i < e->n_acct; i++) {
+		if (e->acct[i]->is_flow)
+			continue;
+		for (const struct hlsim_order *o = e->acct[i]->orders; o; o = o->acct_next) {
+			if (o->coin != coin || o->is_buy == taker_buy || (o->is_trigger && !o->triggered))
+				continue;
+			if (taker_buy ? o->px >= px : o->px <= px)
+				continue;
+			if (!any || (taker_buy ? o->px > limit : o->px < limit))
+				limit = o->px;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	struct hlsim_order_req q = { .coin = coin, .is_buy = taker_buy, .px = limit, .sz = sz,
+				     .tif = HLSIM_TIF_IOC };
+	struct hlsim_place_result pr;
+	if (hlsim__place(e, e->flow.taker_acct, &q, false, &pr) == 0 &&
+	    pr.kind == HLSIM_PLACED_FILLED)
+		r->through_fills++;
+}
+
 static void apply_trades(struct hlsim_engine *e, struct hlsim_replay *r, const cJSON *data,
 			 const char *text, size_t len)
 {
@@ -86,6 +146,9 @@ static void apply_trades(struct hlsim_engine *e, struct hlsim_replay *r, const c
 			continue;
 		}
 		hlsim__record_trade(e, (uint32_t)c, px, sz);
+		const cJSON *sd = cJSON_GetObjectItemCaseSensitive(t, "side");
+		if (cJSON_IsString(sd) && (!strcmp(sd->valuestring, "B") || !strcmp(sd->valuestring, "A")))
+			trade_through(e, r, (uint32_t)c, sd->valuestring[0] == 'B', px, sz);
 		coin = c;
 		r->trades++;
 	}
@@ -145,32 +208,105 @@ static void apply_frame(struct hlsim_engine *e, struct hlsim_replay *r, const ch
 	cJSON_Delete(j);
 }
 
+/* Everything the pipeline can cause in the engine: placements (oids, seqs), fills, finished
+ * orders and signed requests of user accounts. */
+static uint64_t activity(const struct hlsim_engine *e)
+{
+	uint64_t a = e->next_oid + e->next_seq;
+	for (uint32_t i = 0; i < e->n_acct; i++)
+		if (!e->acct[i]->is_flow)
+			a += e->acct[i]->n_requests + e->acct[i]->n_fills + e->acct[i]->n_done;
+	return a;
+}
+
+/* Reads the next record into r (have = true), or ends the replay. */
+static bool read_ahead(struct hlsim_replay *r)
+{
+	if (r->have)
+		return true;
+	struct hat_journal_rec rec;
+	char err[256];
+	int rc = hat_journal_next(&r->rd, &rec, err, sizeof err);
+	if (rc) {
+		r->done = true;
+		r->last_error = rc == -ENODATA ? 0 : rc;
+		hat_log(NULL, rc == -ENODATA ? HAT_LOG_INFO : HAT_LOG_WARN, "replay_done",
+			"frames=%llu books=%llu trades=%llu through_fills=%llu skipped=%llu steps=%llu "
+			"error=%s", (unsigned long long)r->frames, (unsigned long long)r->books,
+			(unsigned long long)r->trades, (unsigned long long)r->through_fills,
+			(unsigned long long)r->skipped, (unsigned long long)r->steps,
+			rc == -ENODATA ? "none" : err);
+		return false;
+	}
+	hat_buf_reset(&r->payload);
+	hat_buf_append(&r->payload, rec.data, rec.len);
+	r->type = rec.type;
+	r->ts_ms = rec.ts_ns / 1000000ULL;
+	r->have = true;
+	if (!r->have_first) {
+		r->have_first = true;
+		r->first_ts_ms = r->ts_ms;
+	}
+	return true;
+}
+
+static void apply_waiting(struct hlsim_engine *e, struct hlsim_replay *r)
+{
+	r->have = false;
+	if (r->type == HLSIM_REPLAY_REC_FRAME && hat_buf_ok(&r->payload))
+		apply_frame(e, r, r->payload.data ? r->payload.data : "", r->payload.len);
+	else
+		r->skipped++;
+}
+
 void hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t now_ms)
 {
-	for (int k = 0; k < 10000 && r->open && !r->done; k++) {
-		if (!r->have) {
-			struct hat_journal_rec rec;
-			char err[256];
-			int rc = hat_journal_next(&r->rd, &rec, err, sizeof err);
-			if (rc) {
-				r->done = true;
-				r->last_error = rc == -ENODATA ? 0 : rc;
+	if (!r->open || r->done)
+		return;
+	if (!r->started) {
+		if (r->opt.start_file) {
+			if (now_ms < r->next_check_ms)
 				return;
-			}
-			hat_buf_reset(&r->payload);
-			hat_buf_append(&r->payload, rec.data, rec.len);
-			r->type = rec.type;
-			r->ts_ms = rec.ts_ns / 1000000ULL;
-			r->have = true;
-			if (!r->started) {
-				r->started = true;
-				r->offset_ms = (int64_t)now_ms - (int64_t)r->ts_ms;
-			}
+			r->next_check_ms = now_ms + 20;
+			if (access(r->opt.start_file, F_OK) != 0)
+				return;
 		}
-		if ((int64_t)r->ts_ms + r->offset_ms > (int64_t)now_ms)
-			return;
-		r->have = false;
-		if (r->type == HLSIM_REPLAY_REC_FRAME && hat_buf_ok(&r->payload))
-			apply_frame(e, r, r->payload.data ? r->payload.data : "", r->payload.len);
+		r->started = true;
+		r->start_ms = now_ms;
+		r->activity = activity(e);
+		r->quiet_from_ms = now_ms;
+		hat_log(NULL, HAT_LOG_INFO, "replay_start", "speed=%s settle_ms=%u",
+			r->opt.speed > 0 ? "paced" : "max", r->opt.settle_ms ? r->opt.settle_ms : 10);
 	}
+	if (r->opt.speed > 0) {
+		for (int k = 0; k < 10000 && read_ahead(r); k++) {
+			double due = (double)(r->ts_ms - r->first_ts_ms) / r->opt.speed;
+			if ((double)(now_ms - r->start_ms) < due)
+				return;
+			apply_waiting(e, r);
+			r->steps++;
+		}
+		return;
+	}
+	/* lockstep: wait for quiet, then one step */
+	uint64_t a = activity(e);
+	if (a != r->activity) {
+		r->activity = a;
+		r->quiet_from_ms = now_ms;
+		return;
+	}
+	uint32_t settle = r->opt.settle_ms ? r->opt.settle_ms : 10;
+	if (now_ms - r->quiet_from_ms < settle)
+		return;
+	for (int k = 0; k < 10000 && read_ahead(r); k++) {
+		uint64_t before = r->books + r->trades;
+		apply_waiting(e, r);
+		if (r->books + r->trades != before)
+			break;
+	}
+	r->steps++;
+	/* the pushes of this step go out now, before the pipeline reacts */
+	hlsim__flush_market(e);
+	r->activity = activity(e);
+	r->quiet_from_ms = now_ms;
 }

@@ -2,14 +2,32 @@
  * place of the background flow (hlsim --replay FILE).
  *
  * The journal (common/journal.h) holds the exchange's WebSocket frames as received (record type
- * 1 = FEED_REC_FRAME of feedd/feedd.h, payload = frame text, ts = receive time). Replay keeps
- * the recorded time spacing: the first record is due at the first tick, later ones at their
- * recorded offset from it. Per frame:
+ * 1 = FEED_REC_FRAME of feedd/feedd.h, payload = frame text, ts = receive time).
+ *
+ * Start: at the first tick, or (opts.start_file) at the first tick after that file exists (the
+ * backtest creates it once the whole pipeline is up and subscribed): nothing of the journal is
+ * applied before, so no stage misses its first seconds. "replay_start" is logged then.
+ * Pacing (opts.speed):
+ *   > 0     the recorded spacing divided by speed (1 = the recorded pace), on the wall clock.
+ *   0 (max) lockstep: one step (records up to and including the next one that changed a book or
+ *           printed a trade) is applied, then the replay waits until the engine has been quiet
+ *           (no order placed, canceled or filled, no signed request) for opts.settle_ms; then
+ *           the next step. The pipeline's reaction to a step therefore lands before the next
+ *           step whatever the machine's speed (as long as a reaction starts within settle_ms),
+ *           so the same journal and strategy give the same orders and fills on every run.
+ * At the end of the journal (or a damaged record) "replay_done" is logged once with the
+ * counts, and the books stay as they are. Per frame:
  *   l2Book  the liquidity agent (flow account 0) replaces its orders on that coin with one
  *           order per recorded level, so the simulated book shows the recorded one; user
  *           orders that the recorded market moves through are filled by those orders.
  *   trades  become the coin's last price, volume and candles, and are pushed on "trades" as
- *           recorded (they are not matched against the simulated book).
+ *           recorded. Trade-through fills: a recorded trade of size Q at price P whose
+ *           aggressor bought fills user asks priced strictly below P (sold: user bids strictly
+ *           above P), best price first then time, up to Q in total, at the user order's own price
+ *           (the user is the maker: maker fee). The counterparty is the taker agent (flow
+ *           account 1), through the ordinary matching path, so these fills also print on
+ *           "trades". An order at exactly P never fills from a trade (its queue position is
+ *           unknown); it fills when a recorded book level crosses it.
  * Other channels, coins not in the configuration and levels off the coin's tick/lot rules are
  * skipped (counted). At the end of the journal (or at a damaged record) the books stay as they
  * are. One file is replayed (not a directory of rotated files). The read position is not part
@@ -29,7 +47,14 @@
 
 struct hlsim_engine;
 
+struct hlsim_replay_opts {
+	double speed;            /* 0 = max (lockstep); else the recorded pace times speed */
+	uint32_t settle_ms;      /* lockstep: quiet time before the next step (0: 10) */
+	const char *start_file;  /* NULL: start at the first tick; else when this file exists */
+};
+
 struct hlsim_replay {
+	struct hlsim_replay_opts opt;
 	struct hat_journal_reader rd;
 	bool open;
 	bool done;               /* end of file or a damaged record */
@@ -37,9 +62,14 @@ struct hlsim_replay {
 	uint32_t type;
 	uint64_t ts_ms;          /* recorded time of the waiting record */
 	struct hat_buf payload;  /* its payload */
-	bool started;
-	int64_t offset_ms;       /* engine time - recorded time */
-	uint64_t frames, books, trades, skipped;
+	bool started;            /* the start trigger was seen */
+	bool have_first;
+	uint64_t start_ms;       /* engine time at the start */
+	uint64_t first_ts_ms;    /* recorded time of the first record */
+	uint64_t next_check_ms;  /* start_file: next look */
+	uint64_t activity;       /* lockstep: engine activity counter at the last look */
+	uint64_t quiet_from_ms;  /* lockstep: engine time since which nothing happened */
+	uint64_t frames, books, trades, skipped, through_fills, steps;
 	int last_error;          /* 0, or the reader's error that ended the replay */
 };
 
@@ -48,7 +78,15 @@ struct hlsim_replay {
 int hlsim_replay_open(struct hlsim_replay *r, const char *path, char *err, size_t errlen);
 void hlsim_replay_close(struct hlsim_replay *r);
 
-/* Applies every record due at now_ms (at most 10000 per call). */
+/* Sets the engine's replay pacing and start trigger (call after hlsim_engine_new, before the
+ * first tick; no-op when the engine does not replay). o is copied (start_file is borrowed). */
+void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_opts *o);
+
+/* Parses a --replay-speed value: "max" (0) or a positive factor ("1", "10", "0.5"). Returns 0
+ * or -EINVAL. */
+int hlsim_replay_parse_speed(const char *v, double *out);
+
+/* Applies the records due at now_ms (at most 10000 per call; one step in lockstep). */
 void hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t now_ms);
 
 #endif
