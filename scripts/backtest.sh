@@ -145,7 +145,7 @@ span_s=$((t_to - t_from + 1))
 # hlsim's own config funds the test key (tools/hlsim/hlsim.json); its replay waits for the start
 # file, which is created once superd reports the whole pipeline up (no stage misses the start).
 hl_args=(--config "$hlsim_config" --replay "$replay_file" --port 0 --port-file "$out/run/hlsim.port"
-  --seed 1 --replay-start-file "$out/run/replay.start")
+  --seed 1 --replay-start-file "$out/run/replay.start" --replay-settle-ms ${HAT_BT_SETTLE_MS:-10} --tick-ms 2)
 if "$bin/hlsim" --help 2>&1 | grep -q -- '--replay-speed'; then
   hl_args+=(--replay-speed "$speed")
   [ "$speed" = max ] && wait_s=$((span_s * 4 + 600)) || wait_s=$(awk -v s="$span_s" -v x="$speed" 'BEGIN { printf "%d", s / x + 600 }')
@@ -169,7 +169,7 @@ runcfg="$out/hat.run.json"
   "paths.log_dir=$out/logs" "paths.run_dir=$out/run" "paths.journal_dir=$out/journal" \
   "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" \
   "signald.time_source=data" "signald.state_dir=$out/run" \
-  "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" \
+  "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" "execd.dead_man_ms=0" \
   "superd.metrics_port=0" --out "$runcfg" >/dev/null || fail "cannot write the run config $runcfg"
 setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd.log" \
   >"$out/logs/superd.out" 2>&1 &
@@ -215,6 +215,10 @@ if [ -n "$addr" ]; then
   case "$fills_json" in \[*) ;; *) fail "hlsim's userFillsByTime answer is not a list: ${fills_json:0:200}";; esac
   n_fills=$(printf '%s' "$fills_json" | jq length)
   [ "$n_fills" -lt 2000 ] || say "warning: hlsim keeps 2000 fills per account: older fills are missing"
+  # In lockstep (--speed max) hlsim's clock is the recorded time + offset_ms (whole days, in its
+  # replay_start line): the fills go back to the recorded time, the time of the journal's mids.
+  off=$(grep -m1 -o '"event":"replay_start".*"offset_ms":[0-9]*' "$out/logs/hlsim.log" | grep -o '[0-9]*$')
+  fills_json=$(printf '%s' "$fills_json" | jq -c --argjson off "${off:-0}" 'map(.time -= $off)')
   printf '{"ts":%s,"kind":"event","nonce":0,"body":{"fills":%s}}\n' "$(date +%s%3N)" "$fills_json" \
     >>"$out/run/export.audit"
 else

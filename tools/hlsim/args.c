@@ -18,8 +18,9 @@ const char hlsim_usage[] =
 	"             [--rl-ws-new-conns N] [--rl-ws-subs N] [--rl-ws-msgs N] [--rl-ws-users N]\n"
 	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n"
 	"Replay (--replay FILE): [--replay-speed max|X] [--replay-settle-ms N]\n"
-	"  [--replay-start-file FILE]: max (default) = lockstep, the next step once the engine was\n"
-	"  quiet N ms (default 10); X = the recorded pace times X; start when FILE exists\n"
+	"  [--replay-start-file FILE]: max = lockstep, the next step once the engine was quiet\n"
+	"  N ms (default 10), on the replay's clock; X = the recorded pace times X (default 1);\n"
+	"  start when FILE exists\n"
 	"  (default: at once). Logs replay_start and replay_done (tools/hlsim/MODEL.md).\n";
 
 static int num(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
@@ -97,6 +98,7 @@ int hlsim_args_parse(struct hlsim_args *a, int argc, char **argv, char *err, siz
 	memset(a, 0, sizeof *a);
 	hlsim_server_opts_default(&a->server);
 	a->engine.accounts = a->accounts;
+	a->replay.speed = 1;
 	struct hlsim_server_opts *s = &a->server;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];

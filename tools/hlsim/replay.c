@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 int hlsim_replay_open(struct hlsim_replay *r, const char *path, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
+	r->opt.speed = 1; /* the recorded pace until hlsim_replay_configure says otherwise */
 	hat_buf_init(&r->payload);
 	int rc = hat_journal_reader_open(&r->rd, path, err, errlen);
 	if (rc)
@@ -32,6 +34,75 @@ void hlsim_replay_close(struct hlsim_replay *r)
 		hat_journal_reader_close(&r->rd);
 	r->open = false;
 	hat_buf_free(&r->payload);
+	hat_buf_free(&r->held_json);
+	free(r->held);
+	r->held = NULL;
+	r->n_held = r->cap_held = 0;
+}
+
+/* ------------------------------------------------------------------ held market pushes */
+
+static bool is_market(enum hlsim_event_kind k)
+{
+	return k == HLSIM_EV_L2BOOK || k == HLSIM_EV_TRADES || k == HLSIM_EV_BBO ||
+	       k == HLSIM_EV_ALLMIDS || k == HLSIM_EV_CANDLE;
+}
+
+static void held_sink(void *user, const struct hlsim_event *ev)
+{
+	struct hlsim_engine *e = user;
+	struct hlsim_replay *r = &e->replay;
+	if (!is_market(ev->kind)) {
+		if (r->down)
+			r->down(r->down_user, ev);
+		return;
+	}
+	if (r->n_held == r->cap_held) {
+		size_t nc = r->cap_held ? r->cap_held * 2 : 64;
+		struct hlsim_replay_held *n = realloc(r->held, nc * sizeof *n);
+		if (!n) { /* out of memory: deliver now rather than lose it */
+			if (r->down)
+				r->down(r->down_user, ev);
+			return;
+		}
+		r->held = n;
+		r->cap_held = nc;
+	}
+	struct hlsim_replay_held *h = &r->held[r->n_held];
+	memset(h, 0, sizeof *h);
+	h->kind = (int)ev->kind;
+	h->has_coin = ev->coin != NULL;
+	h->has_interval = ev->interval != NULL;
+	snprintf(h->coin, sizeof h->coin, "%s", ev->coin ? ev->coin : "");
+	snprintf(h->interval, sizeof h->interval, "%s", ev->interval ? ev->interval : "");
+	h->off = r->held_json.len;
+	h->len = ev->json_len;
+	hat_buf_append(&r->held_json, ev->json, ev->json_len);
+	if (!hat_buf_ok(&r->held_json)) {
+		hat_buf_reset(&r->held_json);
+		return;
+	}
+	r->n_held++;
+}
+
+/* Delivers the oldest held push (the rest wait for the next quiet moment). */
+static void release_one(struct hlsim_replay *r)
+{
+	struct hlsim_replay_held h = r->held[0];
+	memmove(r->held, r->held + 1, (r->n_held - 1) * sizeof *r->held);
+	r->n_held--;
+	struct hat_buf json = HAT_BUF_INIT;
+	hat_buf_append(&json, r->held_json.data + h.off, h.len);
+	for (size_t i = 0; i < r->n_held; i++)
+		r->held[i].off -= h.len;
+	memmove(r->held_json.data, r->held_json.data + h.len, r->held_json.len - h.len);
+	r->held_json.len -= h.len;
+	struct hlsim_event ev = { (enum hlsim_event_kind)h.kind, h.has_coin ? h.coin : NULL, NULL,
+				  h.has_interval ? h.interval : NULL, json.data ? json.data : "",
+				  h.len };
+	if (r->down && hat_buf_ok(&json))
+		r->down(r->down_user, &ev);
+	hat_buf_free(&json);
 }
 
 void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_opts *o)
@@ -39,6 +110,8 @@ void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_op
 	if (!e->replaying)
 		return;
 	e->replay.opt = *o;
+	if (e->replay.opt.speed < 0)
+		e->replay.opt.speed = 0;
 	if (e->replay.opt.settle_ms == 0)
 		e->replay.opt.settle_ms = 10;
 }
@@ -259,54 +332,82 @@ static void apply_waiting(struct hlsim_engine *e, struct hlsim_replay *r)
 		r->skipped++;
 }
 
-void hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t now_ms)
+uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t wall_ms)
 {
-	if (!r->open || r->done)
-		return;
+	bool lockstep = r->opt.speed <= 0;
+	if (!r->open || (!r->started && r->done))
+		return wall_ms;
 	if (!r->started) {
 		if (r->opt.start_file) {
-			if (now_ms < r->next_check_ms)
-				return;
-			r->next_check_ms = now_ms + 20;
+			if (wall_ms < r->next_check_ms)
+				return wall_ms;
+			r->next_check_ms = wall_ms + 20;
 			if (access(r->opt.start_file, F_OK) != 0)
-				return;
+				return wall_ms;
 		}
 		r->started = true;
-		r->start_ms = now_ms;
+		r->start_ms = wall_ms;
+		r->quiet_from_ms = wall_ms;
+		if (lockstep && read_ahead(r)) {
+			/* whole days, at least an hour ahead of the wall clock: see replay.h */
+			uint64_t d = wall_ms + 3600000ULL - r->ts_ms;
+			r->offset_ms = (d + 86399999ULL) / 86400000ULL * 86400000ULL;
+		}
 		r->activity = activity(e);
-		r->quiet_from_ms = now_ms;
-		hat_log(NULL, HAT_LOG_INFO, "replay_start", "speed=%s settle_ms=%u",
-			r->opt.speed > 0 ? "paced" : "max", r->opt.settle_ms ? r->opt.settle_ms : 10);
+		if (lockstep) {
+			r->down = e->sink;
+			r->down_user = e->sink_user;
+			e->sink = held_sink;
+			e->sink_user = e;
+			r->wrapped = true;
+		}
+		hat_log(NULL, HAT_LOG_INFO, "replay_start", "speed=%s settle_ms=%u offset_ms=%llu",
+			lockstep ? "max" : "paced", r->opt.settle_ms ? r->opt.settle_ms : 10,
+			(unsigned long long)r->offset_ms);
 	}
-	if (r->opt.speed > 0) {
+	if (!lockstep) {
+		if (wall_ms > e->now_ms)
+			e->now_ms = wall_ms;
 		for (int k = 0; k < 10000 && read_ahead(r); k++) {
 			double due = (double)(r->ts_ms - r->first_ts_ms) / r->opt.speed;
-			if ((double)(now_ms - r->start_ms) < due)
-				return;
+			if ((double)(wall_ms - r->start_ms) < due)
+				return wall_ms;
 			apply_waiting(e, r);
 			r->steps++;
 		}
-		return;
+		return wall_ms;
 	}
-	/* lockstep: wait for quiet, then one step */
+	/* lockstep: wait until the engine was quiet for settle_ms (wall clock), then one step */
 	uint64_t a = activity(e);
 	if (a != r->activity) {
 		r->activity = a;
-		r->quiet_from_ms = now_ms;
-		return;
+		r->quiet_from_ms = wall_ms;
+		return e->now_ms;
 	}
 	uint32_t settle = r->opt.settle_ms ? r->opt.settle_ms : 10;
-	if (now_ms - r->quiet_from_ms < settle)
-		return;
+	if (wall_ms - r->quiet_from_ms < settle)
+		return e->now_ms;
+	if (r->n_held) {
+		/* the held market pushes of the last step and of the reactions to it, one per
+		 * quiet moment: the reaction to one is complete before the next goes out */
+		release_one(r);
+		r->quiet_from_ms = wall_ms;
+		return e->now_ms;
+	}
+	if (r->done)
+		return e->now_ms;
 	for (int k = 0; k < 10000 && read_ahead(r); k++) {
 		uint64_t before = r->books + r->trades;
+		if (r->ts_ms + r->offset_ms > e->now_ms)
+			e->now_ms = r->ts_ms + r->offset_ms;
 		apply_waiting(e, r);
 		if (r->books + r->trades != before)
 			break;
 	}
 	r->steps++;
-	/* the pushes of this step go out now, before the pipeline reacts */
+	/* the pushes of this step, stamped with its time (held until quiet) */
 	hlsim__flush_market(e);
 	r->activity = activity(e);
-	r->quiet_from_ms = now_ms;
+	r->quiet_from_ms = wall_ms;
+	return e->now_ms;
 }

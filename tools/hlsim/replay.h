@@ -15,6 +15,21 @@
  *           the next step. The pipeline's reaction to a step therefore lands before the next
  *           step whatever the machine's speed (as long as a reaction starts within settle_ms),
  *           so the same journal and strategy give the same orders and fills on every run.
+ *           Market pushes (trades, l2Book, bbo, allMids, candle) are held back while user events
+ *           (fills, order updates) go out at once; once the engine has been quiet for settle_ms
+ *           the held pushes go out in order, and the next step waits for quiet again. A client
+ *           fed by two connections (a trader's fills through one process, its market data
+ *           through another) thus always learns of its fills before the market data of the
+ *           same moment, not in whichever order the processes happen to run. A held l2Book for
+ *           an aggregated (nSigFigs) subscriber shows the book when it goes out.
+ *           The engine's clock is then the replay's: recorded time + offset_ms, where offset_ms
+ *           is a whole number of days putting the first record at least an hour ahead of the
+ *           wall clock (logged in replay_start). It moves only with the steps; the wall clock
+ *           of requests (behind it) never moves it, so every timestamp hlsim produces (fills,
+ *           pushes, order times) is the recorded time + offset_ms on every run. Signed nonces
+ *           (wall clock) stay inside the nonce window while the replay is less than a day
+ *           ahead; a client's scheduleCancel must be far enough ahead (a backtest turns it off).
+ *   default 1 (the recorded pace) when hlsim_replay_configure is not called.
  * At the end of the journal (or a damaged record) "replay_done" is logged once with the
  * counts, and the books stay as they are. Per frame:
  *   l2Book  the liquidity agent (flow account 0) replaces its orders on that coin with one
@@ -42,19 +57,35 @@
 
 #include "common/buf.h"
 #include "common/journal.h"
+#include "tools/hlsim/engine.h"
 
 #define HLSIM_REPLAY_REC_FRAME 1u /* feedd's FEED_REC_FRAME */
 
 struct hlsim_engine;
 
 struct hlsim_replay_opts {
-	double speed;            /* 0 = max (lockstep); else the recorded pace times speed */
+	double speed;            /* 0 = max (lockstep); else the recorded pace times speed (1) */
 	uint32_t settle_ms;      /* lockstep: quiet time before the next step (0: 10) */
 	const char *start_file;  /* NULL: start at the first tick; else when this file exists */
 };
 
+struct hlsim_replay_held {      /* a market push held back (lockstep) */
+	int kind;                  /* enum hlsim_event_kind */
+	char coin[32];
+	char interval[8];
+	size_t off, len;           /* its json in held_json */
+	bool has_coin, has_interval;
+};
+
 struct hlsim_replay {
 	struct hlsim_replay_opts opt;
+	/* lockstep: the engine's sink is wrapped; market pushes wait in held */
+	bool wrapped;
+	void (*down)(void *user, const struct hlsim_event *ev);
+	void *down_user;
+	struct hlsim_replay_held *held;
+	size_t n_held, cap_held;
+	struct hat_buf held_json;
 	struct hat_journal_reader rd;
 	bool open;
 	bool done;               /* end of file or a damaged record */
@@ -66,6 +97,7 @@ struct hlsim_replay {
 	bool have_first;
 	uint64_t start_ms;       /* engine time at the start */
 	uint64_t first_ts_ms;    /* recorded time of the first record */
+	uint64_t offset_ms;      /* lockstep: engine time - recorded time (whole days) */
 	uint64_t next_check_ms;  /* start_file: next look */
 	uint64_t activity;       /* lockstep: engine activity counter at the last look */
 	uint64_t quiet_from_ms;  /* lockstep: engine time since which nothing happened */
@@ -86,7 +118,9 @@ void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_op
  * or -EINVAL. */
 int hlsim_replay_parse_speed(const char *v, double *out);
 
-/* Applies the records due at now_ms (at most 10000 per call; one step in lockstep). */
-void hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t now_ms);
+/* Called by hlsim_tick with the wall clock: applies the records due (at most 10000 per call;
+ * one step in lockstep) and returns the engine time to use for the rest of the tick: wall_ms,
+ * or in lockstep once started the replay clock (see above). */
+uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t wall_ms);
 
 #endif
