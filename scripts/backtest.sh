@@ -5,6 +5,7 @@
 # rejects, pnl, mids, books, trades), the logs, execd's audit trail, meta.json and report.html.
 #
 #   scripts/backtest.sh JOURNAL [--config FILE] [--speed max|X] [--out DIR] [--bin DIR]
+#                        [--hlsim-config FILE]
 #
 #   JOURNAL        a feed journal (feedd --record; .hjl, .journal or compressed .zst), e.g.
 #                  tests/data/sample-hlsim-btc-eth.journal
@@ -20,15 +21,14 @@
 # Exit codes: 0 done, 1 the run failed (logs named), 2 usage, 3 a prerequisite is missing (each
 # missing piece is named: a program not built, or hlsim without replay support).
 #
-# What the script relies on (contracts with hlsim and execd, see tools/report/README.md):
-#   hlsim --replay FILE: the journal's books and trades are the market (our orders match
-#     against them). Used when hlsim offers them: --replay-speed max|X (else the recorded pace
-#     is kept and the run lasts the journal's span) and a log line containing "replay_done" when
-#     the journal is exhausted (else the script waits for the journal's span).
-#   execd writes its audit trail to execd.audit_file (overridden here into the result dir).
-#   Known gap: hlsim's replay clock starts when hlsim starts, while superd brings the stages up
-#   in order afterwards; the journal's first seconds pass before feedd subscribes. hlsim should
-#   start the replay at the first subscription (or on a command) for exact backtests.
+# How it runs (details and the determinism status: tools/report/README.md, "How a backtest runs"):
+#   hlsim --replay JOURNAL --replay-speed max (lockstep: the next piece of the market once the
+#   pipeline's reaction to the last one reached hlsim) --replay-start-file: the replay starts
+#   when superd reports the pipeline up; the script waits for hlsim's "replay_done". The run
+#   config lifts riskd's wall-clock throttles and reject breaker and turns the dead man's switch
+#   off. Fills are taken from hlsim (userFillsByTime) in the journal's time; execd.audit is kept.
+#   --hlsim-config FILE  hlsim's own config (default tools/hlsim/hlsim.json: funds the test key)
+#   HAT_BT_SETTLE_MS     lockstep quiet time in ms (default 10)
 set -u
 
 usage() { sed -n '2,/^set -u$/{/^set -u$/d;p}' "$0" | sed 's/^# \{0,1\}//'; }
@@ -170,6 +170,7 @@ runcfg="$out/hat.run.json"
   "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" \
   "signald.time_source=data" "signald.state_dir=$out/run" \
   "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" "execd.dead_man_ms=0" \
+  "riskd.max_rejects=1024" "riskd.reject_window_ms=1" "execd.max_in_flight=1" \
   "superd.metrics_port=0" --out "$runcfg" >/dev/null || fail "cannot write the run config $runcfg"
 setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd.log" \
   >"$out/logs/superd.out" 2>&1 &

@@ -328,8 +328,6 @@ static void apply_waiting(struct hlsim_engine *e, struct hlsim_replay *r)
 	r->have = false;
 	if (r->type == HLSIM_REPLAY_REC_FRAME && hat_buf_ok(&r->payload))
 		apply_frame(e, r, r->payload.data ? r->payload.data : "", r->payload.len);
-	else
-		r->skipped++;
 }
 
 uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t wall_ms)
@@ -388,9 +386,16 @@ uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint6
 	if (wall_ms - r->quiet_from_ms < settle)
 		return e->now_ms;
 	if (r->n_held) {
-		/* the held market pushes of the last step and of the reactions to it, one per
-		 * quiet moment: the reaction to one is complete before the next goes out */
-		release_one(r);
+		/* the held market pushes of the last step and of the reactions to it, one book,
+		 * bbo or trades push per quiet moment: the reaction to one is complete before the
+		 * next goes out */
+		while (r->n_held) {
+			/* candles and allMids go with the next book or trades push */
+			int k = r->held[0].kind;
+			release_one(r);
+			if (k == HLSIM_EV_L2BOOK || k == HLSIM_EV_BBO || k == HLSIM_EV_TRADES)
+				break;
+		}
 		r->quiet_from_ms = wall_ms;
 		return e->now_ms;
 	}
