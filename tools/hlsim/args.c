@@ -2,6 +2,7 @@
 #include "tools/hlsim/args.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,13 +69,29 @@ static int account(struct hlsim_args *a, const char *v, char *err, size_t errlen
 	return 0;
 }
 
+/* A --replay-speed value: "max" (0) or a positive factor ("1", "10", "0.5"). */
+static int replay_speed(const char *v, double *out)
+{
+	if (v && strcmp(v, "max") == 0) {
+		*out = 0;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	double x = v && *v ? strtod(v, &end) : -1;
+	if (!v || !*v || *end || errno || !(x > 0) || !isfinite(x))
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
 /* --replay-speed max|X, --replay-settle-ms N, --replay-start-file FILE (replay.h). */
 static int replay_opt(struct hlsim_args *a, const char *o, const char *v, char *err,
 		      size_t errlen)
 {
 	unsigned long long x;
 	if (!strcmp(o, "--replay-speed")) {
-		if (hlsim_replay_parse_speed(v, &a->replay.speed) == 0)
+		if (replay_speed(v, &a->replay.speed) == 0)
 			return 0;
 		snprintf(err, errlen, "--replay-speed: expected max or a factor > 0, got '%s'", v);
 		return -EINVAL;

@@ -2,7 +2,6 @@
 #include "tools/hlsim/replay.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,21 +113,6 @@ void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_op
 		e->replay.opt.speed = 0;
 	if (e->replay.opt.settle_ms == 0)
 		e->replay.opt.settle_ms = 10;
-}
-
-int hlsim_replay_parse_speed(const char *v, double *out)
-{
-	if (v && strcmp(v, "max") == 0) {
-		*out = 0;
-		return 0;
-	}
-	char *end;
-	errno = 0;
-	double x = v && *v ? strtod(v, &end) : -1;
-	if (!v || !*v || *end || errno || !(x > 0) || !isfinite(x))
-		return -EINVAL;
-	*out = x;
-	return 0;
 }
 
 static bool get_fx(const cJSON *j, int64_t *out)

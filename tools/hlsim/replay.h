@@ -114,9 +114,6 @@ void hlsim_replay_close(struct hlsim_replay *r);
  * first tick; no-op when the engine does not replay). o is copied (start_file is borrowed). */
 void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_opts *o);
 
-/* Parses a --replay-speed value: "max" (0) or a positive factor ("1", "10", "0.5"). Returns 0
- * or -EINVAL. */
-int hlsim_replay_parse_speed(const char *v, double *out);
 
 /* Called by hlsim_tick with the wall clock: applies the records due (at most 10000 per call;
  * one step in lockstep) and returns the engine time to use for the rest of the tick: wall_ms,
