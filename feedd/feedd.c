@@ -469,7 +469,7 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 		}
 		if (rc < 0)
 			goto fail;
-		if ((rc = hat_journal_reader_open(&f->rd, f->rd_files[0].path, err, errlen)) < 0)
+		if ((rc = hat_jz_open(&f->rd, f->rd_files[0].path, err, errlen)) < 0)
 			goto fail;
 		f->rd_next = 1;
 		f->rd_open = true;
@@ -516,7 +516,7 @@ void feedd_deinit(struct feedd *f)
 		hat_journal_close(&f->jr);
 	f->recording = false;
 	if (f->rd_open)
-		hat_journal_reader_close(&f->rd);
+		hat_jz_close(&f->rd);
 	f->rd_open = false;
 	hat_journal_list_free(f->rd_files);
 	f->rd_files = NULL;
@@ -552,16 +552,16 @@ static int replay_step(struct feedd *f, int timeout_ms)
 	for (int n = 0; n < 4096; n++) {
 		if (!f->rd_have) {
 			char err[256];
-			int rc = hat_journal_next(&f->rd, &f->rd_rec, err, sizeof err);
+			int rc = hat_jz_next(&f->rd, &f->rd_rec, err, sizeof err);
 			if ((rc == -ENODATA || rc == HAT_E_TRUNCATED) && f->rd_next < f->rd_nfiles) {
 				/* The next file of a rotated recording (a torn tail in the middle
 				 * means the recorder failed a write and went on in a new file). */
 				if (rc == HAT_E_TRUNCATED)
 					hat_log(&f->d.log, HAT_LOG_WARN, "replay_torn_file", "error=%s", err);
-				hat_journal_reader_close(&f->rd);
+				hat_jz_close(&f->rd);
 				f->rd_open = false;
 				const char *next = f->rd_files[f->rd_next++].path;
-				rc = hat_journal_reader_open(&f->rd, next, err, sizeof err);
+				rc = hat_jz_open(&f->rd, next, err, sizeof err);
 				if (rc == 0) {
 					f->rd_open = true;
 					continue;

@@ -48,6 +48,7 @@
 #include "common/daemon.h"
 #include "common/feed_journal.h" /* FEED_REC_*: the journal record types */
 #include "common/journal.h"
+#include "common/journal_zst.h"
 #include "common/log.h"
 #include "common/ring.h"
 #include "common/shm.h"
@@ -130,7 +131,7 @@ struct feedd {
 
 	/* replay */
 	bool replaying;
-	struct hat_journal_reader rd;
+	struct hat_jz_reader rd;                /* plain or zstd (.zst) journal */
 	struct hat_journal_file *rd_files;      /* the files to replay, in order (owned) */
 	size_t rd_nfiles, rd_next;              /* count, index of the next one to open */
 	bool rd_open, rd_done, rd_have, rd_started;

@@ -131,6 +131,77 @@ static void test_replay_drives_books_and_fills_users(void **state)
 	tu_rmtree(dir);
 }
 
+/* Trade-through (MODEL.md, Replay): the recorded buy of 2 at 150.1 fills a user ask strictly
+ * below it (150) at the user's price; an ask at exactly 150.1 stays. Lockstep: one step per
+ * quiet period, the engine's clock is the recorded time + whole days, market pushes are held. */
+static void test_replay_trade_through_lockstep(void **state)
+{
+	(void)state;
+	char dir[256], path[PATH_MAX], err[256];
+	tu_tmpdir(dir, sizeof dir);
+	write_journal(dir, path, sizeof path);
+	struct hl_signer k;
+	uint8_t key[32];
+	assert_int_equal(hl_key_parse(HTS_KEY, key, err, sizeof err), 0);
+	assert_int_equal(hl_signer_init(&k, key), 0);
+	struct hlsim_account_opt acc = { .usdc = 10000LL * HAT_FX_ONE };
+	memcpy(acc.address, hl_signer_address(&k), 20);
+	struct hlsim_options o = { .replay_path = path, .n_accounts = 1, .accounts = &acc };
+	struct hlsim_engine *e;
+	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), 0);
+	struct hlsim_replay_opts ro = { .speed = 0, .settle_ms = 10 };
+	hlsim_replay_configure(e, &ro);
+	struct cap c = { "", 0 };
+	hlsim_engine_set_sink(e, sink, &c);
+	struct hat_buf out = HAT_BUF_INIT, body = HAT_BUF_INIT;
+	int st;
+	hlsim_tick(e, HTS_T0); /* starts: offset in whole days, at least an hour ahead */
+	uint64_t off = e->replay.offset_ms;
+	assert_int_equal(off % 86400000ULL, 0);
+	assert_true(REC0_NS / 1000000ULL + off >= HTS_T0 + 3600000ULL);
+	hlsim_tick(e, HTS_T0 + 10); /* quiet 10 ms: step 1 = the SOL book */
+	assert_int_equal(e->replay.books, 1);
+	assert_int_equal(e->now_ms, REC0_NS / 1000000ULL + off);
+	/* two user asks: 150 (inside the spread) and 150.1 (at the recorded ask) */
+	hts_sign_body(&k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":false,\"p\":\"150\",\"s\":\"1\","
+			  "\"r\":false,\"t\":{\"limit\":{\"tif\":\"Alo\"}}},{\"a\":2,\"b\":false,"
+			  "\"p\":\"150.1\",\"s\":\"1\",\"r\":false,\"t\":{\"limit\":{\"tif\":\"Alo\"}}}],"
+			  "\"grouping\":\"na\"}", HTS_T0 + 15, false, &body);
+	hlsim_exchange(e, body.data, body.len, HTS_T0 + 15, &out, &st, NULL);
+	assert_non_null(strstr(out.data, "resting"));
+	assert_int_equal(e->now_ms, REC0_NS / 1000000ULL + off); /* the wall clock is behind */
+	hlsim_tick(e, HTS_T0 + 16);  /* activity: the quiet period restarts */
+	hlsim_tick(e, HTS_T0 + 25);  /* not yet quiet for 10 ms */
+	assert_int_equal(e->replay.trades, 0);
+	/* each quiet moment releases held pushes (book, bbo: no step while any is held), then
+	 * the next step: the recorded trade */
+	assert_true(e->replay.n_held > 0);
+	uint64_t t = HTS_T0 + 26;
+	for (int i = 0; i < 20 && e->replay.trades == 0; i++, t += 10) {
+		size_t held = e->replay.n_held;
+		hlsim_tick(e, t);
+		if (held)
+			assert_int_equal(e->replay.trades, 0);
+	}
+	assert_int_equal(e->replay.trades, 1);
+	assert_int_equal(e->replay.through_fills, 1);
+	assert_true(e->acct[2]->pos[2].szi == -HAT_FX_ONE);
+	const struct hlsim_fill *f = hlsim_account_fill(e->acct[2], 0);
+	assert_true(f->px == 150 * HAT_FX_ONE);
+	assert_int_equal(f->time, REC0_NS / 1000000ULL + 1000 + off);
+	assert_int_equal(e->acct[2]->n_orders, 1); /* 150.1 still rests */
+	size_t before = c.n_trades;
+	for (int i = 0; i < 200 && (!e->replay.done || e->replay.n_held); i++)
+		hlsim_tick(e, t += 11);
+	assert_true(e->replay.done);
+	assert_true(c.n_trades > before); /* the recorded print went out once quiet */
+	hat_buf_free(&out);
+	hat_buf_free(&body);
+	hlsim_engine_free(e);
+	hl_signer_deinit(&k);
+	tu_rmtree(dir);
+}
+
 static void test_replay_rejects_missing_and_foreign_files(void **state)
 {
 	(void)state;
@@ -153,6 +224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_drives_books_and_fills_users),
+		cmocka_unit_test(test_replay_trade_through_lockstep),
 		cmocka_unit_test(test_replay_rejects_missing_and_foreign_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,7 +39,7 @@ static const struct rpt_order orders[] = {
 static const struct rpt_reject rejects[] = {
 	{ 1900, "BTC", "Insufficient margin" },
 	{ 2500, "BTC", "Post only order would have immediately matched" },
-	{ 2600, "BTC", "Post only order would have immediately matched" },
+	{ 2600, "BTC", "Post only order would have immediately matched, bbo was 100@101" },
 };
 
 static struct rpt_session session(void)

@@ -18,7 +18,7 @@
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: hatctl data ls [DIR]\n"
+		"usage: hatctl data ls [DIR|FILE]\n"
 		"       hatctl data export JOURNAL --csv [--out DIR]\n"
 		"       hatctl data export AUDIT --audit --csv [--mids MIDS.csv] [--sample-ms N] "
 		"[--out DIR]\n"
@@ -92,8 +92,20 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int cmd_ls(const char *dir)
+static int cmd_ls(const char *arg)
 {
+	/* A file is listed on its own (its directory, filtered to it). */
+	char dirbuf[4096];
+	const char *dir = arg, *only = NULL;
+	struct stat sb;
+	if (stat(arg, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		snprintf(dirbuf, sizeof dirbuf, "%s", arg);
+		char *slash = strrchr(dirbuf, '/');
+		only = slash ? arg + (slash - dirbuf) + 1 : arg;
+		if (slash)
+			*slash = '\0';
+		dir = slash ? (dirbuf[0] ? dirbuf : "/") : ".";
+	}
 	DIR *d = opendir(dir);
 	if (!d) {
 		fprintf(stderr, "hatctl data ls: opendir(%s) failed: %s\n", dir, strerror(errno));
@@ -104,7 +116,7 @@ static int cmd_ls(const char *dir)
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		bool cold;
-		if (!hat_jz_is_journal_name(de->d_name, &cold))
+		if (only ? strcmp(de->d_name, only) != 0 : !hat_jz_is_journal_name(de->d_name, &cold))
 			continue;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 32;
@@ -124,7 +136,7 @@ static int cmd_ls(const char *dir)
 	int rc_all = 0;
 	uint64_t total_bytes = 0, total_recs = 0;
 	for (size_t i = 0; i < n; i++) {
-		char path[4096], err[512] = "", from[32], to[32], sz[32];
+		char path[8192], err[512] = "", from[32], to[32], sz[32];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		struct hat_jz_reader r;
 		uint64_t first = 0, last = 0, recs = 0, bytes = 0;
@@ -142,9 +154,9 @@ static int cmd_ls(const char *dir)
 			recs = r.records;
 			hat_jz_close(&r);
 		} else {
-			struct stat sb;
-			if (stat(path, &sb) == 0)
-				bytes = (uint64_t)sb.st_size;
+			struct stat fsb;
+			if (stat(path, &fsb) == 0)
+				bytes = (uint64_t)fsb.st_size;
 		}
 		fmt_ns(first, from, sizeof from);
 		fmt_ns(last, to, sizeof to);

@@ -1,6 +1,7 @@
 /* tools/hatctl/cmd_data.h -- `hatctl data ...`: journals and audit trails on disk.
  *
- *   hatctl data ls [DIR]                       journals in DIR (default var/journal): time
+ *   hatctl data ls [DIR|FILE]                  journals in DIR (default var/journal), or one
+ *                                              file: time
  *                                              range, records, size, cold (zstd) or warm
  *   hatctl data export FILE --csv [--out DIR]  feed journal -> books.csv, trades.csv, mids.csv
  *   hatctl data export FILE --audit --csv [--mids MIDS.csv] [--sample-ms N] [--out DIR]

@@ -7,6 +7,7 @@
 #include "common/config.h"
 #include "tools/hatctl/cfgcmd.h"
 #include "tools/hatctl/client.h"
+#include "tools/hatctl/cmd_data.h"
 #include "tools/hatctl/cmds.h"
 #include "tools/hatctl/ctl.h"
 
@@ -27,6 +28,7 @@ static const char usage[] =
 	"  stop                             stop the pipeline (cancel-all first) and superd\n"
 	"  key new|import|address ...       execd's encrypted keystore (hatctl key for details)\n"
 	"  audit verify FILE                check execd's audit trail (hash chain)\n"
+	"  data ls|export|compact ...       journals and audit trails on disk (hatctl data --help)\n"
 	"  config get KEY                   print one value of the config (venue.http, ...)\n"
 	"  config set KEY=VALUE... --out F  write a copy of the config with values changed\n"
 	"  help                             this text\n"
@@ -197,6 +199,8 @@ int main(int argc, char **argv)
 		return config_cmd(&o, n, av);
 	if (!strcmp(cmd, "key"))
 		return hatctl_key(n, av);
+	if (!strcmp(cmd, "data"))
+		return hatctl_data(n, av);
 	if (!strcmp(cmd, "audit"))
 		return hatctl_audit(n, av);
 	if (!strcmp(cmd, "status")) {

@@ -2,6 +2,7 @@
 #include "tools/hlsim/args.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +19,12 @@ const char hlsim_usage[] =
 	"             [--rl-ws-conns N] [--rl-ws-new-conns N] [--rl-ws-subs N] [--rl-ws-msgs N]\n"
 	"             [--rl-ws-users N]\n"
 	"--workers N: threads that check signatures (0: all on the event loop; default 2).\n"
-	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n";
+	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n"
+	"Replay (--replay FILE): [--replay-speed max|X] [--replay-settle-ms N]\n"
+	"  [--replay-start-file FILE]: max = lockstep, the next step once the engine was quiet\n"
+	"  N ms (default 10), on the replay's clock; X = the recorded pace times X (default 1);\n"
+	"  start when FILE exists\n"
+	"  (default: at once). Logs replay_start and replay_done (tools/hlsim/MODEL.md).\n";
 
 static int num(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
                char *err, size_t errlen)
@@ -65,11 +71,53 @@ static int account(struct hlsim_args *a, const char *v, char *err, size_t errlen
 	return 0;
 }
 
+/* A --replay-speed value: "max" (0) or a positive factor ("1", "10", "0.5"). */
+static int replay_speed(const char *v, double *out)
+{
+	if (v && strcmp(v, "max") == 0) {
+		*out = 0;
+		return 0;
+	}
+	char *end;
+	errno = 0;
+	double x = v && *v ? strtod(v, &end) : -1;
+	if (!v || !*v || *end || errno || !(x > 0) || !isfinite(x))
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+/* --replay-speed max|X, --replay-settle-ms N, --replay-start-file FILE (replay.h). */
+static int replay_opt(struct hlsim_args *a, const char *o, const char *v, char *err,
+		      size_t errlen)
+{
+	unsigned long long x;
+	if (!strcmp(o, "--replay-speed")) {
+		if (replay_speed(v, &a->replay.speed) == 0)
+			return 0;
+		snprintf(err, errlen, "--replay-speed: expected max or a factor > 0, got '%s'", v);
+		return -EINVAL;
+	}
+	if (!strcmp(o, "--replay-settle-ms")) {
+		int r = num(o, v, 60000, &x, err, errlen);
+		if (!r)
+			a->replay.settle_ms = (uint32_t)x;
+		return r;
+	}
+	if (!strcmp(o, "--replay-start-file")) {
+		a->replay.start_file = v;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown option '%s'", o);
+	return -EINVAL;
+}
+
 int hlsim_args_parse(struct hlsim_args *a, int argc, char **argv, char *err, size_t errlen)
 {
 	memset(a, 0, sizeof *a);
 	hlsim_server_opts_default(&a->server);
 	a->engine.accounts = a->accounts;
+	a->replay.speed = 1;
 	struct hlsim_server_opts *s = &a->server;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
@@ -102,6 +150,8 @@ int hlsim_args_parse(struct hlsim_args *a, int argc, char **argv, char *err, siz
 			a->port_file = v;
 		} else if (!strcmp(o, "--replay")) {
 			a->engine.replay_path = v;
+		} else if (!strncmp(o, "--replay-", 9)) {
+			r = replay_opt(a, o, v, err, errlen);
 		} else if (!strcmp(o, "--state")) {
 			a->engine.state_path = v;
 		} else if (!strcmp(o, "--host")) {

@@ -7,6 +7,7 @@
  *         [--rl-rest-weight N] [--rl-ws-conns N] [--rl-ws-new-conns N] [--rl-ws-subs N]
  *         [--rl-ws-msgs N] [--rl-ws-users N]         (limits per IP, per minute where it
  *                                                     applies; 0 = unlimited)
+ *         [--replay-speed max|X] [--replay-settle-ms N] [--replay-start-file FILE] (replay.h)
  */
 #ifndef HAT_TOOLS_HLSIM_ARGS_H
 #define HAT_TOOLS_HLSIM_ARGS_H
@@ -14,6 +15,7 @@
 #include <stddef.h>
 
 #include "tools/hlsim/engine.h"
+#include "tools/hlsim/replay.h"
 #include "tools/hlsim/server.h"
 
 #define HLSIM_MAX_ACCOUNTS 64
@@ -22,6 +24,7 @@ struct hlsim_args {
 	struct hlsim_options engine;  /* accounts points into the array below */
 	struct hlsim_server_opts server;
 	const char *port_file;        /* NULL: none */
+	struct hlsim_replay_opts replay; /* --replay-speed/-settle-ms/-start-file */
 	struct hlsim_account_opt accounts[HLSIM_MAX_ACCOUNTS];
 	int help;
 };

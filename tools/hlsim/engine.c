@@ -981,6 +981,8 @@ static void push_periodic(struct hlsim_engine *e)
 
 void hlsim_tick(struct hlsim_engine *e, uint64_t now_ms)
 {
+	if (e->replaying) /* applies the due records; in lockstep its clock is the engine's */
+		now_ms = hlsim_replay_tick(e, &e->replay, now_ms);
 	if (now_ms < e->now_ms)
 		return;
 	e->now_ms = now_ms;
@@ -993,9 +995,7 @@ void hlsim_tick(struct hlsim_engine *e, uint64_t now_ms)
 		}
 	}
 	fire_scheduled_cancels(e);
-	if (e->replaying)
-		hlsim_replay_tick(e, &e->replay, now_ms);
-	else if (e->cfg.flow.enabled)
+	if (!e->replaying && e->cfg.flow.enabled)
 		hlsim_flow_tick(e, now_ms);
 	for (uint32_t c = 0; c < e->cfg.n_coins; c++)
 		hlsim__check_triggers(e, c);

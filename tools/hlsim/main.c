@@ -96,6 +96,7 @@ int main(int argc, char **argv)
 		hat_log(NULL, HAT_LOG_ERROR, "engine_failed", "msg=%s error=%s", err, hat_strerror(r));
 		return 1;
 	}
+	hlsim_replay_configure(m.engine, &m.args.replay);
 	uv_loop_t *loop = uv_default_loop();
 	r = hlsim_server_start(&m.server, loop, m.engine, &m.args.server, err, sizeof err);
 	if (r < 0) {

@@ -2,18 +2,23 @@
 #include "tools/hlsim/replay.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "common/err.h"
 #include "common/fixed.h"
+#include "common/log.h"
 #include "hl/wire.h"
 #include "tools/hlsim/engine_int.h"
 
 int hlsim_replay_open(struct hlsim_replay *r, const char *path, char *err, size_t errlen)
 {
 	memset(r, 0, sizeof *r);
+	r->opt.speed = 1; /* the recorded pace until hlsim_replay_configure says otherwise */
 	hat_buf_init(&r->payload);
 	int rc = hat_journal_reader_open(&r->rd, path, err, errlen);
 	if (rc)
@@ -28,6 +33,86 @@ void hlsim_replay_close(struct hlsim_replay *r)
 		hat_journal_reader_close(&r->rd);
 	r->open = false;
 	hat_buf_free(&r->payload);
+	hat_buf_free(&r->held_json);
+	free(r->held);
+	r->held = NULL;
+	r->n_held = r->cap_held = 0;
+}
+
+/* ------------------------------------------------------------------ held market pushes */
+
+static bool is_market(enum hlsim_event_kind k)
+{
+	return k == HLSIM_EV_L2BOOK || k == HLSIM_EV_TRADES || k == HLSIM_EV_BBO ||
+	       k == HLSIM_EV_ALLMIDS || k == HLSIM_EV_CANDLE;
+}
+
+static void held_sink(void *user, const struct hlsim_event *ev)
+{
+	struct hlsim_engine *e = user;
+	struct hlsim_replay *r = &e->replay;
+	if (!is_market(ev->kind)) {
+		if (r->down)
+			r->down(r->down_user, ev);
+		return;
+	}
+	if (r->n_held == r->cap_held) {
+		size_t nc = r->cap_held ? r->cap_held * 2 : 64;
+		struct hlsim_replay_held *n = realloc(r->held, nc * sizeof *n);
+		if (!n) { /* out of memory: deliver now rather than lose it */
+			if (r->down)
+				r->down(r->down_user, ev);
+			return;
+		}
+		r->held = n;
+		r->cap_held = nc;
+	}
+	struct hlsim_replay_held *h = &r->held[r->n_held];
+	memset(h, 0, sizeof *h);
+	h->kind = (int)ev->kind;
+	h->has_coin = ev->coin != NULL;
+	h->has_interval = ev->interval != NULL;
+	snprintf(h->coin, sizeof h->coin, "%s", ev->coin ? ev->coin : "");
+	snprintf(h->interval, sizeof h->interval, "%s", ev->interval ? ev->interval : "");
+	h->off = r->held_json.len;
+	h->len = ev->json_len;
+	hat_buf_append(&r->held_json, ev->json, ev->json_len);
+	if (!hat_buf_ok(&r->held_json)) {
+		hat_buf_reset(&r->held_json);
+		return;
+	}
+	r->n_held++;
+}
+
+/* Delivers the oldest held push (the rest wait for the next quiet moment). */
+static void release_one(struct hlsim_replay *r)
+{
+	struct hlsim_replay_held h = r->held[0];
+	memmove(r->held, r->held + 1, (r->n_held - 1) * sizeof *r->held);
+	r->n_held--;
+	struct hat_buf json = HAT_BUF_INIT;
+	hat_buf_append(&json, r->held_json.data + h.off, h.len);
+	for (size_t i = 0; i < r->n_held; i++)
+		r->held[i].off -= h.len;
+	memmove(r->held_json.data, r->held_json.data + h.len, r->held_json.len - h.len);
+	r->held_json.len -= h.len;
+	struct hlsim_event ev = { (enum hlsim_event_kind)h.kind, h.has_coin ? h.coin : NULL, NULL,
+				  h.has_interval ? h.interval : NULL, json.data ? json.data : "",
+				  h.len };
+	if (r->down && hat_buf_ok(&json))
+		r->down(r->down_user, &ev);
+	hat_buf_free(&json);
+}
+
+void hlsim_replay_configure(struct hlsim_engine *e, const struct hlsim_replay_opts *o)
+{
+	if (!e->replaying)
+		return;
+	e->replay.opt = *o;
+	if (e->replay.opt.speed < 0)
+		e->replay.opt.speed = 0;
+	if (e->replay.opt.settle_ms == 0)
+		e->replay.opt.settle_ms = 10;
 }
 
 static bool get_fx(const cJSON *j, int64_t *out)
@@ -71,6 +156,38 @@ static void apply_book(struct hlsim_engine *e, struct hlsim_replay *r, const cJS
 	r->books++;
 }
 
+/* A recorded trade (aggressor side taker_buy, price px, size sz) fills the user orders it trades
+ * through: resting user orders on the other side priced strictly better than px. The taker agent
+ * sends an Ioc up to sz, limited at the furthest such user price, through the ordinary matching
+ * (price then time priority). */
+static void trade_through(struct hlsim_engine *e, struct hlsim_replay *r, uint32_t coin,
+			  bool taker_buy, int64_t px, int64_t sz)
+{
+	bool any = false;
+	int64_t limit = 0;
+	for (uint32_t i = 0; i < e->n_acct; i++) {
+		if (e->acct[i]->is_flow)
+			continue;
+		for (const struct hlsim_order *o = e->acct[i]->orders; o; o = o->acct_next) {
+			if (o->coin != coin || o->is_buy == taker_buy || (o->is_trigger && !o->triggered))
+				continue;
+			if (taker_buy ? o->px >= px : o->px <= px)
+				continue;
+			if (!any || (taker_buy ? o->px > limit : o->px < limit))
+				limit = o->px;
+			any = true;
+		}
+	}
+	if (!any)
+		return;
+	struct hlsim_order_req q = { .coin = coin, .is_buy = taker_buy, .px = limit, .sz = sz,
+				     .tif = HLSIM_TIF_IOC };
+	struct hlsim_place_result pr;
+	if (hlsim__place(e, e->flow.taker_acct, &q, false, &pr) == 0 &&
+	    pr.kind == HLSIM_PLACED_FILLED)
+		r->through_fills++;
+}
+
 static void apply_trades(struct hlsim_engine *e, struct hlsim_replay *r, const cJSON *data,
 			 const char *text, size_t len)
 {
@@ -86,6 +203,9 @@ static void apply_trades(struct hlsim_engine *e, struct hlsim_replay *r, const c
 			continue;
 		}
 		hlsim__record_trade(e, (uint32_t)c, px, sz);
+		const cJSON *sd = cJSON_GetObjectItemCaseSensitive(t, "side");
+		if (cJSON_IsString(sd) && (!strcmp(sd->valuestring, "B") || !strcmp(sd->valuestring, "A")))
+			trade_through(e, r, (uint32_t)c, sd->valuestring[0] == 'B', px, sz);
 		coin = c;
 		r->trades++;
 	}
@@ -145,32 +265,138 @@ static void apply_frame(struct hlsim_engine *e, struct hlsim_replay *r, const ch
 	cJSON_Delete(j);
 }
 
-void hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t now_ms)
+/* Everything the pipeline can cause in the engine: placements (oids, seqs), fills, finished
+ * orders and signed requests of user accounts. */
+static uint64_t activity(const struct hlsim_engine *e)
 {
-	for (int k = 0; k < 10000 && r->open && !r->done; k++) {
-		if (!r->have) {
-			struct hat_journal_rec rec;
-			char err[256];
-			int rc = hat_journal_next(&r->rd, &rec, err, sizeof err);
-			if (rc) {
-				r->done = true;
-				r->last_error = rc == -ENODATA ? 0 : rc;
-				return;
-			}
-			hat_buf_reset(&r->payload);
-			hat_buf_append(&r->payload, rec.data, rec.len);
-			r->type = rec.type;
-			r->ts_ms = rec.ts_ns / 1000000ULL;
-			r->have = true;
-			if (!r->started) {
-				r->started = true;
-				r->offset_ms = (int64_t)now_ms - (int64_t)r->ts_ms;
-			}
-		}
-		if ((int64_t)r->ts_ms + r->offset_ms > (int64_t)now_ms)
-			return;
-		r->have = false;
-		if (r->type == HLSIM_REPLAY_REC_FRAME && hat_buf_ok(&r->payload))
-			apply_frame(e, r, r->payload.data ? r->payload.data : "", r->payload.len);
+	uint64_t a = e->next_oid + e->next_seq;
+	for (uint32_t i = 0; i < e->n_acct; i++)
+		if (!e->acct[i]->is_flow)
+			a += e->acct[i]->n_requests + e->acct[i]->n_fills + e->acct[i]->n_done;
+	return a;
+}
+
+/* Reads the next record into r (have = true), or ends the replay. */
+static bool read_ahead(struct hlsim_replay *r)
+{
+	if (r->have)
+		return true;
+	struct hat_journal_rec rec;
+	char err[256];
+	int rc = hat_journal_next(&r->rd, &rec, err, sizeof err);
+	if (rc) {
+		r->done = true;
+		r->last_error = rc == -ENODATA ? 0 : rc;
+		hat_log(NULL, rc == -ENODATA ? HAT_LOG_INFO : HAT_LOG_WARN, "replay_done",
+			"frames=%llu books=%llu trades=%llu through_fills=%llu skipped=%llu steps=%llu "
+			"error=%s", (unsigned long long)r->frames, (unsigned long long)r->books,
+			(unsigned long long)r->trades, (unsigned long long)r->through_fills,
+			(unsigned long long)r->skipped, (unsigned long long)r->steps,
+			rc == -ENODATA ? "none" : err);
+		return false;
 	}
+	hat_buf_reset(&r->payload);
+	hat_buf_append(&r->payload, rec.data, rec.len);
+	r->type = rec.type;
+	r->ts_ms = rec.ts_ns / 1000000ULL;
+	r->have = true;
+	if (!r->have_first) {
+		r->have_first = true;
+		r->first_ts_ms = r->ts_ms;
+	}
+	return true;
+}
+
+static void apply_waiting(struct hlsim_engine *e, struct hlsim_replay *r)
+{
+	r->have = false;
+	if (r->type == HLSIM_REPLAY_REC_FRAME && hat_buf_ok(&r->payload))
+		apply_frame(e, r, r->payload.data ? r->payload.data : "", r->payload.len);
+}
+
+uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint64_t wall_ms)
+{
+	bool lockstep = r->opt.speed <= 0;
+	if (!r->open || (!r->started && r->done))
+		return wall_ms;
+	if (!r->started) {
+		if (r->opt.start_file) {
+			if (wall_ms < r->next_check_ms)
+				return wall_ms;
+			r->next_check_ms = wall_ms + 20;
+			if (access(r->opt.start_file, F_OK) != 0)
+				return wall_ms;
+		}
+		r->started = true;
+		r->start_ms = wall_ms;
+		r->quiet_from_ms = wall_ms;
+		if (lockstep && read_ahead(r)) {
+			/* whole days, at least an hour ahead of the wall clock: see replay.h */
+			uint64_t d = wall_ms + 3600000ULL - r->ts_ms;
+			r->offset_ms = (d + 86399999ULL) / 86400000ULL * 86400000ULL;
+		}
+		r->activity = activity(e);
+		if (lockstep) {
+			r->down = e->sink;
+			r->down_user = e->sink_user;
+			e->sink = held_sink;
+			e->sink_user = e;
+			r->wrapped = true;
+		}
+		hat_log(NULL, HAT_LOG_INFO, "replay_start", "speed=%s settle_ms=%u offset_ms=%llu",
+			lockstep ? "max" : "paced", r->opt.settle_ms ? r->opt.settle_ms : 10,
+			(unsigned long long)r->offset_ms);
+	}
+	if (!lockstep) {
+		if (wall_ms > e->now_ms)
+			e->now_ms = wall_ms;
+		for (int k = 0; k < 10000 && read_ahead(r); k++) {
+			double due = (double)(r->ts_ms - r->first_ts_ms) / r->opt.speed;
+			if ((double)(wall_ms - r->start_ms) < due)
+				return wall_ms;
+			apply_waiting(e, r);
+			r->steps++;
+		}
+		return wall_ms;
+	}
+	/* lockstep: wait until the engine was quiet for settle_ms (wall clock), then one step */
+	uint64_t a = activity(e);
+	if (a != r->activity) {
+		r->activity = a;
+		r->quiet_from_ms = wall_ms;
+		return e->now_ms;
+	}
+	uint32_t settle = r->opt.settle_ms ? r->opt.settle_ms : 10;
+	if (wall_ms - r->quiet_from_ms < settle)
+		return e->now_ms;
+	if (r->n_held) {
+		/* the held market pushes of the last step and of the reactions to it, one book,
+		 * bbo or trades push per quiet moment: the reaction to one is complete before the
+		 * next goes out */
+		while (r->n_held) {
+			/* candles and allMids go with the next book or trades push */
+			int k = r->held[0].kind;
+			release_one(r);
+			if (k == HLSIM_EV_L2BOOK || k == HLSIM_EV_BBO || k == HLSIM_EV_TRADES)
+				break;
+		}
+		r->quiet_from_ms = wall_ms;
+		return e->now_ms;
+	}
+	if (r->done)
+		return e->now_ms;
+	for (int k = 0; k < 10000 && read_ahead(r); k++) {
+		uint64_t before = r->books + r->trades;
+		if (r->ts_ms + r->offset_ms > e->now_ms)
+			e->now_ms = r->ts_ms + r->offset_ms;
+		apply_waiting(e, r);
+		if (r->books + r->trades != before)
+			break;
+	}
+	r->steps++;
+	/* the pushes of this step, stamped with its time (held until quiet) */
+	hlsim__flush_market(e);
+	r->activity = activity(e);
+	r->quiet_from_ms = wall_ms;
+	return e->now_ms;
 }

@@ -519,7 +519,8 @@ static void to_rpt_fill(const struct hl_fill *h, struct rpt_fill *f)
 static int write_fills_pnl(struct ax *a, const char *mids_csv, const char *out_dir,
 			   int64_t sample_ms, char *err, size_t errlen)
 {
-	qsort(a->fills, a->n_fills, sizeof *a->fills, cmp_fill);
+	if (a->n_fills)
+		qsort(a->fills, a->n_fills, sizeof *a->fills, cmp_fill);
 	size_t w = 0;
 	for (size_t i = 0; i < a->n_fills; i++) {
 		bool dup = false;

@@ -114,8 +114,9 @@ static void axes(FILE *f, const struct frame *fr, const char *title, const char 
 		double t = fr->t0 + (fr->t1 - fr->t0) * i / 5.0;
 		char b[32];
 		fmt_time((int64_t)t, b, sizeof b, false);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xl\">%s</text>\n", px_x(fr, t),
-			H - MB + 16, b);
+		/* The last label ends at the plot's right edge instead of centring past it. */
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" class=\"xl\"%s>%s</text>\n", px_x(fr, t),
+			H - MB + 16, i == 5 ? " style=\"text-anchor:end\"" : "", b);
 	}
 	if (fr->v0 < 0 && fr->v1 > 0)
 		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"zero\"/>\n",
@@ -126,13 +127,18 @@ static void axes(FILE *f, const struct frame *fr, const char *title, const char 
 
 /* Emits the reduced polyline of s: per bucket of the time axis, the first, min, max and last
  * points in time order. */
-static void polyline(FILE *f, const struct frame *fr, const struct series *s)
+static void polyline(FILE *f, const struct frame *fr, const struct series *s, bool area)
 {
 	if (s->n == 0)
 		return;
-	fprintf(f, "<polyline fill=\"%s\" stroke=\"%s\" stroke-width=\"1.5\" points=\"",
-		s->fill_down ? "rgba(214,39,40,0.25)" : "none", s->color);
-	if (s->fill_down)
+	/* An area is drawn first without a stroke, so the closing edges stay invisible; the line
+	 * goes over it. */
+	if (area)
+		fprintf(f, "<polygon fill=\"rgba(214,39,40,0.25)\" stroke=\"none\" points=\"");
+	else
+		fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
+			"points=\"", s->color);
+	if (area)
 		fprintf(f, "%.1f,%.1f ", px_x(fr, s->t[0]), px_y(fr, 0));
 	size_t per = s->n / (MAX_PTS / 4) + 1;
 	double prev_y = px_y(fr, s->v[0]);
@@ -153,10 +159,10 @@ static void polyline(FILE *f, const struct frame *fr, const struct series *s)
 			prev_y = y;
 		}
 	}
-	if (s->step || s->fill_down)
+	if (s->step)
 		fprintf(f, "%.1f,%.1f ", px_x(fr, fr->t1), prev_y);
-	if (s->fill_down)
-		fprintf(f, "%.1f,%.1f", px_x(fr, fr->t1), px_y(fr, 0));
+	if (area)
+		fprintf(f, "%.1f,%.1f", px_x(fr, s->t[s->n - 1]), px_y(fr, 0));
 	fprintf(f, "\"/>\n");
 }
 
@@ -182,8 +188,11 @@ static void chart(FILE *f, const char *title, const char *unit, const struct ser
 	if (!(fr.t1 > fr.t0))
 		fr.t1 = fr.t0 + 1000;
 	axes(f, &fr, title, unit);
-	for (size_t i = 0; i < ns; i++)
-		polyline(f, &fr, &s[i]);
+	for (size_t i = 0; i < ns; i++) {
+		if (s[i].fill_down)
+			polyline(f, &fr, &s[i], true);
+		polyline(f, &fr, &s[i], false);
+	}
 	for (size_t k = 0; mk && k < mk->n; k++) {
 		double x = px_x(&fr, mk->t[k]), y = px_y(&fr, mk->v[k]);
 		if (mk->side[k] > 0)

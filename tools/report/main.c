@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hat-report: writing %s failed: %s\n", path, hat_strerror(rc));
 		return 1;
 	}
-	printf("report %s: fills=%llu pnl=%.2f max_drawdown=%.2f\n", path,
-	       (unsigned long long)m.n_fills, m.pnl, m.max_dd);
+	printf("report %s: fills=%llu volume=%.2f pnl=%.2f fees=%.2f max_drawdown=%.2f\n", path,
+	       (unsigned long long)m.n_fills, m.turnover, m.pnl, m.fees, m.max_dd);
 	return 0;
 }

@@ -185,8 +185,18 @@ static int64_t last_time(const struct rpt_mid *m, size_t n)
 
 /* ---------------------------------------------------------------- metrics */
 
-static void add_reason(struct rpt_metrics *m, const char *reason)
+/* Reasons are grouped by their text up to the first ", " or ". ": the exchange appends
+ * details (", bbo was 3001.25", ". asset=0") that would make every reject its own group. */
+static void add_reason(struct rpt_metrics *m, const char *full)
 {
+	char reason[RPT_REASON_LEN];
+	snprintf(reason, sizeof reason, "%s", full);
+	char *cut = strstr(reason, ", ");
+	char *dot = strstr(reason, ". ");
+	if (dot && (!cut || dot < cut))
+		cut = dot;
+	if (cut && cut != reason)
+		*cut = '\0';
 	for (size_t i = 0; i < m->n_reasons; i++)
 		if (strcmp(m->reasons[i].reason, reason) == 0) {
 			m->reasons[i].count++;

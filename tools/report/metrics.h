@@ -27,6 +27,8 @@
  *   fill ratio    placed orders with at least one fill (matched by oid) / placed orders.
  *   order/trade   (places + cancels + modifies) / fills.
  *   turnover      sum of px * sz over fills, USD.
+ *   reject reason the exchange's text up to its first ", " or ". " (details such as the
+ *                 bbo or the asset are cut so that equal reasons group together).
  */
 #ifndef HAT_TOOLS_REPORT_METRICS_H
 #define HAT_TOOLS_REPORT_METRICS_H
