@@ -20,6 +20,7 @@ PKGS=(
   procps              # ps/pgrep used by the launch script and tests
   psmisc              # killall/fuser used by scripts
   curl                # the launch script's health checks
+  jq                  # backtest.sh reshapes the simulator's fill list
 )
 if [ "${1:-}" = "--test" ]; then
   PKGS+=(
