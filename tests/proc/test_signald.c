@@ -29,6 +29,25 @@ struct rig {
 	pid_t pid;
 };
 
+/* The running test's rig, so a failed assertion still stops its signald and removes its
+ * instance (the teardown below). */
+static struct rig *live;
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (!live)
+		return 0;
+	if (live->pid > 0)
+		tu_kill_wait(live->pid, SIGKILL);
+	hat_ring_detach(&live->md);
+	hat_ring_detach(&live->position);
+	hat_ring_detach(&live->intent);
+	pf_teardown(&live->f);
+	live = NULL;
+	return 0;
+}
+
 static pid_t start_signald(struct rig *r)
 {
 	char *argv[] = { (char *)tu_bin("signald"), "--config", r->f.config, "--log",
@@ -116,7 +135,8 @@ static void expect_hello(struct rig *r, uint32_t restarts)
 static void test_signald_quotes_after_snapshot_and_survives_sigkill(void **state)
 {
 	(void)state;
-	struct rig r;
+	static struct rig r;
+	memset(&r, 0, sizeof r);
 	/* ETH only, so the test knows exactly which intents to expect */
 	pf_setup(&r.f, "\"coin\": \"BTC\", \"kind\": \"mm\", \"enabled\": true\0"
 		       "\"coin\": \"BTC\", \"kind\": \"mm\", \"enabled\": false\0"
@@ -124,6 +144,7 @@ static void test_signald_quotes_after_snapshot_and_survives_sigkill(void **state
 		       "\"coin\": \"SOL\", \"kind\": \"taker\", \"enabled\": false\0");
 	attach(&r);
 	r.pid = start_signald(&r);
+	live = &r;
 	expect_hello(&r, 0);
 
 	_Alignas(8) unsigned char buf[HAT_SLOT_INTENT];
@@ -195,6 +216,7 @@ static void test_signald_quotes_after_snapshot_and_survives_sigkill(void **state
 	assert_int_equal(adopted, 1);
 
 	int st = tu_kill_wait(r.pid, SIGTERM);
+	r.pid = 0;
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 	struct hat_control ctl;
@@ -206,10 +228,6 @@ static void test_signald_quotes_after_snapshot_and_survives_sigkill(void **state
 	assert_int_equal(hat_stage_counter_find(blk, "md_in", &v), 0);
 	assert_true(v >= 3); /* counters survive the restart */
 	hat_control_close(&ctl);
-	hat_ring_detach(&r.md);
-	hat_ring_detach(&r.position);
-	hat_ring_detach(&r.intent);
-	pf_teardown(&r.f);
 }
 
 static void test_signald_bad_config_exits_with_message(void **state)
@@ -236,7 +254,7 @@ static void test_signald_bad_config_exits_with_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signald_quotes_after_snapshot_and_survives_sigkill),
+		cmocka_unit_test_teardown(test_signald_quotes_after_snapshot_and_survives_sigkill, teardown),
 		cmocka_unit_test(test_signald_bad_config_exits_with_message),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
