@@ -50,16 +50,16 @@ static void write_journal(const char *dir, char *path, size_t len)
 	struct hat_journal_opts o = { .dir = dir, .prefix = "feed" };
 	char err[256];
 	assert_int_equal(hat_journal_open(&j, &o, REC0_NS, err, sizeof err), 0);
-	rec(&j, 2, 0, "wss://example/ws"); /* FEED_REC_OPEN: ignored */
-	rec(&j, HLSIM_REPLAY_REC_FRAME, 0, "{\"channel\":\"subscriptionResponse\",\"data\":{}}");
-	rec(&j, HLSIM_REPLAY_REC_FRAME, 0,
+	rec(&j, FEED_REC_OPEN, 0, "wss://example/ws"); /* ignored */
+	rec(&j, FEED_REC_FRAME, 0, "{\"channel\":\"subscriptionResponse\",\"data\":{}}");
+	rec(&j, FEED_REC_FRAME, 0,
 	    "{\"channel\":\"l2Book\",\"data\":{\"coin\":\"SOL\",\"time\":1700000000000,\"levels\":["
 	    "[{\"px\":\"149.9\",\"sz\":\"10\",\"n\":3},{\"px\":\"149.8\",\"sz\":\"5\",\"n\":1}],"
 	    "[{\"px\":\"150.1\",\"sz\":\"7\",\"n\":2},{\"px\":\"150.123\",\"sz\":\"1\",\"n\":1}]]}}");
-	rec(&j, HLSIM_REPLAY_REC_FRAME, 0,
+	rec(&j, FEED_REC_FRAME, 0,
 	    "{\"channel\":\"l2Book\",\"data\":{\"coin\":\"DOGE\",\"time\":1700000000000,\"levels\":[[],[]]}}");
-	rec(&j, HLSIM_REPLAY_REC_FRAME, 1000, "{\"channel\":\"trades\",\"data\":" TRADES_DATA "}");
-	rec(&j, HLSIM_REPLAY_REC_FRAME, 3000,
+	rec(&j, FEED_REC_FRAME, 1000, "{\"channel\":\"trades\",\"data\":" TRADES_DATA "}");
+	rec(&j, FEED_REC_FRAME, 3000,
 	    "{\"channel\":\"l2Book\",\"data\":{\"coin\":\"SOL\",\"time\":1700000003000,\"levels\":["
 	    "[{\"px\":\"148\",\"sz\":\"10\",\"n\":1}],[{\"px\":\"148.5\",\"sz\":\"10\",\"n\":1}]]}}");
 	snprintf(path, len, "%s", j.path);

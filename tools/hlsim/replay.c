@@ -310,7 +310,7 @@ static bool read_ahead(struct hlsim_replay *r)
 static void apply_waiting(struct hlsim_engine *e, struct hlsim_replay *r)
 {
 	r->have = false;
-	if (r->type == HLSIM_REPLAY_REC_FRAME && hat_buf_ok(&r->payload))
+	if (r->type == FEED_REC_FRAME && hat_buf_ok(&r->payload))
 		apply_frame(e, r, r->payload.data ? r->payload.data : "", r->payload.len);
 }
 

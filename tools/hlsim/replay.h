@@ -2,7 +2,7 @@
  * place of the background flow (hlsim --replay FILE).
  *
  * The journal (common/journal.h) holds the exchange's WebSocket frames as received (record type
- * 1 = FEED_REC_FRAME of feedd/feedd.h, payload = frame text, ts = receive time).
+ * FEED_REC_FRAME of common/feed_journal.h, payload = frame text, ts = receive time).
  *
  * Start: at the first tick, or (opts.start_file) at the first tick after that file exists (the
  * backtest creates it once the whole pipeline is up and subscribed): nothing of the journal is
@@ -55,11 +55,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/feed_journal.h"
 #include "common/buf.h"
 #include "common/journal.h"
 #include "tools/hlsim/engine.h"
 
-#define HLSIM_REPLAY_REC_FRAME 1u /* feedd's FEED_REC_FRAME */
 
 struct hlsim_engine;
 
