@@ -173,6 +173,19 @@ void hat_text_set(char *dst, size_t len, const char *s)
 	memset(dst + n, 0, len - n);
 }
 
+void hat_msg_control_make(struct hat_msg_control *c, uint16_t cmd, unsigned from,
+			  uint32_t restart_count, uint64_t arg, const char *text, uint64_t origin_ns)
+{
+	hat_msg_init(&c->h, HAT_MSG_CONTROL);
+	c->h.origin_ns = origin_ns;
+	c->cmd = cmd;
+	c->from_stage = (uint8_t)from;
+	c->restart_count = restart_count;
+	c->arg = arg;
+	if (text)
+		hat_text_set(c->text, sizeof c->text, text);
+}
+
 void hat_cloid_format(const uint8_t cloid[HAT_CLOID_LEN], char out[HAT_CLOID_STRLEN])
 {
 	hat_hex_encode(cloid, HAT_CLOID_LEN, out);

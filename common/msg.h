@@ -44,6 +44,12 @@ int hat_coin_set(char coin[HAT_COIN_LEN], const char *s);
 /* Copies s into a NUL-padded text field of len bytes, truncating to len - 1 bytes. */
 void hat_text_set(char *dst, size_t len, const char *s);
 
+/* Builds a CONTROL message (hat_msg_init, then the fields): command cmd from stage `from`
+ * (enum hat_stage_id), the sender's restart count, a command-specific arg, a cause text
+ * (NULL = none) and origin_ns. The one way every stage and superd makes one. */
+void hat_msg_control_make(struct hat_msg_control *c, uint16_t cmd, unsigned from,
+			  uint32_t restart_count, uint64_t arg, const char *text, uint64_t origin_ns);
+
 /* ---------------------------------------------------------------- validating */
 
 /* Validates the message at msg, of which avail bytes are readable (for a ring, the slot size).

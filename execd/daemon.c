@@ -74,15 +74,8 @@ static void reject_order(struct execd *d, const struct hat_msg_order *o, uint16_
 static void send_ctl(struct execd *d, uint16_t cmd, uint64_t arg, const char *text)
 {
 	struct hat_msg_control c;
-	memset(&c, 0, sizeof c);
-	hat_msg_init(&c.h, HAT_MSG_CONTROL);
-	c.h.origin_ns = hat_now_ns();
-	c.cmd = cmd;
-	c.from_stage = HAT_STAGE_EXECD;
-	c.restart_count = d->st.blk ? d->st.blk->restart_count : 0;
-	c.arg = arg;
-	if (text)
-		snprintf(c.text, sizeof c.text, "%s", text);
+	hat_msg_control_make(&c, cmd, HAT_STAGE_EXECD, d->st.blk ? d->st.blk->restart_count : 0,
+			     arg, text, hat_now_ns());
 	publish(d, &c.h);
 }
 

@@ -58,13 +58,7 @@ static void send_ctl(struct risk_engine *e, bool exec, uint16_t cmd, uint64_t ar
                      const char *text, uint64_t now_ns)
 {
 	struct hat_msg_control c;
-	hdr(&c.h, HAT_MSG_CONTROL, now_ns);
-	c.cmd = cmd;
-	c.from_stage = HAT_STAGE_RISKD;
-	c.restart_count = e->cfg.restart_count;
-	c.arg = arg;
-	if (text)
-		hat_text_set(c.text, sizeof c.text, text);
+	hat_msg_control_make(&c, cmd, HAT_STAGE_RISKD, e->cfg.restart_count, arg, text, now_ns);
 	if (exec)
 		to_exec(e, &c.h);
 	else

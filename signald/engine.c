@@ -2,6 +2,7 @@
 #include "signald/engine.h"
 #include "common/err.h"
 #include "common/fixed.h"
+#include "common/msg.h"
 #include "hl/records.h"
 
 #include <errno.h>
@@ -73,16 +74,8 @@ struct sig_coin *sig_engine_coin(struct sig_engine *e, const char *coin)
 void sig_engine_start(struct sig_engine *e, uint64_t now_ns)
 {
 	struct hat_msg_control c;
-	memset(&c, 0, sizeof c);
-	c.h.type = HAT_MSG_CONTROL;
-	c.h.version = HAT_MSG_CONTROL_VERSION;
-	c.h.length = sizeof c;
-	c.h.origin_ns = now_ns;
-	c.cmd = HAT_CTL_HELLO;
-	c.from_stage = HAT_STAGE_SIGNALD;
-	c.restart_count = e->restart_count;
-	c.arg = e->restart_count;
-	snprintf(c.text, sizeof c.text, "signald start");
+	hat_msg_control_make(&c, HAT_CTL_HELLO, HAT_STAGE_SIGNALD, e->restart_count, e->restart_count,
+			     "signald start", now_ns);
 	e->emit_ctl(e->user, &c);
 }
 

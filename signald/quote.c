@@ -1,5 +1,6 @@
 /* signald/quote.c -- working orders of one coin and the intents that move them. */
 #include "signald/quote.h"
+#include "common/msg.h"
 
 #include <math.h>
 #include <string.h>
@@ -54,10 +55,7 @@ static void emit_intent(struct sig_quoter *q, uint8_t kind, const struct sig_wor
 			uint8_t extra_flags)
 {
 	struct hat_msg_intent in;
-	memset(&in, 0, sizeof in);
-	in.h.type = HAT_MSG_INTENT;
-	in.h.version = HAT_MSG_INTENT_VERSION;
-	in.h.length = sizeof in;
+	hat_msg_init(&in.h, HAT_MSG_INTENT);
 	in.h.origin_ns = q->origin_ns;
 	memcpy(in.o.cloid, cloid, HAT_CLOID_LEN);
 	if (orig)

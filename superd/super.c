@@ -224,12 +224,7 @@ static void send_cmd(struct superd *s, unsigned id, uint16_t cmd, const char *wh
 	if (!t || !t->cmd.sh)
 		return;
 	struct hat_msg_control c;
-	memset(&c, 0, sizeof c);
-	hat_msg_init(&c.h, HAT_MSG_CONTROL);
-	c.h.origin_ns = hat_now_ns();
-	c.cmd = cmd;
-	c.from_stage = HAT_STAGE_SUPERD;
-	hat_text_set(c.text, sizeof c.text, why);
+	hat_msg_control_make(&c, cmd, HAT_STAGE_SUPERD, 0, 0, why, hat_now_ns());
 	if (hat_ring_push_msg(&t->cmd, &c.h) != 0)
 		hat_log(&s->d.log, HAT_LOG_ERROR, "cmd_ring_full", "stage=%s cmd=%s", t->name,
 			hat_ctl_cmd_name(cmd));

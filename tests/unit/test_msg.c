@@ -650,9 +650,33 @@ static void test_msg_garbage_never_crashes(void **state)
 	hat_buf_free(&b);
 }
 
+static void test_msg_control_make_fills_every_field(void **state)
+{
+	(void)state;
+	struct hat_msg_control c;
+	memset(&c, 0xab, sizeof c);
+	hat_msg_control_make(&c, HAT_CTL_HALT, HAT_STAGE_SUPERD, 3, 42,
+			     "a cause longer than the forty-seven bytes of the text field here", 77);
+	assert_int_equal(c.h.type, HAT_MSG_CONTROL);
+	assert_int_equal(c.h.version, HAT_MSG_CONTROL_VERSION);
+	assert_int_equal(c.h.length, sizeof c);
+	assert_true(c.h.seq == 0 && c.h.send_ns == 0 && c.h.origin_ns == 77);
+	assert_int_equal(c.cmd, HAT_CTL_HALT);
+	assert_int_equal(c.from_stage, HAT_STAGE_SUPERD);
+	assert_int_equal(c.restart_count, 3);
+	assert_true(c.arg == 42);
+	assert_int_equal(strlen(c.text), sizeof c.text - 1);
+	assert_int_equal(c._pad, 0);
+	char err[128];
+	assert_int_equal(hat_msg_validate(&c, sizeof c, err, sizeof err), 0);
+	hat_msg_control_make(&c, HAT_CTL_RESUME, HAT_STAGE_RISKD, 0, 0, NULL, 1);
+	assert_string_equal(c.text, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_msg_control_make_fills_every_field),
 		cmocka_unit_test(test_msg_valid_messages_pass),
 		cmocka_unit_test(test_msg_init_sets_header),
 		cmocka_unit_test(test_msg_rejects_unknown_type),
