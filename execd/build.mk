@@ -32,7 +32,9 @@ tests/unit/test_exec_router_SRCS := execd/router.c
 tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
 TESTS += tests/unit/test_exec_reconcile
 tests/unit/test_exec_reconcile_SRCS := execd/reconcile.c
-EXECD_DAEMON_SRCS := execd/daemon.c $(EXECD_NET_SRCS)
+EXECD_DAEMON_SRCS := execd/daemon.c execd/events.c execd/positions.c execd/snapshot.c \
+                     execd/resync.c execd/send.c execd/answer.c execd/private.c \
+                     execd/dm_pump.c execd/intake.c execd/counters.c $(EXECD_NET_SRCS)
 # The daemon links the core's WAL: built once execd/wal.c is on the branch.
 ifneq ($(wildcard execd/wal.c),)
 PROGRAMS += execd
