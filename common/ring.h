@@ -20,7 +20,10 @@
  *    Calling a function from the wrong role is a programming error (HAT_ASSERT).
  *  - A handle is used by one thread at a time. Everything is non-blocking: a full or empty ring
  *    returns -EAGAIN (or a count of 0) and the caller decides how to wait (struct
- *    hat_ring_backoff below, or its own event loop).
+ *    hat_ring_backoff below, or its own event loop). A consumer that finds the ring empty
+ *    should pause before it polls again: each poll reads the producer's index line, and
+ *    polling in a tight loop takes that line away from the producer on every check (bench-ring
+ *    shows the cost as "eager").
  *  - Slots: slot_count is a power of two (2 .. 2^24), slot_size a multiple of 64 (64 .. 64 KiB).
  *    Indices are free-running uint64_t counters (the slot is index & (count - 1)); they never
  *    wrap in practice (2^64 messages) and all arithmetic is unsigned, so differences stay right
