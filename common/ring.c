@@ -194,69 +194,20 @@ void hat_ring_detach(struct hat_ring *r)
 
 /* ---------------------------------------------------------------- producer */
 
-/* Free slots, refreshing the cached consumer index only when fewer than want look free.
- * Returns the count, or -EPROTO when the indices are inconsistent. */
-static inline int64_t prod_room(struct hat_ring *r, uint32_t want)
-{
-	uint64_t room = r->slot_count - (r->local - r->cached);
-	if (room < want) {
-		/* Acquire: pairs with the consumer's release store of cons in hat_ring_release_n() /
-		 * pop: its reads of the slots it freed are done before we overwrite them. */
-		uint64_t cons = atomic_load_explicit(&r->sh->cons, memory_order_acquire);
-		uint64_t used = r->local - cons;
-		if (hat_unlikely(used > r->slot_count))
-			return -EPROTO; /* keep the old cache: never act on a corrupt index */
-		r->cached = cons;
-		room = r->slot_count - used;
-		if (room == 0) {
-			/* Relaxed load + store: only the producer writes full_events. */
-			uint64_t f = atomic_load_explicit(&r->sh->full_events, memory_order_relaxed);
-			atomic_store_explicit(&r->sh->full_events, f + 1, memory_order_relaxed);
-		}
-	}
-	return (int64_t)room;
-}
-
-static inline unsigned char *slot_ptr(const struct hat_ring *r, uint64_t idx)
-{
-	return r->slots + (idx & r->mask) * r->slot_size;
-}
-
-static inline void publish(struct hat_ring *r, uint64_t n)
-{
-	r->local += n;
-	/* Release: pairs with the consumer's acquire load of prod in cons_avail(); every slot
-	 * write above is visible before the new index is. */
-	atomic_store_explicit(&r->sh->prod, r->local, memory_order_release);
-}
-
-int hat_ring_try_push(struct hat_ring *r, const void *data, size_t len)
-{
-	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
-	if (len == 0 || len > r->slot_size)
-		return -EMSGSIZE;
-	int64_t room = prod_room(r, 1);
-	if (room <= 0)
-		return room < 0 ? -EPROTO : -EAGAIN;
-	memcpy(slot_ptr(r, r->local), data, len);
-	publish(r, 1);
-	return 0;
-}
-
 unsigned hat_ring_push_n(struct hat_ring *r, const void *src, unsigned n, size_t stride)
 {
 	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
 	if (n == 0 || stride == 0 || stride > r->slot_size)
 		return 0;
-	int64_t room = prod_room(r, n);
+	int64_t room = hat_ring__prod_room(r, n);
 	if (room <= 0)
 		return 0;
 	if ((uint64_t)room < n)
 		n = (unsigned)room;
 	const unsigned char *p = src;
 	for (unsigned i = 0; i < n; i++)
-		memcpy(slot_ptr(r, r->local + i), p + (size_t)i * stride, stride);
-	publish(r, n);
+		memcpy(hat_ring__slot(r, r->local + i), p + (size_t)i * stride, stride);
+	hat_ring__publish(r, n);
 	return n;
 }
 
@@ -267,13 +218,13 @@ int hat_ring_push_msg(struct hat_ring *r, struct hat_msg_hdr *m)
 		return -EINVAL;
 	if (m->length > r->slot_size)
 		return -EMSGSIZE;
-	int64_t room = prod_room(r, 1);
+	int64_t room = hat_ring__prod_room(r, 1);
 	if (room <= 0)
 		return room < 0 ? -EPROTO : -EAGAIN;
 	m->seq = r->local + 1;
 	m->send_ns = hat_now_ns();
-	memcpy(slot_ptr(r, r->local), m, m->length);
-	publish(r, 1);
+	memcpy(hat_ring__slot(r, r->local), m, m->length);
+	hat_ring__publish(r, 1);
 	return 0;
 }
 
@@ -283,42 +234,19 @@ unsigned hat_ring_reserve_n(struct hat_ring *r, unsigned n)
 	r->held = 0;
 	if (n == 0)
 		return 0;
-	int64_t room = prod_room(r, n);
+	int64_t room = hat_ring__prod_room(r, n);
 	if (room <= 0)
 		return 0;
 	r->held = (uint64_t)room < n ? (uint32_t)room : n;
 	return r->held;
 }
 
-int hat_ring_reserve(struct hat_ring *r, void **slot)
-{
-	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
-	r->held = 0;
-	int64_t room = prod_room(r, 1);
-	if (room <= 0)
-		return room < 0 ? -EPROTO : -EAGAIN;
-	r->held = 1;
-	*slot = slot_ptr(r, r->local);
-	return 0;
-}
-
-void hat_ring_commit_n(struct hat_ring *r, unsigned k)
-{
-	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
-	HAT_ASSERT(k <= r->held);
-	r->held = 0;
-	if (k)
-		publish(r, k);
-}
-
-void hat_ring_commit(struct hat_ring *r) { hat_ring_commit_n(r, 1); }
-
 int hat_ring_commit_msg_n(struct hat_ring *r, unsigned k)
 {
 	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
 	HAT_ASSERT(k <= r->held);
 	for (unsigned i = 0; i < k; i++) {
-		const struct hat_msg_hdr *m = (const void *)slot_ptr(r, r->local + i);
+		const struct hat_msg_hdr *m = (const void *)hat_ring__slot(r, r->local + i);
 		if (m->length < sizeof *m)
 			return -EINVAL;
 		if (m->length > r->slot_size)
@@ -326,83 +254,33 @@ int hat_ring_commit_msg_n(struct hat_ring *r, unsigned k)
 	}
 	uint64_t now = hat_now_ns();
 	for (unsigned i = 0; i < k; i++) {
-		struct hat_msg_hdr *m = (void *)slot_ptr(r, r->local + i);
+		struct hat_msg_hdr *m = (void *)hat_ring__slot(r, r->local + i);
 		m->seq = r->local + i + 1;
 		m->send_ns = now;
 	}
 	r->held = 0;
 	if (k)
-		publish(r, k);
+		hat_ring__publish(r, k);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- consumer */
-
-/* Readable slots, refreshing the cached producer index only when fewer than want look
- * readable. Returns the count, or -EPROTO when the indices are inconsistent. */
-static inline int64_t cons_avail(struct hat_ring *r, uint32_t want)
-{
-	uint64_t avail = r->cached - r->local;
-	if (avail < want) {
-		/* Acquire: pairs with the producer's release store of prod in publish(); the slots
-		 * below it are fully written before we read them. */
-		uint64_t prod = atomic_load_explicit(&r->sh->prod, memory_order_acquire);
-		if (hat_unlikely(prod - r->local > r->slot_count))
-			return -EPROTO; /* keep the old cache: never act on a corrupt index */
-		r->cached = prod;
-		avail = prod - r->local;
-	}
-	return (int64_t)avail;
-}
-
-static inline void consume(struct hat_ring *r, uint64_t n)
-{
-	r->local += n;
-	/* Release: pairs with the producer's acquire load of cons in prod_room(); our reads of
-	 * the freed slots are done before it may overwrite them. */
-	atomic_store_explicit(&r->sh->cons, r->local, memory_order_release);
-}
-
-int hat_ring_try_pop(struct hat_ring *r, void *buf, size_t len)
-{
-	HAT_ASSERT(r->role == HAT_RING_CONSUMER);
-	if (len == 0 || len > r->slot_size)
-		return -EMSGSIZE;
-	int64_t avail = cons_avail(r, 1);
-	if (avail <= 0)
-		return avail < 0 ? -EPROTO : -EAGAIN;
-	memcpy(buf, slot_ptr(r, r->local), len);
-	consume(r, 1);
-	return 0;
-}
 
 unsigned hat_ring_pop_n(struct hat_ring *r, void *dst, unsigned n, size_t stride)
 {
 	HAT_ASSERT(r->role == HAT_RING_CONSUMER);
 	if (n == 0 || stride == 0 || stride > r->slot_size)
 		return 0;
-	int64_t avail = cons_avail(r, n);
+	int64_t avail = hat_ring__cons_avail(r, n);
 	if (avail <= 0)
 		return 0;
 	if ((uint64_t)avail < n)
 		n = (unsigned)avail;
 	unsigned char *p = dst;
 	for (unsigned i = 0; i < n; i++)
-		memcpy(p + (size_t)i * stride, slot_ptr(r, r->local + i), stride);
-	consume(r, n);
+		memcpy(p + (size_t)i * stride, hat_ring__slot(r, r->local + i), stride);
+	hat_ring__consume(r, n);
 	return n;
-}
-
-int hat_ring_peek(struct hat_ring *r, const void **slot)
-{
-	HAT_ASSERT(r->role == HAT_RING_CONSUMER);
-	r->held = 0;
-	int64_t avail = cons_avail(r, 1);
-	if (avail <= 0)
-		return avail < 0 ? -EPROTO : -EAGAIN;
-	r->held = 1;
-	*slot = slot_ptr(r, r->local);
-	return 0;
 }
 
 unsigned hat_ring_peek_n(struct hat_ring *r, unsigned n)
@@ -411,23 +289,12 @@ unsigned hat_ring_peek_n(struct hat_ring *r, unsigned n)
 	r->held = 0;
 	if (n == 0)
 		return 0;
-	int64_t avail = cons_avail(r, n);
+	int64_t avail = hat_ring__cons_avail(r, n);
 	if (avail <= 0)
 		return 0;
 	r->held = (uint64_t)avail < n ? (uint32_t)avail : n;
 	return r->held;
 }
-
-void hat_ring_release_n(struct hat_ring *r, unsigned k)
-{
-	HAT_ASSERT(r->role == HAT_RING_CONSUMER);
-	HAT_ASSERT(k <= r->held);
-	r->held = 0;
-	if (k)
-		consume(r, k);
-}
-
-void hat_ring_release(struct hat_ring *r) { hat_ring_release_n(r, 1); }
 
 /* ---------------------------------------------------------------- read-only */
 
@@ -470,7 +337,7 @@ int hat_ring_read(const struct hat_ring *r, uint64_t index, void *buf, size_t le
 	uint64_t prod = atomic_load_explicit(&r->sh->prod, memory_order_acquire);
 	if (index - cons >= prod - cons || prod - cons > r->slot_count)
 		return -ENOENT;
-	memcpy(buf, slot_ptr(r, index), len);
+	memcpy(buf, hat_ring__slot(r, index), len);
 	/* Seqlock-style validation: the fence keeps the slot reads above before the reload of cons
 	 * below. The producer overwrites this slot only after it has seen cons > index (its acquire
 	 * of cons pairs with the consumer's release); if cons is still <= index after our copy,

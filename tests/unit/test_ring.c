@@ -248,6 +248,25 @@ static uint64_t run_wrap(void **state, uint64_t start, uint64_t span)
 	return next_pop;
 }
 
+/* try_push/try_pop copy 16 bytes at a time when len is a multiple of 16 and use memcpy
+ * otherwise: every length from 1 to the slot size arrives byte-exact, and nothing past len is
+ * written on either side. */
+static void test_ring_every_length_copies_exactly_len_bytes(void **state)
+{
+	struct fx *f = fx_new(state, 4, 128, 0);
+	unsigned char in[128], out[129];
+	for (size_t len = 1; len <= 128; len++) {
+		for (size_t i = 0; i < sizeof in; i++)
+			in[i] = (unsigned char)(len * 31 + i);
+		memset(out, 0xee, sizeof out);
+		assert_int_equal(hat_ring_try_push(&f->p, in, len), 0);
+		assert_int_equal(hat_ring_try_pop(&f->c, out, len), 0);
+		assert_memory_equal(out, in, len);
+		for (size_t i = len; i < sizeof out; i++)
+			assert_int_equal(out[i], 0xee);
+	}
+}
+
 static void test_ring_wraps_over_2_pow_32(void **state)
 {
 	uint64_t start = (1ULL << 32) - 13;
@@ -790,6 +809,7 @@ int main(void)
 		T(test_ring_push_when_full_returns_eagain),
 		T(test_ring_push_pop_len_validation),
 		T(test_ring_partial_copy_keeps_rest_of_slot),
+		T(test_ring_every_length_copies_exactly_len_bytes),
 		T(test_ring_wraps_over_2_pow_32),
 		T(test_ring_wraps_over_2_pow_64),
 		T(test_ring_push_msg_seq_wraps_over_2_pow_32),
