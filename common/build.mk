@@ -10,7 +10,8 @@ TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock tests/un
          tests/proc/test_ring_xproc tests/proc/test_ring_fault tests/proc/test_shm_corrupt
 
 # ---- msg, board, control, log, config
-LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
+LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c \
+               common/stat.c
 TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
          tests/unit/test_config
 FUZZERS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_config
@@ -20,7 +21,8 @@ BENCHES += common
 bench-common_SRCS := bench/bench_common.c
 
 # ---- journal, loop
-LIBHAT_SRCS += common/journal.c common/ws_client.c
+LIBHAT_SRCS += common/journal.c common/ws_client.c common/reconnect.c
+TESTS += tests/unit/test_reconnect
 TESTS += tests/unit/test_journal
 TESTS += tests/unit/test_ws_client
 tests/unit/test_ws_client_SRCS := tests/helpers/ws_test_server.c

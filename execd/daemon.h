@@ -33,6 +33,7 @@
 
 #include "common/daemon.h"
 #include "common/outq.h"
+#include "common/stat.h"
 #include "common/msg.h"
 #include "execd/audit.h"
 #include "execd/config.h"
@@ -78,12 +79,13 @@ struct execd_pos {
 	uint64_t time_ms;
 };
 
+#define EXECD_MAX_STATS 64
+
+/* What the control block shows (counters.c): totals continue across restarts (common/stat.h). */
 struct execd_counters {
-	struct hat_counter orders_in, orders_sent, actions_sent, acks, rejects, fills, dup_fills,
-		cancels, cancel_rejects, replaced, in_flight, retries, transport_errors, timeouts,
-		rate_limited, reconciles, reconcile_failures, stream_reconnects, snapshots_out,
-		dm_arms, dm_failures, dm_triggers, unknown_resolved, bad_msgs, out_drops, ready, ws_posts;
-	struct hat_counter rejects_by[HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK + 1];
+	struct hat_stat stats[EXECD_MAX_STATS];
+	uint32_t n_stats;
+	uint64_t g_in_flight, g_ready;   /* gauges, copied before each publish */
 	struct hat_hist request_ns, tick_to_order_ns;
 };
 
@@ -151,7 +153,10 @@ struct execd {
 	bool halted;
 	bool shutdown;
 	bool draining;
-	uint64_t last_fill_ms;
+	uint64_t last_fill_ms;        /* newest fill applied (or remembered by the WAL) */
+	uint64_t fill_floor_ms;       /* fills older than this were published before a restart */
+	bool recount_pnl;             /* the next pass recomputes today's realized PnL and fees */
+	struct hat_buf scratch_fill;  /* a fill's audit line */
 	uint64_t last_flush_mono;
 	uint32_t actions_total;       /* order actions journaled (test hook) */
 	const char *crash_at;         /* test hook */
@@ -161,6 +166,8 @@ struct execd {
 	uint64_t c_orders_in, c_orders_sent, c_actions, c_acks, c_rejects, c_fills, c_cancels,
 		c_cancel_rejects, c_replaced, c_retries, c_rate_limited, c_snapshots,
 		c_unknown_resolved, c_bad_msgs, c_reconnects, c_ws_posts;
+	uint64_t c_seq_gaps, c_seq_lost, c_seq_dups; /* riskd's order ring (hat_seq_check) */
+	uint64_t c_old_fills;         /* fills older than fill_floor_ms, not published again */
 };
 
 /* Daemon-specific arguments: --passphrase-fd N (args->rest). */

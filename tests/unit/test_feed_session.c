@@ -124,17 +124,17 @@ static void test_session_backoff_bounds_and_growth(void **state)
 			assert_int_equal(feed_session_poll(&s, now), FEED_ACT_NONE);
 			feed_session_closed(&s, now + 3); /* refused */
 			uint64_t cap = feed_session_backoff_cap(&c, k);
-			uint64_t d = s.next_connect_ms - (now + 3);
+			uint64_t d = s.rc.next_connect_ms - (now + 3);
 			assert_true(d >= cap / 2 && d <= cap);
-			assert_true(d == s.last_delay_ms);
+			assert_true(d == s.rc.last_delay_ms);
 			if (k == 11) {
 				lo_seen = d < lo_seen ? d : lo_seen;
 				hi_seen = d > hi_seen ? d : hi_seen;
 			}
 			/* Nothing to do before the deadline; next_ms says how long to sleep. */
-			assert_int_equal(feed_session_poll(&s, s.next_connect_ms - 1), FEED_ACT_NONE);
+			assert_int_equal(feed_session_poll(&s, s.rc.next_connect_ms - 1), FEED_ACT_NONE);
 			assert_int_equal(feed_session_next_ms(&s, now + 3), d);
-			now = s.next_connect_ms;
+			now = s.rc.next_connect_ms;
 			assert_true(feed_session_check(&s));
 		}
 		assert_true(lo_seen >= 15000 && hi_seen <= 30000);
@@ -158,8 +158,8 @@ static void test_session_jitter_spreads(void **state)
 			feed_session_closed(&s, 0);
 		}
 		if (seed == 1)
-			first = s.last_delay_ms;
-		else if (s.last_delay_ms != first)
+			first = s.rc.last_delay_ms;
+		else if (s.rc.last_delay_ms != first)
 			distinct++;
 	}
 	assert_true(distinct >= 15);
@@ -176,22 +176,22 @@ static void test_session_backoff_resets_after_stable_period(void **state)
 	for (int k = 0; k < 8; k++) { /* grow to the cap */
 		feed_session_connecting(&s, now);
 		feed_session_closed(&s, now);
-		now = s.next_connect_ms;
+		now = s.rc.next_connect_ms;
 	}
-	assert_int_equal(s.attempt, 8);
+	assert_int_equal(s.rc.attempt, 8);
 	/* Opened but closed before stable_ms: the backoff keeps growing (a storm stays slow). */
 	feed_session_connecting(&s, now);
 	feed_session_opened(&s, now);
 	feed_session_closed(&s, now + 59999);
-	assert_int_equal(s.attempt, 9);
-	assert_true(s.last_delay_ms >= 15000);
-	now = s.next_connect_ms;
+	assert_int_equal(s.rc.attempt, 9);
+	assert_true(s.rc.last_delay_ms >= 15000);
+	now = s.rc.next_connect_ms;
 	/* Open for stable_ms: starts over at the first bound. */
 	feed_session_connecting(&s, now);
 	feed_session_opened(&s, now);
 	feed_session_closed(&s, now + 60000);
-	assert_int_equal(s.attempt, 1);
-	assert_true(s.last_delay_ms >= 250 && s.last_delay_ms <= 2000);
+	assert_int_equal(s.rc.attempt, 1);
+	assert_true(s.rc.last_delay_ms >= 250 && s.rc.last_delay_ms <= 2000);
 }
 
 static void test_session_storm_respects_min_interval(void **state)
@@ -246,12 +246,12 @@ static void test_session_ping_schedule_and_silence(void **state)
 	assert_int_equal(feed_session_poll(&s, last + 49999), FEED_ACT_NONE);
 	assert_int_equal(feed_session_poll(&s, last + 50000), FEED_ACT_RECONNECT);
 	assert_int_equal(feed_session_poll(&s, last + 50001), FEED_ACT_NONE); /* once */
-	assert_int_equal(s.pings, 2);
-	assert_int_equal(s.silent_drops, 1);
+	assert_int_equal(s.rc.pings, 2);
+	assert_int_equal(s.rc.silent_drops, 1);
 	feed_session_closed(&s, last + 50002);
-	assert_int_equal(s.state, FEED_SS_WAIT);
+	assert_int_equal(s.rc.state, FEED_SS_WAIT);
 	/* A pong counts as traffic: it defers the next ping. */
-	uint64_t t = s.next_connect_ms;
+	uint64_t t = s.rc.next_connect_ms;
 	assert_int_equal(feed_session_poll(&s, t), FEED_ACT_CONNECT);
 	feed_session_connecting(&s, t);
 	feed_session_opened(&s, t);
@@ -285,10 +285,10 @@ static void test_session_stale_until_snapshot(void **state)
 	for (uint32_t i = 0; i < 3; i++)
 		assert_false(s.coins[i].fresh);
 	assert_true(feed_session_check(&s));
-	feed_session_connecting(&s, s.next_connect_ms);
-	feed_session_opened(&s, s.next_connect_ms + 1);
+	feed_session_connecting(&s, s.rc.next_connect_ms);
+	feed_session_opened(&s, s.rc.next_connect_ms + 1);
 	assert_false(s.coins[1].fresh);
-	assert_true(feed_session_snapshot(&s, 1, 1, s.next_connect_ms + 2));
+	assert_true(feed_session_snapshot(&s, 1, 1, s.rc.next_connect_ms + 2));
 	/* Without l2Book, the bbo is the snapshot. */
 	struct feed_session_cfg c = cfg_default();
 	c.sub_l2book = false;
@@ -301,7 +301,7 @@ static void test_session_stale_until_snapshot(void **state)
 	assert_false(s.coins[2].fresh);
 	assert_int_equal(feed_session_poll(&s, 1000000), FEED_ACT_NONE);
 	feed_session_closed(&s, 1000000);
-	assert_int_equal(s.state, FEED_SS_STOPPED);
+	assert_int_equal(s.rc.state, FEED_SS_STOPPED);
 	assert_int_equal(feed_session_next_ms(&s, 0), UINT32_MAX);
 }
 
