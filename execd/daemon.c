@@ -79,6 +79,8 @@ int execd_init(struct execd *d, const struct hat_daemon_args *a, const struct ex
 	char e[256];
 	memset(d, 0, sizeof *d);
 	hat_log_rl_init(&d->rl, 0, HAT_NS_PER_S);
+	hat_log_rl_init(&d->rl_seq_gap, 0, HAT_NS_PER_S);
+	hat_log_rl_init(&d->rl_seq_dup, 0, HAT_NS_PER_S);
 	hat_seq_check_init(&d->seq_order);
 	hat_msg_rejects_init(&d->rej_order);
 	hat_buf_init(&d->scratch);

@@ -99,6 +99,7 @@ struct execd {
 	struct hat_msg_rejects rej_order;
 	struct hat_seq_check seq_order;
 	struct hat_log_rl rl;
+	struct hat_log_rl rl_seq_gap, rl_seq_dup; /* one limiter per call site */
 
 	struct exec_key *key;         /* owned; the only holder of the secret */
 	uint8_t account[20];

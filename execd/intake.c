@@ -180,7 +180,7 @@ static bool seq_peek(struct execd *d, uint64_t seq, struct hat_seq_check *next)
 	int rc = hat_seq_check(next, seq);
 	if (rc == -EALREADY) {
 		d->c_seq_dups++;
-		if (hat_log_rl_allow(&d->rl, hat_mono_ns()))
+		if (hat_log_rl_allow(&d->rl_seq_dup, hat_mono_ns()))
 			hat_log(&d->st.log, HAT_LOG_WARN, "seq_dup", "ring=%s seq=%llu expected=%llu",
 			        "order", (unsigned long long)seq, (unsigned long long)d->seq_order.next);
 		return false;
@@ -193,7 +193,7 @@ static void seq_commit(struct execd *d, uint64_t seq, const struct hat_seq_check
 	if (next->gaps > d->seq_order.gaps) {
 		d->c_seq_gaps++;
 		d->c_seq_lost += next->last_gap;
-		if (hat_log_rl_allow(&d->rl, hat_mono_ns()))
+		if (hat_log_rl_allow(&d->rl_seq_gap, hat_mono_ns()))
 			hat_log(&d->st.log, HAT_LOG_WARN, "seq_gap", "ring=%s seq=%llu lost=%llu",
 			        "order", (unsigned long long)seq, (unsigned long long)next->last_gap);
 	}
