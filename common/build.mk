@@ -13,7 +13,7 @@ TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock tests/un
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c \
                common/stat.c
 TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
-         tests/unit/test_config
+         tests/unit/test_config tests/unit/test_stat
 FUZZERS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_config
 tests/fuzz/fuzz_msg_corpus := tests/fuzz/fuzz_msg_corpus
 tests/fuzz/fuzz_config_corpus := tests/fuzz/fuzz_config_corpus

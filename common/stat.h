@@ -17,6 +17,8 @@
 
 #include "common/control.h"
 
+#define HAT_STATS_MAX 64
+
 struct hat_stat {
 	struct hat_counter c;
 	uint64_t base;         /* what the previous process left (0 for a gauge) */
@@ -24,11 +26,18 @@ struct hat_stat {
 	uint8_t gauge;
 };
 
-/* Registers (or finds, by name) the counter and takes its current value as base (unless
- * gauge). Returns 0, or what hat_counter_register returns (-EINVAL, -ENOSPC). */
-int hat_stat_register(struct hat_stage_shm *blk, struct hat_stat *s, const char *name,
-		      const uint64_t *src, bool gauge);
-/* Publishes stats[0..n): base + *src each. */
-void hat_stat_publish(const struct hat_stat *stats, uint32_t n);
+/* A stage's published numbers (caller-owned, zeroed to start). */
+struct hat_stats {
+	struct hat_stat v[HAT_STATS_MAX];
+	uint32_t n;
+};
+
+/* Registers (or finds, by name) the counter in blk and takes its current value as base (unless
+ * gauge). Returns 0, -ENOSPC (HAT_STATS_MAX stats already, or the block's table is full) or
+ * -EINVAL (bad name). */
+int hat_stats_add(struct hat_stats *s, struct hat_stage_shm *blk, const char *name,
+		  const uint64_t *src, bool gauge);
+/* Publishes every stat: base + *src each. */
+void hat_stats_publish(const struct hat_stats *s);
 
 #endif

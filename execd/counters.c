@@ -6,13 +6,7 @@
 
 static int add(struct execd *d, const char *name, const uint64_t *src, bool gauge)
 {
-	struct execd_counters *k = &d->k;
-	if (k->n_stats == EXECD_MAX_STATS)
-		return -ENOSPC;
-	int rc = hat_stat_register(d->st.blk, &k->stats[k->n_stats], name, src, gauge);
-	if (rc == 0)
-		k->n_stats++;
-	return rc;
+	return hat_stats_add(&d->k.stats, d->st.blk, name, src, gauge);
 }
 
 int execd__register_counters(struct execd *d)
@@ -59,6 +53,6 @@ void execd__publish_control(struct execd *d, uint64_t mono)
 	hat_stage_set_ready(d->st.blk, d->ready);
 	k->g_in_flight = d->router.in_flight;
 	k->g_ready = d->ready;
-	hat_stat_publish(k->stats, k->n_stats);
+	hat_stats_publish(&k->stats);
 	d->last_flush_mono = mono;
 }

@@ -79,12 +79,9 @@ struct execd_pos {
 	uint64_t time_ms;
 };
 
-#define EXECD_MAX_STATS 64
-
 /* What the control block shows (counters.c): totals continue across restarts (common/stat.h). */
 struct execd_counters {
-	struct hat_stat stats[EXECD_MAX_STATS];
-	uint32_t n_stats;
+	struct hat_stats stats;
 	uint64_t g_in_flight, g_ready;   /* gauges, copied before each publish */
 	struct hat_hist request_ns, tick_to_order_ns;
 };

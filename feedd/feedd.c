@@ -395,10 +395,11 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 	hat_log_rl_init(&f->rl_exch, 0, 10 * HAT_NS_PER_S);
 
 	struct feed_session_cfg sc = {
-		.ping_idle_ms = f->fc.ping_interval_ms,
-		.silent_ms = f->fc.ping_interval_ms + f->fc.silence_timeout_ms,
-		.backoff_min_ms = f->fc.reconnect_min_ms, .backoff_max_ms = f->fc.reconnect_max_ms,
-		.stable_ms = f->fc.stable_ms, .min_connect_interval_ms = f->fc.min_connect_interval_ms,
+		.rc = { .ping_idle_ms = f->fc.ping_interval_ms,
+		        .silent_ms = f->fc.ping_interval_ms + f->fc.silence_timeout_ms,
+		        .backoff_min_ms = f->fc.reconnect_min_ms,
+		        .backoff_max_ms = f->fc.reconnect_max_ms, .stable_ms = f->fc.stable_ms,
+		        .min_connect_interval_ms = f->fc.min_connect_interval_ms },
 		.n_sig_figs = (uint8_t)f->fc.l2_sig_figs, .mantissa = (uint8_t)f->fc.l2_mantissa,
 		.sub_l2book = f->fc.sub_l2book, .sub_trades = f->fc.sub_trades, .sub_bbo = f->fc.sub_bbo,
 	};
@@ -649,7 +650,7 @@ static void session_actions(struct feedd *f, uint64_t now_ms)
 			hat_ws_client_send_text(&f->ws, p, strlen(p));
 		} else if (a == FEED_ACT_RECONNECT) {
 			hat_log(&f->d.log, HAT_LOG_WARN, "ws_silent", "silent_ms=%u",
-				f->sess.cfg.silent_ms);
+				f->sess.cfg.rc.silent_ms);
 			hat_ws_client_abort(&f->ws);
 		}
 	}

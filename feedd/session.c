@@ -6,13 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static struct hat_reconnect_cfg reconnect_cfg(const struct feed_session_cfg *c)
-{
-	struct hat_reconnect_cfg r = { c->ping_idle_ms, c->silent_ms, c->backoff_min_ms,
-	                               c->backoff_max_ms, c->stable_ms, c->min_connect_interval_ms };
-	return r;
-}
-
 int feed_session_init(struct feed_session *s, const struct feed_session_cfg *cfg,
 		      const char *const *coins, uint32_t n, uint64_t seed, char *err, size_t errlen)
 {
@@ -21,8 +14,7 @@ int feed_session_init(struct feed_session *s, const struct feed_session_cfg *cfg
 		snprintf(err, errlen, "feedd: need 1..%d coins (got %u)", FEED_MAX_COINS, n);
 		return -EINVAL;
 	}
-	struct hat_reconnect_cfg rc = reconnect_cfg(cfg);
-	int e = hat_reconnect_init(&s->rc, &rc, seed, "feedd", err, errlen);
+	int e = hat_reconnect_init(&s->rc, &cfg->rc, seed, "feedd", err, errlen);
 	if (e)
 		return e;
 	if (cfg->n_sig_figs != 0 && (cfg->n_sig_figs < 2 || cfg->n_sig_figs > 5)) {
@@ -61,8 +53,7 @@ int feed_session_init(struct feed_session *s, const struct feed_session_cfg *cfg
 
 uint64_t feed_session_backoff_cap(const struct feed_session_cfg *cfg, uint32_t k)
 {
-	struct hat_reconnect_cfg rc = reconnect_cfg(cfg);
-	return hat_reconnect_backoff_cap(&rc, k);
+	return hat_reconnect_backoff_cap(&cfg->rc, k);
 }
 
 static void all_stale(struct feed_session *s)

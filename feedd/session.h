@@ -25,12 +25,7 @@
 #define FEED_MAX_COINS 32
 
 struct feed_session_cfg {
-	uint32_t ping_idle_ms;            /* app ping after this long without a received frame */
-	uint32_t silent_ms;               /* reconnect after this long without a received frame */
-	uint32_t backoff_min_ms;          /* first reconnect delay bound */
-	uint32_t backoff_max_ms;          /* delay cap */
-	uint32_t stable_ms;               /* open this long: backoff starts over */
-	uint32_t min_connect_interval_ms; /* floor between two connection attempts */
+	struct hat_reconnect_cfg rc;      /* ping, silence, backoff */
 	uint8_t n_sig_figs;               /* l2Book aggregation: 0 = full precision, else 2..5 */
 	uint8_t mantissa;                 /* 0 = none, else 1, 2 or 5 (only with n_sig_figs 5) */
 	bool sub_l2book, sub_trades, sub_bbo;

@@ -35,12 +35,7 @@ static void out_log(void *user, int level, const char *event, const char *text)
 
 static int add_stat(struct riskd *d, const char *name, const uint64_t *src, bool gauge)
 {
-	if (d->n_stats == RISKD_MAX_STATS)
-		return -ENOSPC;
-	int rc = hat_stat_register(d->st.blk, &d->stats[d->n_stats], name, src, gauge);
-	if (rc == 0)
-		d->n_stats++;
-	return rc;
+	return hat_stats_add(&d->stats, d->st.blk, name, src, gauge);
 }
 
 static int register_counters(struct riskd *d)
@@ -109,7 +104,7 @@ static void publish_control(struct riskd *d, uint64_t mono)
 	d->g_open_orders = risk_book_open_orders(&d->eng.book);
 	d->g_queued_order = d->q_order.n;
 	d->g_queued_position = d->q_position.n;
-	hat_stat_publish(d->stats, d->n_stats);
+	hat_stats_publish(&d->stats);
 	d->last_flush_mono = mono;
 }
 

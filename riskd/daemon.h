@@ -53,8 +53,6 @@
 #define RISKD_OUTQ 4096   /* messages queued per output ring when it is full */
 #define RISKD_BATCH 64    /* messages taken from one input ring per iteration */
 
-#define RISKD_MAX_STATS 64
-
 struct riskd {
 	struct hat_daemon st;            /* config, log, control block, command ring */
 	struct risk_file_cfg file;
@@ -66,8 +64,7 @@ struct riskd {
 	struct hat_seq_check seq_intent, seq_exec;
 	struct hat_msg_rejects rej_intent, rej_exec;
 	struct hat_log_rl rl_bad, rl_gap;
-	struct hat_stat stats[RISKD_MAX_STATS]; /* totals continue across restarts */
-	unsigned n_stats;
+	struct hat_stats stats;          /* totals continue across restarts */
 	struct hat_hist check_ns;        /* intent handling time */
 	uint64_t g_out_drops, g_transitions, g_trading_state, g_state_cause, g_open_orders,
 		g_queued_order, g_queued_position; /* computed before each publication */

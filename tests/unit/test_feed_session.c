@@ -16,8 +16,8 @@ static const char *const COINS[] = { "BTC", "ETH", "@107" };
 static struct feed_session_cfg cfg_default(void)
 {
 	struct feed_session_cfg c = {
-		.ping_idle_ms = 20000, .silent_ms = 50000, .backoff_min_ms = 500,
-		.backoff_max_ms = 30000, .stable_ms = 60000, .min_connect_interval_ms = 2000,
+		.rc = { .ping_idle_ms = 20000, .silent_ms = 50000, .backoff_min_ms = 500,
+		        .backoff_max_ms = 30000, .stable_ms = 60000, .min_connect_interval_ms = 2000 },
 		.n_sig_figs = 5, .mantissa = 2, .sub_l2book = true, .sub_trades = true, .sub_bbo = true,
 	};
 	return c;
@@ -35,11 +35,11 @@ static void test_session_rejects_bad_config(void **state)
 	struct feed_session s;
 	char err[256];
 	struct feed_session_cfg c = cfg_default();
-	c.backoff_min_ms = 0;
+	c.rc.backoff_min_ms = 0;
 	assert_int_equal(feed_session_init(&s, &c, COINS, 3, 1, err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "backoff_min_ms"));
 	c = cfg_default();
-	c.silent_ms = c.ping_idle_ms;
+	c.rc.silent_ms = c.rc.ping_idle_ms;
 	assert_int_equal(feed_session_init(&s, &c, COINS, 3, 1, err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "silent_ms"));
 	c = cfg_default();
@@ -106,7 +106,7 @@ static void test_session_backoff_bounds_and_growth(void **state)
 {
 	(void)state;
 	struct feed_session_cfg c = cfg_default();
-	c.min_connect_interval_ms = 0;
+	c.rc.min_connect_interval_ms = 0;
 	assert_int_equal(feed_session_backoff_cap(&c, 0), 500);
 	assert_int_equal(feed_session_backoff_cap(&c, 1), 1000);
 	assert_int_equal(feed_session_backoff_cap(&c, 5), 16000);
@@ -146,7 +146,7 @@ static void test_session_jitter_spreads(void **state)
 	(void)state;
 	/* Different seeds give different delays at the same attempt (no thundering herd). */
 	struct feed_session_cfg c = cfg_default();
-	c.min_connect_interval_ms = 0;
+	c.rc.min_connect_interval_ms = 0;
 	uint64_t first = 0;
 	int distinct = 0;
 	for (uint64_t seed = 1; seed <= 20; seed++) {
@@ -200,8 +200,8 @@ static void test_session_storm_respects_min_interval(void **state)
 	/* A server that accepts and closes at once, forever: over 10 simulated minutes the session
 	 * makes at most one attempt per min_connect_interval and at most 30 per minute. */
 	struct feed_session_cfg c = cfg_default();
-	c.backoff_min_ms = 1;
-	c.backoff_max_ms = 1; /* even a zero-ish backoff is floored by the interval */
+	c.rc.backoff_min_ms = 1;
+	c.rc.backoff_max_ms = 1; /* even a zero-ish backoff is floored by the interval */
 	struct feed_session s;
 	init(&s, c, 3);
 	feed_session_start(&s, 0);
