@@ -14,6 +14,14 @@
  * Retries resend the same signed body (same nonce) after a transport error; after the last
  * retry the orders' fate is asked of the exchange (orderStatus by cloid), never re-placed.
  *
+ * Fills (fills.c): each is published to riskd once, also across restarts: the WAL journals
+ * the fills published (execd/wal.h) and a restarted execd does not publish them again, while
+ * fills that happened while it was down are. The first pass after a start recomputes today's
+ * realized PnL and fees per coin from the exchange's fills, so the snapshot's POSITION rows
+ * carry the exchange's values; positions and entry prices come from clearinghouseState. Every
+ * published fill is an audit event line {"fills":[...]}. Control-block counters continue
+ * across restarts (common/stat.h).
+ *
  * Test hooks (environment; tests only): HAT_EXECD_CRASH_AT=journaled|answered with
  * HAT_EXECD_CRASH_N=<k> makes the k-th action (1-based) _exit(86) right after it is
  * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied);
