@@ -35,8 +35,14 @@ static void audit_fill(struct execd *d, const struct hl_fill *f)
 	               f->side == HAT_SIDE_BUY ? "B" : "A", f->time_ms, f->oid, f->tid,
 	               f->crossed ? "true" : "false");
 	put_fx(b, "fee", f->fee);
+	put_fx(b, "builderFee", f->builder_fee);
 	put_fx(b, "closedPnl", f->closed_pnl);
 	put_fx(b, "startPosition", f->start_position);
+	char hash[HL_HASH_STRLEN];
+	hl_hex_encode(f->hash, sizeof f->hash, hash);
+	hat_buf_printf(b, ",\"dir\":\"%.*s\",\"hash\":\"%s\",\"feeToken\":\"%.*s\"",
+	               (int)strnlen(f->dir, sizeof f->dir), f->dir, hash,
+	               (int)strnlen(f->fee_token, sizeof f->fee_token), f->fee_token);
 	if (f->has_cloid) {
 		char c[HL_CLOID_STRLEN];
 		hl_hex_encode(f->cloid, HAT_CLOID_LEN, c);

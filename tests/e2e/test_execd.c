@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "common/clock.h"
@@ -29,6 +30,7 @@
 #include "common/ring.h"
 #include "execd/keystore.h"
 #include "hl/hex.h"
+#include "hl/records.h"
 #include "tests/helpers/hlsim_proc.h"
 #include "tests/helpers/pipeline_fixture.h"
 #include "tests/helpers/test_util.h"
@@ -976,6 +978,28 @@ static void test_execd_restart_publishes_each_fill_once(void **state)
 	snprintf(tid, sizeof tid, "\"cloid\":\"%s\"}]}", cloid_hex(160));
 	assert_int_equal(occurrences(audit, tid), 3);
 	assert_int_equal(occurrences(audit, "\"px\":\"60000\",\"sz\":\"0.001\",\"side\":\"B\""), 3);
+	/* each is a Hyperliquid fill object hl/ parses back to the published fill */
+	int parsed = 0;
+	for (char *line = strtok(audit, "\n"); line; line = strtok(NULL, "\n")) {
+		cJSON *j = cJSON_Parse(line);
+		const cJSON *body = cJSON_GetObjectItemCaseSensitive(j, "body");
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(body, "fills");
+		if (cJSON_IsArray(arr)) {
+			struct hl_fill fl;
+			size_t n = 0, total = 0;
+			char perr[200];
+			struct hl_jpath jp = HL_JPATH_ROOT("fills");
+			if (hl_fills_parse(arr, &jp, &fl, 1, &n, &total, perr, sizeof perr) != 0)
+				fail_msg("audit fill line does not parse: %s\n%s", perr, line);
+			assert_int_equal(n, 1);
+			assert_int_equal(fl.sz, 100000);
+			assert_int_equal(fl.px, 60000 * HAT_FX_ONE);
+			assert_int_equal(fl.oid, f->ev[i].oid);
+			parsed++;
+		}
+		cJSON_Delete(j);
+	}
+	assert_int_equal(parsed, 3);
 	free(audit);
 	char *log = tu_read_file(f->log);
 	assert_non_null(strstr(log, "\"fills_restored\""));
