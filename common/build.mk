@@ -10,9 +10,10 @@ TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock tests/un
          tests/proc/test_ring_xproc tests/proc/test_ring_fault tests/proc/test_shm_corrupt
 
 # ---- msg, board, control, log, config
-LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c
+LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c \
+               common/stat.c
 TESTS += tests/unit/test_msg tests/unit/test_control tests/unit/test_log tests/unit/test_board \
-         tests/unit/test_config
+         tests/unit/test_config tests/unit/test_stat
 FUZZERS += tests/fuzz/fuzz_msg tests/fuzz/fuzz_config
 tests/fuzz/fuzz_msg_corpus := tests/fuzz/fuzz_msg_corpus
 tests/fuzz/fuzz_config_corpus := tests/fuzz/fuzz_config_corpus
@@ -20,7 +21,8 @@ BENCHES += common
 bench-common_SRCS := bench/bench_common.c
 
 # ---- journal, loop
-LIBHAT_SRCS += common/journal.c common/ws_client.c
+LIBHAT_SRCS += common/journal.c common/ws_client.c common/reconnect.c
+TESTS += tests/unit/test_reconnect
 TESTS += tests/unit/test_journal
 TESTS += tests/unit/test_ws_client
 tests/unit/test_ws_client_SRCS := tests/helpers/ws_test_server.c

@@ -26,7 +26,7 @@ bench-exec_core_SRCS := bench/bench_exec_core.c $(EXECD_CORE_SRCS)
 
 # ---- net: router, private stream, reconciliation, dead-man's switch, daemon (execnet)
 EXECD_NET_SRCS := execd/router.c execd/deadman.c execd/ratelimit.c execd/http.c \
-                  execd/stream.c execd/reconcile.c execd/config.c feedd/session.c
+                  execd/stream.c execd/reconcile.c execd/config.c
 TESTS += tests/unit/test_exec_router tests/unit/test_exec_deadman
 tests/unit/test_exec_router_SRCS := execd/router.c
 tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
@@ -34,7 +34,8 @@ TESTS += tests/unit/test_exec_reconcile
 tests/unit/test_exec_reconcile_SRCS := execd/reconcile.c
 EXECD_DAEMON_SRCS := execd/daemon.c execd/events.c execd/positions.c execd/snapshot.c \
                      execd/resync.c execd/send.c execd/answer.c execd/private.c \
-                     execd/dm_pump.c execd/intake.c execd/counters.c $(EXECD_NET_SRCS)
+                     execd/dm_pump.c execd/intake.c execd/counters.c execd/fills.c \
+                     $(EXECD_NET_SRCS)
 # The daemon links the core's WAL: built once execd/wal.c is on the branch.
 ifneq ($(wildcard execd/wal.c),)
 PROGRAMS += execd

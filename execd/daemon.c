@@ -79,11 +79,15 @@ int execd_init(struct execd *d, const struct hat_daemon_args *a, const struct ex
 	char e[256];
 	memset(d, 0, sizeof *d);
 	hat_log_rl_init(&d->rl, 0, HAT_NS_PER_S);
+	hat_log_rl_init(&d->rl_seq_gap, 0, HAT_NS_PER_S);
+	hat_log_rl_init(&d->rl_seq_dup, 0, HAT_NS_PER_S);
 	hat_seq_check_init(&d->seq_order);
 	hat_msg_rejects_init(&d->rej_order);
 	hat_buf_init(&d->scratch);
 	hat_buf_init(&d->json);
 	hat_buf_init(&d->mp);
+	hat_buf_init(&d->scratch_fill);
+	d->recount_pnl = true;
 	d->crash_at = getenv("HAT_EXECD_CRASH_AT");
 	d->crash_n = d->crash_at && getenv("HAT_EXECD_CRASH_N")
 	                     ? (uint32_t)strtoul(getenv("HAT_EXECD_CRASH_N"), NULL, 10) : 1;
@@ -239,6 +243,7 @@ void execd_deinit(struct execd *d)
 	hat_buf_free(&d->scratch);
 	hat_buf_free(&d->json);
 	hat_buf_free(&d->mp);
+	hat_buf_free(&d->scratch_fill);
 	hat_ring_detach(&d->r_order);
 	hat_ring_detach(&d->r_exec);
 	if (d->open)

@@ -14,6 +14,14 @@
  * Retries resend the same signed body (same nonce) after a transport error; after the last
  * retry the orders' fate is asked of the exchange (orderStatus by cloid), never re-placed.
  *
+ * Fills (fills.c): each is published to riskd once, also across restarts: the WAL journals
+ * the fills published (execd/wal.h) and a restarted execd does not publish them again, while
+ * fills that happened while it was down are. The first pass after a start recomputes today's
+ * realized PnL and fees per coin from the exchange's fills, so the snapshot's POSITION rows
+ * carry the exchange's values; positions and entry prices come from clearinghouseState. Every
+ * published fill is an audit event line {"fills":[...]}. Control-block counters continue
+ * across restarts (common/stat.h).
+ *
  * Test hooks (environment; tests only): HAT_EXECD_CRASH_AT=journaled|answered with
  * HAT_EXECD_CRASH_N=<k> makes the k-th action (1-based) _exit(86) right after it is
  * journaled (nothing sent) or right after its answer arrived (sent, landed, not applied);
@@ -33,6 +41,7 @@
 
 #include "common/daemon.h"
 #include "common/outq.h"
+#include "common/stat.h"
 #include "common/msg.h"
 #include "execd/audit.h"
 #include "execd/config.h"
@@ -78,12 +87,10 @@ struct execd_pos {
 	uint64_t time_ms;
 };
 
+/* What the control block shows (counters.c): totals continue across restarts (common/stat.h). */
 struct execd_counters {
-	struct hat_counter orders_in, orders_sent, actions_sent, acks, rejects, fills, dup_fills,
-		cancels, cancel_rejects, replaced, in_flight, retries, transport_errors, timeouts,
-		rate_limited, reconciles, reconcile_failures, stream_reconnects, snapshots_out,
-		dm_arms, dm_failures, dm_triggers, unknown_resolved, bad_msgs, out_drops, ready, ws_posts;
-	struct hat_counter rejects_by[HAT_REASON_EXCH_TIMEOUT - HAT_REASON_EXCH_TICK + 1];
+	struct hat_stats stats;
+	uint64_t g_in_flight, g_ready;   /* gauges, copied before each publish */
 	struct hat_hist request_ns, tick_to_order_ns;
 };
 
@@ -97,6 +104,7 @@ struct execd {
 	struct hat_msg_rejects rej_order;
 	struct hat_seq_check seq_order;
 	struct hat_log_rl rl;
+	struct hat_log_rl rl_seq_gap, rl_seq_dup; /* one limiter per call site */
 
 	struct exec_key *key;         /* owned; the only holder of the secret */
 	uint8_t account[20];
@@ -151,7 +159,10 @@ struct execd {
 	bool halted;
 	bool shutdown;
 	bool draining;
-	uint64_t last_fill_ms;
+	uint64_t last_fill_ms;        /* newest fill applied (or remembered by the WAL) */
+	uint64_t fill_floor_ms;       /* fills older than this were published before a restart */
+	bool recount_pnl;             /* the next pass recomputes today's realized PnL and fees */
+	struct hat_buf scratch_fill;  /* a fill's audit line */
 	uint64_t last_flush_mono;
 	uint32_t actions_total;       /* order actions journaled (test hook) */
 	const char *crash_at;         /* test hook */
@@ -161,6 +172,8 @@ struct execd {
 	uint64_t c_orders_in, c_orders_sent, c_actions, c_acks, c_rejects, c_fills, c_cancels,
 		c_cancel_rejects, c_replaced, c_retries, c_rate_limited, c_snapshots,
 		c_unknown_resolved, c_bad_msgs, c_reconnects, c_ws_posts;
+	uint64_t c_seq_gaps, c_seq_lost, c_seq_dups; /* riskd's order ring (hat_seq_check) */
+	uint64_t c_old_fills;         /* fills older than fill_floor_ms, not published again */
 };
 
 /* Daemon-specific arguments: --passphrase-fd N (args->rest). */

@@ -40,6 +40,14 @@ void execd__send_ctl(struct execd *d, uint16_t cmd, uint64_t arg, const char *te
 void execd__audit(struct execd *d, enum exec_audit_kind kind, uint64_t nonce, const char *body,
 		  size_t len);
 
+/* fills.c */
+/* A fill from the stream or a reconciliation: returns true if it was new (published, journaled
+ * and audited), false if it was published before (this process or an earlier one). */
+bool execd__fill(struct execd *d, const struct hl_fill *f, uint64_t recv_ns);
+/* The fills the WAL remembers (published before a restart): seen, and the floor below which
+ * the exchange's fills are not published again. */
+void execd__fills_restore(struct execd *d, const struct exec_wal_fill *fills, size_t n);
+
 /* positions.c */
 struct execd_pos *execd__pos_find(struct execd *d, const char *coin, bool create);
 void execd__pos_account(struct execd *d, const struct hl_fill *f);

@@ -170,29 +170,64 @@ static void on_command(struct execd *d, const struct hat_msg_control *c)
 	}
 }
 
+/* The ring seq of a message about to be consumed, checked against the expectation: a gap
+ * (messages lost) is counted and logged; a duplicate or a replay (seq already consumed) is
+ * counted, logged and must be dropped (returns false). The expectation moves only when the
+ * message is consumed (seq_commit), since an order may wait in the ring and be peeked again. */
+static bool seq_peek(struct execd *d, uint64_t seq, struct hat_seq_check *next)
+{
+	*next = d->seq_order;
+	int rc = hat_seq_check(next, seq);
+	if (rc == -EALREADY) {
+		d->c_seq_dups++;
+		if (hat_log_rl_allow(&d->rl_seq_dup, hat_mono_ns()))
+			hat_log(&d->st.log, HAT_LOG_WARN, "seq_dup", "ring=%s seq=%llu expected=%llu",
+			        "order", (unsigned long long)seq, (unsigned long long)d->seq_order.next);
+		return false;
+	}
+	return true;
+}
+
+static void seq_commit(struct execd *d, uint64_t seq, const struct hat_seq_check *next)
+{
+	if (next->gaps > d->seq_order.gaps) {
+		d->c_seq_gaps++;
+		d->c_seq_lost += next->last_gap;
+		if (hat_log_rl_allow(&d->rl_seq_gap, hat_mono_ns()))
+			hat_log(&d->st.log, HAT_LOG_WARN, "seq_gap", "ring=%s seq=%llu lost=%llu",
+			        "order", (unsigned long long)seq, (unsigned long long)next->last_gap);
+	}
+	d->seq_order = *next;
+}
+
 int execd__take_ring(struct execd *d)
 {
 	int n = 0;
 	const void *slot;
 	while (n < EXECD_BATCH && d->q.n == 0 && hat_ring_peek(&d->r_order, &slot) == 0) {
 		const struct hat_msg_hdr *h = slot;
+		struct hat_seq_check next;
 		char why[128];
+		if (!seq_peek(d, h->seq, &next)) {
+			hat_ring_release(&d->r_order);
+			n++;
+			continue;
+		}
 		if (hat_msg_accept(&d->rej_order, slot, HAT_SLOT_ORDER, HAT_MSGS_ORDER, why,
 		                   sizeof why) != 0) {
 			d->c_bad_msgs++;
 			if (hat_log_rl_allow(&d->rl, hat_mono_ns()))
 				hat_log(&d->st.log, HAT_LOG_WARN, "bad_msg", "seq=%llu error=%s",
 				        (unsigned long long)h->seq, why);
-			if (h->type == HAT_MSG_ORDER && h->length == sizeof(struct hat_msg_order)) {
-				hat_seq_check(&d->seq_order, h->seq);
+			seq_commit(d, h->seq, &next);
+			if (h->type == HAT_MSG_ORDER && h->length == sizeof(struct hat_msg_order))
 				execd__reject_order(d, slot, HAT_REASON_RISK_BAD_INTENT, why);
-			}
 			hat_ring_release(&d->r_order);
 			n++;
 			continue;
 		}
 		if (h->type == HAT_MSG_CONTROL) {
-			hat_seq_check(&d->seq_order, h->seq);
+			seq_commit(d, h->seq, &next);
 			on_command(d, slot);
 		} else {
 			/* Orders wait in the ring until execd is reconciled. */
@@ -200,7 +235,7 @@ int execd__take_ring(struct execd *d)
 				break;
 			if (!take_order(d, slot))
 				break;
-			hat_seq_check(&d->seq_order, h->seq);
+			seq_commit(d, h->seq, &next);
 		}
 		hat_ring_release(&d->r_order);
 		n++;

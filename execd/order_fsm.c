@@ -177,6 +177,13 @@ static void set_oid(struct exec_fsm *f, struct exec_order *o, uint64_t oid)
 
 /* ---------------------------------------------------------------- trade ids */
 
+/* A trade id names the trade; our fill of it is (tid, oid): both sides of a self-match, or a
+ * simulator reusing ids, must not make a second fill look like a duplicate. */
+static uint64_t fill_key(uint64_t tid, uint64_t oid)
+{
+	return tid ^ (oid * 0x9e3779b97f4a7c15ull);
+}
+
 static bool tid_seen_add(struct exec_fsm *f, uint64_t tid)
 {
 	uint64_t i = mix64(tid) & f->tid_hmask;
@@ -809,12 +816,15 @@ int exec_fsm_on_order_update(struct exec_fsm *f, const struct hl_order_update *u
 	return n + canceled(f, o, HAT_REASON_NONE, now_ns, now_ms, ev + n);
 }
 
+bool exec_fsm_fill_seen(struct exec_fsm *f, uint64_t tid, uint64_t oid)
+{
+	return tid_seen_add(f, fill_key(tid, oid));
+}
+
 int exec_fsm_on_fill(struct exec_fsm *f, const struct hl_fill *fl, uint64_t now_ns,
 		     uint64_t now_ms, struct hat_msg_exec *ev)
 {
-	/* A trade id names the trade; our fill of it is (tid, oid): both sides of a self-match,
-	 * or a simulator reusing ids, must not make a second fill look like a duplicate. */
-	if (fl->tid != 0 && tid_seen_add(f, fl->tid ^ (fl->oid * 0x9e3779b97f4a7c15ull))) {
+	if (fl->tid != 0 && tid_seen_add(f, fill_key(fl->tid, fl->oid))) {
 		f->c.dup_fills++;
 		return 0;
 	}

@@ -231,6 +231,10 @@ int exec_fsm_on_not_found(struct exec_fsm *f, const uint8_t cloid[HAT_CLOID_LEN]
 int exec_fsm_on_order_update(struct exec_fsm *f, const struct hl_order_update *u,
 			     uint64_t now_ns, uint64_t now_ms, struct hat_msg_exec *ev);
 
+/* Marks the fill (tid, oid) as seen, as if exec_fsm_on_fill had taken it: used at start for
+ * the fills published before a restart (execd/wal.h). Returns true if it was marked already. */
+bool exec_fsm_fill_seen(struct exec_fsm *f, uint64_t tid, uint64_t oid);
+
 /* A fill (userFills, or /info userFills during reconciliation). tid already seen: dup_fills,
  * 0. Found by cloid if it has one, else by oid: filled_sz += sz; PENDING_NEW/RESTING ->
  * PARTIALLY_FILLED or FILLED; a pending cancel/modify keeps its state (prev_state updated);

@@ -1,4 +1,4 @@
-/* execd/positions.c -- positions per coin from fills and clearinghouseState (see daemon_int.h). */
+/* execd/positions.c -- positions per coin from fills and clearinghouseState. */
 #include "execd/daemon_int.h"
 
 #include <string.h>
@@ -18,8 +18,8 @@ struct execd_pos *execd__pos_find(struct execd *d, const char *coin, bool create
 	return p;
 }
 
-/* Today's realized PnL and fees per coin, from each new (not duplicate) fill: the snapshot
- * gives them to riskd, whose day PnL must survive an execd restart. */
+/* Today's realized PnL and fees per coin, from each fill counted (fills.c, resync.c): the
+ * snapshot gives them to riskd, whose day PnL must survive an execd restart. */
 void execd__pos_account(struct execd *d, const struct hl_fill *f)
 {
 	uint64_t day_start = now_ms() / 86400000ull * 86400000ull;

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 
+#include "hl/parse_exchange.h"
+
 static void st_post(void *user, uint64_t id, bool ok, const char *payload, size_t len,
 		    uint64_t recv_ns)
 {
@@ -15,7 +17,11 @@ static void st_post(void *user, uint64_t id, bool ok, const char *payload, size_
 	struct exec_http_done x = { .tag = TAG_EXCH | (id - 1), .status = 200, .body = payload,
 	                            .len = len, .errtext = "" };
 	x.elapsed_ns = hat_mono_ns() - r->first_ns;
-	if (!ok) {
+	if (!ok && hl_exchange_reason(payload) == HAT_REASON_EXCH_RATE_LIMIT) {
+		/* Refused for the rate limit, before it executed: answered like an HTTP 429 (the
+		 * rate-limit tracker backs off, the orders are rejected), never retried. */
+		x.status = 429;
+	} else if (!ok) {
 		/* The server refused the post; whether it executed is unknown: retry the same
 		 * bytes over HTTP (a repeated nonce cannot place anything twice). */
 		x.err = -EIO;
@@ -74,15 +80,8 @@ static void st_fills(void *user, const struct hl_fill *f, size_t n, bool snapsho
 	struct execd *d = user;
 	(void)snapshot; /* the snapshot's fills are deduplicated by tid like any other */
 	for (size_t i = 0; i < n; i++) {
-		struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
-		uint64_t dups = d->fsm.c.dup_fills;
-		int rc = exec_fsm_on_fill(&d->fsm, &f[i], recv_ns, now_ms(), ev);
-		if (d->fsm.c.dup_fills == dups) {
+		if (execd__fill(d, &f[i], recv_ns))
 			execd__pos_apply_fill(d, &f[i]);
-			if (f[i].time_ms > d->last_fill_ms)
-				d->last_fill_ms = f[i].time_ms;
-		}
-		execd__emit(d, rc, ev);
 	}
 }
 

@@ -162,6 +162,8 @@ static int apply(struct exec_reconcile *r, const cJSON *root, const struct exec_
 		/* userFills lists newest first, userFillsByTime oldest first: apply them in time
 		 * order, as they happened. */
 		bool newest_first = n > 1 && r->fills[0].time_ms > r->fills[n - 1].time_ms;
+		if (k->fills_begin)
+			k->fills_begin(k->user);
 		for (size_t j = 0; j < n; j++) {
 			size_t i = newest_first ? n - 1 - j : j;
 			if (r->fills[i].time_ms < r->since_ms)

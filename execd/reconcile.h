@@ -53,6 +53,8 @@ struct exec_recon_sink {
 	void (*positions_begin)(void *user);
 	void (*position)(void *user, const struct hl_position *p);
 	void (*rate_limit)(void *user, uint64_t used, uint64_t cap);
+	/* The userFills answer arrived; its fills follow (sink.fill each, oldest first). */
+	void (*fills_begin)(void *user);
 };
 
 struct exec_reconcile {

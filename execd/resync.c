@@ -47,9 +47,26 @@ int execd__recover_wal(struct execd *d, char *err, size_t errlen)
 		hat_log(&d->st.log, HAT_LOG_WARN, "wal_recovered",
 		        "actions=%zu orders=%u torn=%llu note=%s", n, d->n_recovered_cloids,
 		        (unsigned long long)stats.torn, "fates asked of the exchange, not resent");
+	/* The fills published before: not published again (fills.c). */
+	struct exec_wal_fill *fills = calloc(EXEC_WAL_FILLS_KEPT, sizeof *fills);
+	size_t n_fills = 0;
+	rc = fills ? exec_wal_recover_fills(d->file.wal_dir, "execwal", fills, &n_fills, e, sizeof e)
+	           : -ENOMEM;
+	if (rc) {
+		snprintf(err, errlen, "wal recovery (fills): %s", rc == -ENOMEM ? "out of memory" : e);
+		free(fills);
+		free(p);
+		return rc;
+	}
+	execd__fills_restore(d, fills, n_fills);
+	if (n_fills > 0)
+		hat_log(&d->st.log, HAT_LOG_INFO, "fills_restored",
+		        "fills=%zu last_fill_ms=%llu floor_ms=%llu", n_fills,
+		        (unsigned long long)d->last_fill_ms, (unsigned long long)d->fill_floor_ms);
 	struct exec_wal_opts wo = { d->file.wal_dir, "execwal", 0,
-	                            d->file.max_in_flight + EXECD_MAX_RECOVERED };
+	                            d->file.max_in_flight + EXECD_MAX_RECOVERED, fills, n_fills };
 	rc = exec_wal_open(&d->wal, &wo, p, n, hat_now_ns(), ms, e, sizeof e);
+	free(fills);
 	free(p);
 	if (rc) {
 		snprintf(err, errlen, "wal: %s", e);
@@ -99,16 +116,23 @@ static void rs_status(void *user, const uint8_t cloid[HAT_CLOID_LEN], bool known
 static void rs_fill(void *user, const struct hl_fill *f)
 {
 	struct execd *d = user;
-	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
-	uint64_t dups = d->fsm.c.dup_fills;
-	int rc = exec_fsm_on_fill(&d->fsm, f, hat_now_ns(), now_ms(), ev);
-	if (d->fsm.c.dup_fills == dups) {
-		/* the position itself comes from clearinghouseState next */
+	/* The position itself comes from clearinghouseState next. Today's realized PnL and fees:
+	 * after a start, every fill of the day the exchange lists counts (published or not);
+	 * later passes add only the new ones. */
+	bool fresh = execd__fill(d, f, hat_now_ns());
+	if (fresh || d->recount_pnl)
 		execd__pos_account(d, f);
-		if (f->time_ms > d->last_fill_ms)
-			d->last_fill_ms = f->time_ms;
+}
+
+static void rs_fills_begin(void *user)
+{
+	struct execd *d = user;
+	if (!d->recount_pnl)
+		return;
+	for (uint32_t i = 0; i < d->n_pos; i++) {
+		d->pos[i].realized = 0;
+		d->pos[i].fees = 0;
 	}
-	execd__emit(d, rc, ev);
 }
 
 static void rs_positions_begin(void *user)
@@ -138,7 +162,7 @@ static void rs_rate(void *user, uint64_t used, uint64_t cap)
 const struct exec_recon_sink *execd__recon_sink(struct execd *d)
 {
 	static struct exec_recon_sink s = { NULL, rs_open_order, rs_open_done, rs_status, rs_fill,
-		rs_positions_begin, rs_position, rs_rate };
+		rs_positions_begin, rs_position, rs_rate, rs_fills_begin };
 	s.user = d;
 	return &s;
 }
@@ -158,6 +182,7 @@ void execd__recon_finished(struct execd *d)
 	d->n_recovered_cloids = 0;
 	d->ready = true;
 	d->ever_ready = true;
+	d->recount_pnl = false;
 	hat_daemon_set_ready(&d->st, true);
 	hat_log(&d->st.log, HAT_LOG_INFO, "reconciled",
 	        "live_orders=%u positions=%u unknown_resolved=%llu last_fill_ms=%llu", d->fsm.live,
@@ -174,7 +199,12 @@ void execd__recon_pump(struct execd *d)
 		d->recon_wanted = false;
 		d->ready = false;
 		d->n_recovered_pass = d->n_recovered;
-		exec_reconcile_begin(&d->recon, d->last_fill_ms);
+		/* After a start the pass also lists today's fills already published: realized PnL
+		 * and fees are recomputed from them (rs_fills_begin, rs_fill). */
+		uint64_t since = d->last_fill_ms, day = now_ms() / 86400000ull * 86400000ull;
+		if (d->recount_pnl && since > day)
+			since = day;
+		exec_reconcile_begin(&d->recon, since);
 	}
 	if (!exec_reconcile_active(&d->recon) || d->recon.waiting || exec_http_free_slots(&d->http) == 0)
 		return;

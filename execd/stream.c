@@ -17,7 +17,7 @@ static void on_open(void *user)
 {
 	struct exec_stream *s = user;
 	uint64_t now = mono_ms();
-	feed_session_opened(&s->sess, now);
+	hat_reconnect_opened(&s->sess, now);
 	char buf[160];
 	static const char *const types[] = { "orderUpdates", "userFills" };
 	for (size_t i = 0; i < 2; i++) {
@@ -33,7 +33,7 @@ static void on_open(void *user)
 static void on_text(void *user, const char *data, size_t len, uint64_t recv_ns)
 {
 	struct exec_stream *s = user;
-	feed_session_rx(&s->sess, mono_ms());
+	hat_reconnect_rx(&s->sess, mono_ms());
 	s->frames++;
 	struct hl_ws_bufs b = {
 		.orders = s->orders, .orders_cap = EXEC_STREAM_MAX_ITEMS,
@@ -87,13 +87,13 @@ static void on_text(void *user, const char *data, size_t len, uint64_t recv_ns)
 static void on_pong(void *user, uint64_t recv_ns)
 {
 	(void)recv_ns;
-	feed_session_rx(&((struct exec_stream *)user)->sess, mono_ms());
+	hat_reconnect_rx(&((struct exec_stream *)user)->sess, mono_ms());
 }
 
 static void on_close(void *user, const struct hat_ws_close_info *why)
 {
 	struct exec_stream *s = user;
-	feed_session_closed(&s->sess, mono_ms());
+	hat_reconnect_closed(&s->sess, mono_ms());
 	s->reconnects++;
 	if (s->cbs.on_close)
 		s->cbs.on_close(s->user, why);
@@ -114,15 +114,12 @@ int exec_stream_init(struct exec_stream *s, uv_loop_t *loop, const struct exec_s
 	strcpy(s->user_hex, cfg->user_hex);
 	s->cbs = *cbs;
 	s->user = user;
-	struct feed_session_cfg sc = {
+	struct hat_reconnect_cfg sc = {
 		.ping_idle_ms = cfg->ping_idle_ms, .silent_ms = cfg->silent_ms,
 		.backoff_min_ms = cfg->backoff_min_ms, .backoff_max_ms = cfg->backoff_max_ms,
 		.stable_ms = 10000, .min_connect_interval_ms = cfg->backoff_min_ms,
-		.sub_bbo = true, /* unused: the session needs one market subscription to be valid */
 	};
-	/* The session's coin list is unused (market subscriptions are not sent). */
-	static const char *const dummy[] = { "-" };
-	int rc = feed_session_init(&s->sess, &sc, dummy, 1, seed ? seed : 1, err, errlen);
+	int rc = hat_reconnect_init(&s->sess, &sc, seed ? seed : 1, "execd stream", err, errlen);
 	if (rc)
 		return rc;
 	s->orders = calloc(EXEC_STREAM_MAX_ITEMS, sizeof *s->orders);
@@ -154,28 +151,28 @@ int exec_stream_post(struct exec_stream *s, uint64_t id, const char *body, size_
 
 void exec_stream_start(struct exec_stream *s, uint64_t now_ms)
 {
-	feed_session_start(&s->sess, now_ms);
+	hat_reconnect_start(&s->sess, now_ms);
 }
 
 int exec_stream_step(struct exec_stream *s, uint64_t now_ms)
 {
 	int did = 0;
-	enum feed_action a;
-	while (!s->stopped && (a = feed_session_poll(&s->sess, now_ms)) != FEED_ACT_NONE) {
+	enum hat_reconnect_action a;
+	while (!s->stopped && (a = hat_reconnect_poll(&s->sess, now_ms)) != HAT_RECONNECT_ACT_NONE) {
 		did = 1;
-		if (a == FEED_ACT_CONNECT) {
+		if (a == HAT_RECONNECT_ACT_CONNECT) {
 			struct hat_ws_client_opts o = { .url = s->url, .connect_timeout_ms = 5000 };
 			char err[256];
-			feed_session_connecting(&s->sess, now_ms);
+			hat_reconnect_connecting(&s->sess, now_ms);
 			if (hat_ws_client_connect(&s->ws, &o, err, sizeof err) != 0) {
-				feed_session_closed(&s->sess, now_ms);
+				hat_reconnect_closed(&s->sess, now_ms);
 				if (s->cbs.on_bad)
 					s->cbs.on_bad(s->user, err);
 			}
-		} else if (a == FEED_ACT_PING) {
-			const char *p = feed_session_ping_text();
+		} else if (a == HAT_RECONNECT_ACT_PING) {
+			const char *p = hat_reconnect_ping_text();
 			hat_ws_client_send_text(&s->ws, p, strlen(p));
-		} else if (a == FEED_ACT_RECONNECT) {
+		} else if (a == HAT_RECONNECT_ACT_RECONNECT) {
 			hat_ws_client_abort(&s->ws);
 			break;
 		}
@@ -196,7 +193,7 @@ void exec_stream_drop(struct exec_stream *s)
 void exec_stream_stop(struct exec_stream *s)
 {
 	s->stopped = true;
-	feed_session_stop(&s->sess);
+	hat_reconnect_stop(&s->sess);
 	hat_ws_client_abort(&s->ws);
 }
 

@@ -1,9 +1,8 @@
 /* execd/stream.h -- execd's private WebSocket session: orderUpdates and userFills of the account.
  *
- * An adapter over common/ws_client.h (the connection) and feedd/session.h (the reconnect
- * policy: jittered exponential backoff, application pings after ping_idle_ms of silence, a
- * reconnect when nothing arrives for silent_ms). It is reused, not copied; its coin list and
- * market subscriptions are unused here: the subscriptions sent are this module's.
+ * An adapter over common/ws_client.h (the connection) and common/reconnect.h (the reconnect
+ * policy, shared with feedd: jittered exponential backoff, application pings after
+ * ping_idle_ms of silence, a reconnect when nothing arrives for silent_ms).
  *
  * On every open it subscribes {"type":"orderUpdates","user":..} and {"type":"userFills",
  * "user":..} and calls on_open: the daemon then reconciles with /info, because anything that
@@ -22,7 +21,7 @@
 #include <uv.h>
 
 #include "common/ws_client.h"
-#include "feedd/session.h"
+#include "common/reconnect.h"
 #include "hl/parse_ws.h"
 
 #define EXEC_STREAM_MAX_ITEMS 512
@@ -42,7 +41,7 @@ struct exec_stream_cbs {
 
 struct exec_stream {
 	struct hat_ws_client ws;
-	struct feed_session sess;
+	struct hat_reconnect sess;
 	struct exec_stream_cbs cbs;
 	void *user;
 	char url[512];

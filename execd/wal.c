@@ -1,7 +1,6 @@
 /* execd/wal.c -- write-ahead journal of order actions, recovery and compaction. */
 #include "execd/wal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,11 +15,15 @@ static_assert(sizeof(struct exec_wal_order) == 96, "exec_wal_order is journaled 
 
 /* ACTION payload: u64 nonce, u8 kind, u8 0, u16 n_orders, u32 body_len, orders, body. */
 #define ACT_HDR 16u
+/* FILL payload: u64 tid, u64 oid, u64 time_ms. */
+#define FILL_LEN 24u
 #define DEFAULT_FILE_BYTES (4u << 20)
 /* Largest re-journaled action (no body) with its journal header, plus a SENT record. */
 #define REJOURNAL_MAX \
 	(HAT_JOURNAL_REC_HDR + ACT_HDR + EXEC_WAL_MAX_ORDERS * sizeof(struct exec_wal_order) + \
 	 HAT_JOURNAL_REC_HDR + 8u)
+/* The kept fills, journaled again by a compaction. */
+#define FILLS_REJOURNAL ((uint64_t)EXEC_WAL_FILLS_KEPT * (HAT_JOURNAL_REC_HDR + FILL_LEN))
 
 static void put_u64(uint8_t *p, uint64_t v) { memcpy(p, &v, 8); }
 static void put_u32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); }
@@ -28,65 +31,6 @@ static void put_u16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
 static uint64_t get_u64(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
 static uint32_t get_u32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static uint16_t get_u16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
-
-/* ---------------------------------------------------------------- file listing */
-
-struct wal_file {
-	uint64_t seq;
-	char name[256];
-};
-
-static int cmp_file(const void *a, const void *b)
-{
-	const struct wal_file *x = a, *y = b;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The journal files of prefix in dir, sorted by sequence (*out malloc'ed, caller frees). */
-static int list_files(const char *dir, const char *prefix, struct wal_file **out, size_t *n,
-		      char *err, size_t errlen)
-{
-	*out = NULL;
-	*n = 0;
-	DIR *d = opendir(dir);
-	if (!d) {
-		int e = errno;
-		snprintf(err, errlen, "opendir(\"%s\") failed: %s", dir, strerror(e));
-		return -e;
-	}
-	size_t pl = strlen(prefix), cap = 0;
-	struct wal_file *v = NULL;
-	struct dirent *de;
-	while ((de = readdir(d)) != NULL) {
-		const char *nm = de->d_name;
-		size_t nl = strlen(nm);
-		if (strncmp(nm, prefix, pl) != 0 || nm[pl] != '-' || nl < 4 || nl >= 256 ||
-		    strcmp(nm + nl - 4, HAT_JOURNAL_SUFFIX) != 0)
-			continue;
-		char *end;
-		unsigned long long s = strtoull(nm + pl + 1, &end, 10);
-		if (end == nm + pl + 1 || *end != '-')
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			struct wal_file *nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[*n].seq = s;
-		snprintf(v[*n].name, sizeof(v[*n].name), "%s", nm);
-		(*n)++;
-	}
-	closedir(d);
-	if (*n > 1)
-		qsort(v, *n, sizeof(*v), cmp_file);
-	*out = v;
-	return 0;
-}
 
 /* ---------------------------------------------------------------- recovery */
 
@@ -105,7 +49,21 @@ struct rec_state {
 	size_t n, cap;
 	struct exec_wal_order *pool;
 	size_t pool_n, pool_cap;
+	struct exec_wal_fill *fills;  /* ring of the newest EXEC_WAL_FILLS_KEPT, or NULL */
+	size_t fill_head, n_fills;
 };
+
+/* Keeps f in a ring of the newest EXEC_WAL_FILLS_KEPT (the oldest is overwritten). */
+static void fill_keep(struct exec_wal_fill *ring, size_t *head, size_t *n,
+		      const struct exec_wal_fill *f)
+{
+	if (*n < EXEC_WAL_FILLS_KEPT) {
+		ring[(*head + (*n)++) % EXEC_WAL_FILLS_KEPT] = *f;
+	} else {
+		ring[*head] = *f;
+		*head = (*head + 1) % EXEC_WAL_FILLS_KEPT;
+	}
+}
 
 static struct rec_entry *rec_find(struct rec_state *s, uint64_t nonce)
 {
@@ -206,6 +164,13 @@ static int read_file(struct rec_state *s, const char *path, struct exec_wal_stat
 				break;
 			continue;
 		}
+		if (rec.type == EXEC_WAL_REC_FILL && rec.len == FILL_LEN) {
+			struct exec_wal_fill f = { get_u64(rec.data), get_u64(rec.data + 8),
+			                           get_u64(rec.data + 16) };
+			if (s->fills)
+				fill_keep(s->fills, &s->fill_head, &s->n_fills, &f);
+			continue;
+		}
 		if ((rec.type != EXEC_WAL_REC_SENT && rec.type != EXEC_WAL_REC_RESULT) ||
 		    rec.len < 8) {
 			snprintf(err, errlen, "%s: unknown record type %u (len %u)", what, rec.type,
@@ -227,6 +192,22 @@ static int read_file(struct rec_state *s, const char *path, struct exec_wal_stat
 	return rc;
 }
 
+/* Reads every journal file of prefix in dir, in sequence order, into s. */
+static int read_all(struct rec_state *s, const char *dir, const char *prefix,
+		    struct exec_wal_stats *stats, char *err, size_t errlen)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (errlen)
+		err[0] = '\0';
+	struct hat_journal_file *files = NULL;
+	size_t nf = 0;
+	int rc = hat_journal_list(dir, prefix, &files, &nf, err, errlen);
+	for (size_t i = 0; i < nf && rc == 0; i++)
+		rc = read_file(s, files[i].path, stats, err, errlen);
+	hat_journal_list_free(files);
+	return rc;
+}
+
 int exec_wal_recover(const char *dir, const char *prefix, struct exec_wal_pending *pending,
 		     size_t cap, size_t *n, size_t *total, struct exec_wal_stats *stats,
 		     char *err, size_t errlen)
@@ -234,23 +215,10 @@ int exec_wal_recover(const char *dir, const char *prefix, struct exec_wal_pendin
 	struct exec_wal_stats dummy;
 	if (!stats)
 		stats = &dummy;
-	memset(stats, 0, sizeof(*stats));
 	*n = 0;
 	*total = 0;
-	if (errlen)
-		err[0] = '\0';
-	struct wal_file *files = NULL;
-	size_t nf = 0;
-	int rc = list_files(dir, prefix, &files, &nf, err, errlen);
-	if (rc)
-		return rc;
 	struct rec_state s = {0};
-	for (size_t i = 0; i < nf && rc == 0; i++) {
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
-		rc = read_file(&s, path, stats, err, errlen);
-	}
-	free(files);
+	int rc = read_all(&s, dir, prefix, stats, err, errlen);
 	if (rc == 0) {
 		for (size_t i = 0; i < s.n; i++) {
 			const struct rec_entry *e = &s.e[i];
@@ -271,6 +239,26 @@ int exec_wal_recover(const char *dir, const char *prefix, struct exec_wal_pendin
 			(*total)++;
 		}
 	}
+	free(s.e);
+	free(s.pool);
+	return rc;
+}
+
+int exec_wal_recover_fills(const char *dir, const char *prefix,
+			   struct exec_wal_fill out[EXEC_WAL_FILLS_KEPT], size_t *n, char *err,
+			   size_t errlen)
+{
+	struct exec_wal_stats stats;
+	struct exec_wal_fill *ring = calloc(EXEC_WAL_FILLS_KEPT, sizeof(*ring));
+	if (!ring)
+		return -ENOMEM;
+	struct rec_state s = { .fills = ring };
+	int rc = read_all(&s, dir, prefix, &stats, err, errlen);
+	*n = 0;
+	if (rc == 0)
+		for (size_t i = 0; i < s.n_fills; i++)
+			out[(*n)++] = ring[(s.fill_head + i) % EXEC_WAL_FILLS_KEPT];
+	free(ring);
 	free(s.e);
 	free(s.pool);
 	return rc;
@@ -324,29 +312,40 @@ static int append_small(struct exec_wal *w, uint32_t type, uint64_t nonce, uint8
 /* Deletes every file of this prefix older than the current one. */
 static int delete_old(struct exec_wal *w, char *err, size_t errlen)
 {
-	struct wal_file *files = NULL;
+	struct hat_journal_file *files = NULL;
 	size_t nf = 0;
-	int rc = list_files(w->j.dir, w->j.prefix, &files, &nf, err, errlen);
+	int rc = hat_journal_list(w->j.dir, w->j.prefix, &files, &nf, err, errlen);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < nf; i++) {
 		if (files[i].seq >= w->cur_seq)
 			continue;
-		char path[PATH_MAX];
-		snprintf(path, sizeof(path), "%s/%s", w->j.dir, files[i].name);
-		if (unlink(path) != 0 && errno != ENOENT) {
+		if (unlink(files[i].path) != 0 && errno != ENOENT) {
 			int e = errno;
-			snprintf(err, errlen, "unlink(\"%s\") failed: %s", path, strerror(e));
+			snprintf(err, errlen, "unlink(\"%s\") failed: %s", files[i].path,
+				 strerror(e));
 			rc = -e;
 			break;
 		}
 		w->files_deleted++;
 	}
-	free(files);
+	hat_journal_list_free(files);
 	return rc;
 }
 
-/* Copies every action in flight into the current file, then drops the older files. Called
+static int append_fill(struct exec_wal *w, const struct exec_wal_fill *f, uint64_t now_ns,
+		       uint64_t now_ms, char *err, size_t errlen)
+{
+	uint8_t p[FILL_LEN];
+	put_u64(p, f->tid);
+	put_u64(p + 8, f->oid);
+	put_u64(p + 16, f->time_ms);
+	return hat_journal_append(&w->j, EXEC_WAL_REC_FILL, now_ns, p, FILL_LEN, now_ns, now_ms,
+				  err, errlen);
+}
+
+/* Copies every action in flight and the kept fills into the current file, then drops the
+ * older files. Called
  * when the journal moved to a new file (rotation) and at open. */
 static int compact(struct exec_wal *w, uint64_t now_ns, uint64_t now_ms, char *err,
 		   size_t errlen)
@@ -358,6 +357,12 @@ static int compact(struct exec_wal *w, uint64_t now_ns, uint64_t now_ms, char *e
 		if (rc == 0 && a->sent)
 			rc = append_small(w, EXEC_WAL_REC_SENT, a->nonce, 0, now_ns, now_ms, err,
 					  errlen);
+		if (rc)
+			return rc;
+	}
+	for (uint32_t i = 0; i < w->n_fills; i++) {
+		int rc = append_fill(w, &w->fills[(w->fill_head + i) % EXEC_WAL_FILLS_KEPT], now_ns,
+				     now_ms, err, errlen);
 		if (rc)
 			return rc;
 	}
@@ -395,7 +400,7 @@ int exec_wal_open(struct exec_wal *w, const struct exec_wal_opts *o,
 		return -EINVAL;
 	}
 	uint64_t fb = o->max_file_bytes ? o->max_file_bytes : DEFAULT_FILE_BYTES;
-	uint64_t need = 2ull * o->max_inflight * REJOURNAL_MAX;
+	uint64_t need = 2ull * (o->max_inflight * REJOURNAL_MAX + FILLS_REJOURNAL);
 	if (fb < need) {
 		snprintf(err, errlen,
 			 "wal: max_file_bytes must be >= %" PRIu64 " for max_inflight %u (got %" PRIu64
@@ -408,8 +413,11 @@ int exec_wal_open(struct exec_wal *w, const struct exec_wal_opts *o,
 		return -EINVAL;
 	}
 	w->inflight = calloc(o->max_inflight, sizeof(*w->inflight));
-	if (!w->inflight)
+	w->fills = calloc(EXEC_WAL_FILLS_KEPT, sizeof(*w->fills));
+	if (!w->inflight || !w->fills) {
+		exec_wal_close(w);
 		return -ENOMEM;
+	}
 	w->max_inflight = o->max_inflight;
 	struct hat_journal_opts jo = {
 		.dir = o->dir,
@@ -422,12 +430,17 @@ int exec_wal_open(struct exec_wal *w, const struct exec_wal_opts *o,
 	};
 	int rc = hat_journal_open(&w->j, &jo, now_ns, err, errlen);
 	if (rc) {
-		free(w->inflight);
-		w->inflight = NULL;
+		w->j.fd = -1;
+		exec_wal_close(w);
 		return rc;
 	}
 	for (size_t i = 0; i < n; i++)
 		w->inflight[w->n_inflight++] = pending[i];
+	size_t head = 0, nf = 0;
+	for (size_t i = 0; i < o->n_fills; i++)
+		fill_keep(w->fills, &head, &nf, &o->fills[i]);
+	w->fill_head = (uint32_t)head;
+	w->n_fills = (uint32_t)nf;
 	rc = compact(w, now_ns, now_ms, err, errlen);
 	if (rc)
 		exec_wal_close(w);
@@ -506,6 +519,21 @@ int exec_wal_result(struct exec_wal *w, uint64_t nonce, enum exec_wal_outcome ou
 	return after_append(w, now_ns, now_ms, err, errlen);
 }
 
+int exec_wal_fill(struct exec_wal *w, const struct exec_wal_fill *f, uint64_t now_ns,
+		  uint64_t now_ms, char *err, size_t errlen)
+{
+	if (!w->inflight)
+		return -EBADF;
+	int rc = append_fill(w, f, now_ns, now_ms, err, errlen);
+	if (rc)
+		return rc;
+	size_t head = w->fill_head, n = w->n_fills;
+	fill_keep(w->fills, &head, &n, f);
+	w->fill_head = (uint32_t)head;
+	w->n_fills = (uint32_t)n;
+	return after_append(w, now_ns, now_ms, err, errlen);
+}
+
 int exec_wal_tick(struct exec_wal *w, uint64_t now_ms)
 {
 	if (!w->inflight)
@@ -520,6 +548,9 @@ void exec_wal_close(struct exec_wal *w)
 		hat_journal_close(&w->j);
 	w->j.fd = -1;
 	free(w->inflight);
+	free(w->fills);
 	w->inflight = NULL;
+	w->fills = NULL;
 	w->n_inflight = 0;
+	w->n_fills = 0;
 }

@@ -15,6 +15,11 @@
  * unknown, so execd asks the exchange (orderStatus by cloid) instead of resending. A record cut
  * short by a crash (torn tail) is ignored: an ACTION that did not reach the disk was never sent.
  *
+ * Fills: exec_wal_fill() journals each fill execd published to riskd (trade id, oid, time),
+ * so that after a restart the fills the exchange reports again (userFills, the stream's
+ * snapshot) are known as already published. The newest EXEC_WAL_FILLS_KEPT are kept: a
+ * compaction journals them again; exec_wal_recover_fills() reads them back.
+ *
  * Compaction: the journal rotates to a new file when a file would pass max_file_bytes; when it
  * does (and at open) the actions still without a result are journaled again into the new file
  * (ACTION without body, + SENT if sent) and every older file of this prefix is deleted. So the
@@ -42,6 +47,16 @@ enum exec_wal_rec {
 	EXEC_WAL_REC_ACTION = 1,
 	EXEC_WAL_REC_SENT = 2,
 	EXEC_WAL_REC_RESULT = 3,
+	EXEC_WAL_REC_FILL = 4,
+};
+
+#define EXEC_WAL_FILLS_KEPT 256u  /* fills remembered across compactions */
+
+/* A fill published to riskd (journaled as u64 tid, u64 oid, u64 time_ms). */
+struct exec_wal_fill {
+	uint64_t tid;
+	uint64_t oid;
+	uint64_t time_ms;      /* the exchange's fill time */
 };
 
 /* What an action does (for recovery: which exchange question to ask). */
@@ -79,6 +94,8 @@ struct exec_wal_opts {
 	const char *prefix;       /* journal prefix, e.g. "execwal" */
 	uint64_t max_file_bytes;  /* rotate + compact past this; 0 = 4 MiB */
 	uint32_t max_inflight;    /* actions without a result at once (>= 1) */
+	const struct exec_wal_fill *fills; /* recovered fills to keep (borrowed for open) */
+	size_t n_fills;           /* <= EXEC_WAL_FILLS_KEPT (older ones are dropped) */
 };
 
 struct exec_wal_stats {
@@ -95,6 +112,8 @@ struct exec_wal {
 	uint32_t max_inflight;
 	uint32_t n_inflight;
 	struct exec_wal_pending *inflight; /* owned, max_inflight entries (unordered) */
+	struct exec_wal_fill *fills;  /* owned ring of the newest EXEC_WAL_FILLS_KEPT fills */
+	uint32_t fill_head, n_fills;  /* index of the oldest; count */
 	uint64_t compactions;
 	uint64_t files_deleted;
 };
@@ -109,6 +128,14 @@ struct exec_wal {
 int exec_wal_recover(const char *dir, const char *prefix, struct exec_wal_pending *pending,
 		     size_t cap, size_t *n, size_t *total, struct exec_wal_stats *stats,
 		     char *err, size_t errlen);
+
+/* Reads the FILL records of every journal file <dir>/<prefix>-*.hjl: the newest
+ * EXEC_WAL_FILLS_KEPT into out (oldest first; *n stored). A fill journaled twice (a compaction
+ * cut short) may appear twice. Torn tails and checksum errors are handled as by
+ * exec_wal_recover. Returns 0, HAT_E_PARSE (err names file and offset) or a negative errno. */
+int exec_wal_recover_fills(const char *dir, const char *prefix,
+			   struct exec_wal_fill out[EXEC_WAL_FILLS_KEPT], size_t *n, char *err,
+			   size_t errlen);
 
 /* Opens the WAL for appending: a new journal file, into which the recovered
  * pending[0..n) (borrowed; may be NULL/0) are journaled again, then deletes the older files.
@@ -136,6 +163,11 @@ int exec_wal_sent(struct exec_wal *w, uint64_t nonce, uint64_t now_ns, uint64_t 
  * errno from the journal (the action then stays in flight and is asked about after a restart). */
 int exec_wal_result(struct exec_wal *w, uint64_t nonce, enum exec_wal_outcome outcome,
 		    uint64_t now_ns, uint64_t now_ms, char *err, size_t errlen);
+
+/* Journals a fill published to riskd (not synced: a crash of execd loses nothing written;
+ * see Durability). Returns 0 or a negative errno from the journal. */
+int exec_wal_fill(struct exec_wal *w, const struct exec_wal_fill *f, uint64_t now_ns,
+		  uint64_t now_ms, char *err, size_t errlen);
 
 /* The before-sleep chore: fdatasyncs SENT/RESULT records written more than
  * EXEC_WAL_SYNC_INTERVAL_MS ago (now_ms monotonic). Returns 0, -EBADF if not open, or a

@@ -80,8 +80,8 @@ static uint64_t counter_value(const struct feedd *f, int i)
 	case FC_BBOS_COALESCED: return p->bbos_coalesced;
 	case FC_TRADES_QUEUED: return p->trades_queued;
 	case FC_TRADES_DROPPED: return p->trades_dropped;
-	case FC_PINGS: return f->sess.pings;
-	case FC_SILENT_DROPS: return f->sess.silent_drops;
+	case FC_PINGS: return f->sess.rc.pings;
+	case FC_SILENT_DROPS: return f->sess.rc.silent_drops;
 	default: return 0;
 	}
 }
@@ -113,7 +113,7 @@ static void chore(struct feedd *f, uint64_t now_ms)
 		}
 	}
 	hat_counter_set(f->ctr[FC_BACKLOG], feed_pub_backlog(&f->pub));
-	bool live = f->sess.state == FEED_SS_LIVE;
+	bool live = f->sess.rc.state == FEED_SS_LIVE;
 	hat_counter_set(f->ctr[FC_LIVE], live);
 	uint64_t now_ns = hat_now_ns();
 	bool all_fresh = live;
@@ -318,7 +318,7 @@ static void ws_open(void *user)
 	fetch_meta(f); /* no-op once the table is there */
 	feed_session_opened(&f->sess, mono_ms());
 	record(f, FEED_REC_OPEN, hat_now_ns(), f->ws_url, strlen(f->ws_url));
-	hat_log(&f->d.log, HAT_LOG_INFO, "ws_open", "url=%s attempt=%u", f->ws_url, f->sess.attempt);
+	hat_log(&f->d.log, HAT_LOG_INFO, "ws_open", "url=%s attempt=%u", f->ws_url, f->sess.rc.attempt);
 	char buf[256];
 	for (uint32_t k = 0; k < feed_session_sub_count(&f->sess); k++) {
 		int n = feed_session_sub_text(&f->sess, k, buf, sizeof buf);
@@ -342,18 +342,18 @@ static void ws_pong(void *user, uint64_t recv_ns)
 static void ws_close(void *user, const struct hat_ws_close_info *why)
 {
 	struct feedd *f = user;
-	bool was_live = f->sess.state == FEED_SS_LIVE || f->sess.state == FEED_SS_CONNECTING;
+	bool was_live = f->sess.rc.state == FEED_SS_LIVE || f->sess.rc.state == FEED_SS_CONNECTING;
 	feed_session_closed(&f->sess, mono_ms());
 	mark_all_stale(f);
 	if (why->err == -EMSGSIZE)
 		f->st.oversize_closes++;
-	if (was_live && f->sess.opens)
+	if (was_live && f->sess.rc.opens)
 		f->st.reconnects++;
 	record(f, FEED_REC_CLOSE, hat_now_ns(), why->text, strlen(why->text));
 	if (!f->stopping)
 		hat_log(&f->d.log, HAT_LOG_WARN, "ws_closed", "reason=%s err=%d code_rx=%u code_tx=%u retry_in_ms=%llu",
 			why->text, why->err, why->code_received, why->code_sent,
-			(unsigned long long)f->sess.last_delay_ms);
+			(unsigned long long)f->sess.rc.last_delay_ms);
 }
 
 static void noop_timer(uv_timer_t *t) { (void)t; }
@@ -395,10 +395,11 @@ int feedd_init(struct feedd *f, const struct hat_daemon_args *a, const struct fe
 	hat_log_rl_init(&f->rl_exch, 0, 10 * HAT_NS_PER_S);
 
 	struct feed_session_cfg sc = {
-		.ping_idle_ms = f->fc.ping_interval_ms,
-		.silent_ms = f->fc.ping_interval_ms + f->fc.silence_timeout_ms,
-		.backoff_min_ms = f->fc.reconnect_min_ms, .backoff_max_ms = f->fc.reconnect_max_ms,
-		.stable_ms = f->fc.stable_ms, .min_connect_interval_ms = f->fc.min_connect_interval_ms,
+		.rc = { .ping_idle_ms = f->fc.ping_interval_ms,
+		        .silent_ms = f->fc.ping_interval_ms + f->fc.silence_timeout_ms,
+		        .backoff_min_ms = f->fc.reconnect_min_ms,
+		        .backoff_max_ms = f->fc.reconnect_max_ms, .stable_ms = f->fc.stable_ms,
+		        .min_connect_interval_ms = f->fc.min_connect_interval_ms },
 		.n_sig_figs = (uint8_t)f->fc.l2_sig_figs, .mantissa = (uint8_t)f->fc.l2_mantissa,
 		.sub_l2book = f->fc.sub_l2book, .sub_trades = f->fc.sub_trades, .sub_bbo = f->fc.sub_bbo,
 	};
@@ -649,7 +650,7 @@ static void session_actions(struct feedd *f, uint64_t now_ms)
 			hat_ws_client_send_text(&f->ws, p, strlen(p));
 		} else if (a == FEED_ACT_RECONNECT) {
 			hat_log(&f->d.log, HAT_LOG_WARN, "ws_silent", "silent_ms=%u",
-				f->sess.cfg.silent_ms);
+				f->sess.cfg.rc.silent_ms);
 			hat_ws_client_abort(&f->ws);
 		}
 	}

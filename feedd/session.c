@@ -14,16 +14,9 @@ int feed_session_init(struct feed_session *s, const struct feed_session_cfg *cfg
 		snprintf(err, errlen, "feedd: need 1..%d coins (got %u)", FEED_MAX_COINS, n);
 		return -EINVAL;
 	}
-	if (cfg->backoff_min_ms == 0 || cfg->backoff_min_ms > cfg->backoff_max_ms) {
-		snprintf(err, errlen, "feedd: backoff_min_ms must be in 1..backoff_max_ms (%u..%u)",
-			 cfg->backoff_min_ms, cfg->backoff_max_ms);
-		return -EINVAL;
-	}
-	if (cfg->ping_idle_ms == 0 || cfg->silent_ms <= cfg->ping_idle_ms) {
-		snprintf(err, errlen, "feedd: silent_ms (%u) must be > ping_idle_ms (%u) > 0",
-			 cfg->silent_ms, cfg->ping_idle_ms);
-		return -EINVAL;
-	}
+	int e = hat_reconnect_init(&s->rc, &cfg->rc, seed, "feedd", err, errlen);
+	if (e)
+		return e;
 	if (cfg->n_sig_figs != 0 && (cfg->n_sig_figs < 2 || cfg->n_sig_figs > 5)) {
 		snprintf(err, errlen, "feedd: n_sig_figs must be 0 (full precision) or 2..5 (got %u)",
 			 cfg->n_sig_figs);
@@ -55,27 +48,12 @@ int feed_session_init(struct feed_session *s, const struct feed_session_cfg *cfg
 	}
 	s->n_coins = n;
 	s->cfg = *cfg;
-	s->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
-	s->state = FEED_SS_IDLE;
 	return 0;
-}
-
-static uint64_t rnd(struct feed_session *s)
-{
-	uint64_t x = s->rng;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	s->rng = x;
-	return x;
 }
 
 uint64_t feed_session_backoff_cap(const struct feed_session_cfg *cfg, uint32_t k)
 {
-	uint64_t d = cfg->backoff_min_ms;
-	for (uint32_t i = 0; i < k && d < cfg->backoff_max_ms; i++)
-		d *= 2;
-	return d < cfg->backoff_max_ms ? d : cfg->backoff_max_ms;
+	return hat_reconnect_backoff_cap(&cfg->rc, k);
 }
 
 static void all_stale(struct feed_session *s)
@@ -86,119 +64,56 @@ static void all_stale(struct feed_session *s)
 
 void feed_session_start(struct feed_session *s, uint64_t now_ms)
 {
-	s->state = FEED_SS_WAIT;
-	s->next_connect_ms = now_ms;
+	hat_reconnect_start(&s->rc, now_ms);
 	all_stale(s);
 }
 
 void feed_session_stop(struct feed_session *s)
 {
-	s->state = FEED_SS_STOPPED;
+	hat_reconnect_stop(&s->rc);
 	all_stale(s);
 }
 
 enum feed_action feed_session_poll(struct feed_session *s, uint64_t now_ms)
 {
-	switch (s->state) {
-	case FEED_SS_WAIT:
-		if (now_ms >= s->next_connect_ms)
-			return FEED_ACT_CONNECT;
-		return FEED_ACT_NONE;
-	case FEED_SS_LIVE:
-		if (now_ms - s->last_rx_ms >= s->cfg.silent_ms) {
-			s->silent_drops++;
-			/* Report once: the adapter drops the link and feed_session_closed() follows. */
-			s->state = FEED_SS_CONNECTING;
-			all_stale(s);
-			return FEED_ACT_RECONNECT;
-		}
-		if (now_ms - s->last_rx_ms >= s->cfg.ping_idle_ms &&
-		    now_ms - s->last_ping_ms >= s->cfg.ping_idle_ms) {
-			s->last_ping_ms = now_ms;
-			s->pings++;
-			return FEED_ACT_PING;
-		}
-		return FEED_ACT_NONE;
-	default:
-		return FEED_ACT_NONE;
-	}
+	enum hat_reconnect_action a = hat_reconnect_poll(&s->rc, now_ms);
+	if (a == HAT_RECONNECT_ACT_RECONNECT)
+		all_stale(s);
+	return (enum feed_action)a;
 }
 
 uint64_t feed_session_next_ms(const struct feed_session *s, uint64_t now_ms)
 {
-	switch (s->state) {
-	case FEED_SS_WAIT:
-		return s->next_connect_ms > now_ms ? s->next_connect_ms - now_ms : 0;
-	case FEED_SS_LIVE: {
-		uint64_t silent = s->last_rx_ms + s->cfg.silent_ms;
-		uint64_t ping = s->last_rx_ms + s->cfg.ping_idle_ms;
-		uint64_t ping2 = s->last_ping_ms + s->cfg.ping_idle_ms;
-		if (ping2 > ping)
-			ping = ping2;
-		uint64_t t = ping < silent ? ping : silent;
-		return t > now_ms ? t - now_ms : 0;
-	}
-	default:
-		return UINT32_MAX;
-	}
+	return hat_reconnect_next_ms(&s->rc, now_ms);
 }
 
 void feed_session_connecting(struct feed_session *s, uint64_t now_ms)
 {
-	if (s->state == FEED_SS_STOPPED)
-		return;
-	s->state = FEED_SS_CONNECTING;
-	s->last_attempt_ms = now_ms;
-	s->attempted = true;
-	s->connects++;
+	hat_reconnect_connecting(&s->rc, now_ms);
 }
 
 void feed_session_opened(struct feed_session *s, uint64_t now_ms)
 {
-	if (s->state == FEED_SS_STOPPED)
-		return;
-	s->state = FEED_SS_LIVE;
-	s->open_ms = now_ms;
-	s->was_open = true;
-	s->last_rx_ms = now_ms;
-	s->last_ping_ms = now_ms;
-	s->opens++;
+	hat_reconnect_opened(&s->rc, now_ms);
 	all_stale(s); /* fresh again only after this connection's snapshot */
 	assert(feed_session_check(s));
 }
 
 void feed_session_rx(struct feed_session *s, uint64_t now_ms)
 {
-	if (s->state == FEED_SS_LIVE)
-		s->last_rx_ms = now_ms;
+	hat_reconnect_rx(&s->rc, now_ms);
 }
 
 void feed_session_closed(struct feed_session *s, uint64_t now_ms)
 {
-	s->closes++;
+	hat_reconnect_closed(&s->rc, now_ms);
 	all_stale(s);
-	if (s->state == FEED_SS_STOPPED)
-		return;
-	bool was_stable = s->was_open && now_ms - s->open_ms >= s->cfg.stable_ms;
-	if (was_stable)
-		s->attempt = 0;
-	uint64_t cap = feed_session_backoff_cap(&s->cfg, s->attempt);
-	uint64_t delay = cap / 2 + rnd(s) % (cap - cap / 2 + 1); /* uniform in [cap/2, cap] */
-	if (s->attempt < 64)
-		s->attempt++;
-	uint64_t at = now_ms + delay;
-	if (s->attempted && at < s->last_attempt_ms + s->cfg.min_connect_interval_ms)
-		at = s->last_attempt_ms + s->cfg.min_connect_interval_ms;
-	s->last_delay_ms = at - now_ms;
-	s->next_connect_ms = at;
-	s->was_open = false;
-	s->state = FEED_SS_WAIT;
 	assert(feed_session_check(s));
 }
 
 bool feed_session_snapshot(struct feed_session *s, uint32_t i, int kind, uint64_t now_ms)
 {
-	if (s->state != FEED_SS_LIVE || i >= s->n_coins)
+	if (s->rc.state != FEED_SS_LIVE || i >= s->n_coins)
 		return false;
 	if (kind == 2 && s->cfg.sub_l2book)
 		return false; /* with l2Book on, only the book snapshot counts */
@@ -262,15 +177,14 @@ int feed_session_sub_text(const struct feed_session *s, uint32_t k, char *buf, s
 
 const char *feed_session_ping_text(void)
 {
-	return "{\"method\":\"ping\"}";
+	return hat_reconnect_ping_text();
 }
 
 bool feed_session_check(const struct feed_session *s)
 {
-	if (s->state < FEED_SS_IDLE || s->state > FEED_SS_STOPPED || s->n_coins > FEED_MAX_COINS ||
-	    s->rng == 0)
+	if (!hat_reconnect_check(&s->rc) || s->n_coins > FEED_MAX_COINS)
 		return false;
-	if (s->state != FEED_SS_LIVE)
+	if (s->rc.state != FEED_SS_LIVE)
 		for (uint32_t i = 0; i < s->n_coins; i++)
 			if (s->coins[i].fresh)
 				return false;

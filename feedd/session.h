@@ -2,13 +2,8 @@
  *
  * The core decides; the adapter (feedd/feedd.c) acts. It owns the subscription list (per
  * configured coin: l2Book with the configured aggregation, trades, bbo), the application ping
- * schedule ({"method":"ping"} after ping_idle_ms without any received frame, section 3.3 of the
- * protocol notes), silent-connection detection (nothing received, not even a pong, for
- * silent_ms), and the reconnect policy: jittered exponential backoff ("equal jitter": a delay
- * for attempt k is uniform in [d/2, d] with d = min(backoff_max, backoff_min * 2^k)), reset
- * only after a connection stayed open stable_ms, plus a floor of min_connect_interval_ms
- * between connection attempts, so a server that accepts and closes at once (a reconnect
- * storm) costs at most one attempt per interval and the CPU sleeps in between.
+ * schedule, silent-connection detection and the reconnect policy, which are common/reconnect.h's
+ * (struct hat_reconnect, shared with execd's private stream).
  *
  * Per coin it tracks freshness: every coin is stale while disconnected and after each
  * (re)subscribe until the coin's first snapshot (its l2Book, or its bbo when l2Book is not
@@ -25,34 +20,31 @@
 #include <stdint.h>
 
 #include "common/msg_types.h"
+#include "common/reconnect.h"
 
 #define FEED_MAX_COINS 32
 
 struct feed_session_cfg {
-	uint32_t ping_idle_ms;            /* app ping after this long without a received frame */
-	uint32_t silent_ms;               /* reconnect after this long without a received frame */
-	uint32_t backoff_min_ms;          /* first reconnect delay bound */
-	uint32_t backoff_max_ms;          /* delay cap */
-	uint32_t stable_ms;               /* open this long: backoff starts over */
-	uint32_t min_connect_interval_ms; /* floor between two connection attempts */
+	struct hat_reconnect_cfg rc;      /* ping, silence, backoff */
 	uint8_t n_sig_figs;               /* l2Book aggregation: 0 = full precision, else 2..5 */
 	uint8_t mantissa;                 /* 0 = none, else 1, 2 or 5 (only with n_sig_figs 5) */
 	bool sub_l2book, sub_trades, sub_bbo;
 };
 
+/* The connection states and actions are common/reconnect.h's. */
 enum feed_sess_state {
-	FEED_SS_IDLE = 0,       /* not started */
-	FEED_SS_WAIT = 1,       /* waiting to (re)connect at next_connect_ms */
-	FEED_SS_CONNECTING = 2, /* the adapter is connecting */
-	FEED_SS_LIVE = 3,       /* open and subscribed */
-	FEED_SS_STOPPED = 4,    /* shutting down: never connects again */
+	FEED_SS_IDLE = HAT_RECONNECT_IDLE,
+	FEED_SS_WAIT = HAT_RECONNECT_WAIT,
+	FEED_SS_CONNECTING = HAT_RECONNECT_CONNECTING,
+	FEED_SS_LIVE = HAT_RECONNECT_LIVE,       /* open and subscribed */
+	FEED_SS_STOPPED = HAT_RECONNECT_STOPPED,
 };
 
 enum feed_action {
-	FEED_ACT_NONE = 0,
-	FEED_ACT_CONNECT = 1,   /* start a connection, then call feed_session_connecting() */
-	FEED_ACT_PING = 2,      /* send feed_session_ping_text() */
-	FEED_ACT_RECONNECT = 3, /* the link is silent: drop it (on_closed follows) */
+	FEED_ACT_NONE = HAT_RECONNECT_ACT_NONE,
+	FEED_ACT_CONNECT = HAT_RECONNECT_ACT_CONNECT,
+	FEED_ACT_PING = HAT_RECONNECT_ACT_PING,
+	FEED_ACT_RECONNECT = HAT_RECONNECT_ACT_RECONNECT,
 };
 
 struct feed_session_coin {
@@ -65,19 +57,7 @@ struct feed_session {
 	struct feed_session_cfg cfg;
 	struct feed_session_coin coins[FEED_MAX_COINS];
 	uint32_t n_coins;
-	int state;              /* enum feed_sess_state */
-	uint32_t attempt;       /* consecutive attempts without a stable connection */
-	uint64_t next_connect_ms;
-	uint64_t last_attempt_ms;
-	bool attempted;         /* last_attempt_ms is valid */
-	uint64_t open_ms;       /* when the current connection opened */
-	bool was_open;          /* the current attempt reached open */
-	uint64_t last_rx_ms;    /* last frame of any kind */
-	uint64_t last_ping_ms;  /* last app ping sent */
-	uint64_t last_delay_ms; /* the last backoff delay chosen */
-	uint64_t rng;           /* xorshift64 state, never 0 */
-	/* counters */
-	uint64_t connects, opens, closes, pings, silent_drops;
+	struct hat_reconnect rc;  /* connection state, backoff, ping, silence, counters */
 };
 
 /* Sets up the session for coins[0..n) (names copied; at most FEED_MAX_COINS, each shorter

@@ -35,17 +35,7 @@ static void out_log(void *user, int level, const char *event, const char *text)
 
 static int add_stat(struct riskd *d, const char *name, const uint64_t *src, bool gauge)
 {
-	if (d->n_stats == RISKD_MAX_STATS)
-		return -ENOSPC;
-	struct riskd_stat *s = &d->stats[d->n_stats];
-	int rc = hat_counter_register(d->st.blk, name, &s->c);
-	if (rc)
-		return rc;
-	s->src = src;
-	s->gauge = gauge;
-	s->base = gauge ? 0 : hat_counter_get(s->c);
-	d->n_stats++;
-	return 0;
+	return hat_stats_add(&d->stats, d->st.blk, name, src, gauge);
 }
 
 static int register_counters(struct riskd *d)
@@ -114,8 +104,7 @@ static void publish_control(struct riskd *d, uint64_t mono)
 	d->g_open_orders = risk_book_open_orders(&d->eng.book);
 	d->g_queued_order = d->q_order.n;
 	d->g_queued_position = d->q_position.n;
-	for (unsigned i = 0; i < d->n_stats; i++)
-		hat_counter_set(d->stats[i].c, d->stats[i].base + *d->stats[i].src);
+	hat_stats_publish(&d->stats);
 	d->last_flush_mono = mono;
 }
 

@@ -46,23 +46,12 @@
 #include "common/msg.h"
 #include "common/outq.h"
 #include "common/ring.h"
+#include "common/stat.h"
 #include "riskd/config.h"
 #include "riskd/engine.h"
 
 #define RISKD_OUTQ 4096   /* messages queued per output ring when it is full */
 #define RISKD_BATCH 64    /* messages taken from one input ring per iteration */
-
-#define RISKD_MAX_STATS 64
-
-/* One published number: a control-block counter fed from a running value. Totals continue
- * from what the previous riskd process left (base), so they survive restarts; gauges are
- * published as they are. */
-struct riskd_stat {
-	struct hat_counter c;
-	uint64_t base;
-	const uint64_t *src;
-	uint8_t gauge;
-};
 
 struct riskd {
 	struct hat_daemon st;            /* config, log, control block, command ring */
@@ -75,8 +64,7 @@ struct riskd {
 	struct hat_seq_check seq_intent, seq_exec;
 	struct hat_msg_rejects rej_intent, rej_exec;
 	struct hat_log_rl rl_bad, rl_gap;
-	struct riskd_stat stats[RISKD_MAX_STATS];
-	unsigned n_stats;
+	struct hat_stats stats;          /* totals continue across restarts */
 	struct hat_hist check_ns;        /* intent handling time */
 	uint64_t g_out_drops, g_transitions, g_trading_state, g_state_cause, g_open_orders,
 		g_queued_order, g_queued_position; /* computed before each publication */

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "common/clock.h"
@@ -29,6 +30,7 @@
 #include "common/ring.h"
 #include "execd/keystore.h"
 #include "hl/hex.h"
+#include "hl/records.h"
 #include "tests/helpers/hlsim_proc.h"
 #include "tests/helpers/pipeline_fixture.h"
 #include "tests/helpers/test_util.h"
@@ -699,14 +701,13 @@ static void test_execd_hlsim_restart_loses_no_fill(void **state)
 	assert_int_equal(count_ev(f, HAT_EXEC_FILL, 90), 3);
 }
 
-/* hlsim's per-IP weight budget runs out: the orders past it are rejected to riskd with
- * EXCH_RATE_LIMIT (by the exchange's 429, then by execd's own backoff), none is retried. */
-static void test_execd_rate_limit_rejects_with_reason(void **state)
+/* hlsim's per-IP weight budget (150) runs out under 80 one-order requests (exec_extra: execd
+ * config, e.g. use_ws_post): every order is acked or rejected with EXCH_RATE_LIMIT (by the
+ * exchange's 429, then by execd's own backoff); some of each. */
+static void rate_limited_run(struct fx *f, const char *exec_extra)
 {
-	struct fx *f = calloc(1, sizeof *f);
-	*state = f;
 	static const char *const extra[] = { "--rl-rest-weight", "150", NULL };
-	setup_common(f, extra, NULL);
+	setup_common(f, extra, exec_extra);
 	patch_config(f, "\"max_batch\": 40", "\"max_batch\": 1"); /* one request per order */
 	start_execd(f, NULL, NULL);
 	wait_ready(f);
@@ -733,6 +734,14 @@ static void test_execd_rate_limit_rejects_with_reason(void **state)
 	assert_int_equal(other, 0);
 	assert_true(acks > 0);
 	assert_true(limited > 0);
+}
+
+/* The budget runs out over HTTP: nothing is retried. */
+static void test_execd_rate_limit_rejects_with_reason(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	rate_limited_run(f, NULL);
 	/* (hlsim's /info is out of budget for this IP too: its view is not asked here) */
 }
 
@@ -890,6 +899,160 @@ static void test_execd_lost_answer_retries_same_nonce_no_duplicate(void **state)
 	free(audit);
 }
 
+/* execd's control-block counter name, once its published value equals want (counters flush
+ * every heartbeat); fails with the value seen after 10 s. */
+static void wait_counter(struct fx *f, const char *name, uint64_t want)
+{
+	struct hat_control ctl;
+	char err[256];
+	assert_int_equal(hat_control_open(&ctl, f->pf.instance, 0, err, sizeof err), 0);
+	const struct hat_stage_shm *ex = hat_control_stage(&ctl, HAT_STAGE_EXECD);
+	uint64_t v = UINT64_MAX, end = tu_now_ms() + 10000;
+	do {
+		drain(f);
+		assert_int_equal(hat_stage_counter_find(ex, name, &v), 0);
+		if (v == want)
+			break;
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	} while (tu_now_ms() < end);
+	hat_control_close(&ctl);
+	if (v != want)
+		fail_msg("execd counter %s is %llu, expected %llu", name, (unsigned long long)v,
+		         (unsigned long long)want);
+}
+
+static void kill_execd(struct fx *f)
+{
+	kill(f->pid, SIGKILL);
+	int st = tu_wait(f->pid, 10000);
+	f->pid = 0;
+	assert_true(WIFSIGNALED(st));
+}
+
+/* execd dies (SIGKILL) after a fill; one more fill happens while it is down; it restarts,
+ * then restarts again (clean stop): the fill from before is never published again, the one
+ * from the downtime exactly once; the audit trail holds each fill once; the control block's
+ * counters continue from where the killed process left them. */
+static void test_execd_restart_publishes_each_fill_once(void **state)
+{
+	struct fx *f = *state;
+	wait_ready(f);
+	send_order(f, HAT_INTENT_NEW, 160, 0, HAT_SIDE_BUY, "60000", "0.003", HAT_TIF_GTC);
+	wait_ev(f, HAT_EXEC_ACK, 160, 0);
+	b_take(f, false, "60000", "0.001");
+	size_t i = wait_ev(f, HAT_EXEC_FILL, 160, 0);
+	uint64_t tid1 = f->ev[i].tid;
+	wait_counter(f, "fills", 1);
+	wait_counter(f, "acks", 1);
+	kill_execd(f);
+	b_take(f, false, "60000", "0.001"); /* while execd is down */
+	start_execd(f, NULL, NULL);
+	wait_ready(f);
+	i = wait_ev(f, HAT_EXEC_FILL, 160, i + 1);
+	uint64_t tid2 = f->ev[i].tid;
+	assert_true(tid2 != tid1);
+	assert_int_equal(f->ev[i].sz, 100000);
+	b_take(f, false, "60000", "0.001"); /* live again */
+	i = wait_ev(f, HAT_EXEC_FILL, 160, i + 1);
+	assert_int_equal(f->ev[i].remaining_sz, 0);
+	wait_counter(f, "fills", 3);  /* 1 from the first process, 2 from this one */
+	wait_counter(f, "reconciles", 2);
+	stop_execd(f);
+	start_execd(f, NULL, NULL);  /* its WAL was compacted at the last open: fills kept */
+	wait_ready(f);
+	hat_sleep_ns(300 * HAT_NS_PER_MS);
+	drain(f);
+	assert_int_equal(count_ev(f, HAT_EXEC_FILL, 160), 3);
+	for (size_t a = 0; a < f->n_ev; a++)
+		for (size_t b = a + 1; b < f->n_ev; b++)
+			if (f->ev[a].kind == HAT_EXEC_FILL && f->ev[b].kind == HAT_EXEC_FILL)
+				assert_true(f->ev[a].tid != f->ev[b].tid);
+	wait_counter(f, "fills", 3);
+	wait_counter(f, "reconciles", 3);
+	/* the audit trail: one event line per fill, Hyperliquid's fill fields */
+	char *audit = tu_read_file(f->audit);
+	assert_int_equal(occurrences(audit, "\"kind\":\"event\",\"nonce\":0,\"body\":{\"fills\":[{"), 3);
+	char tid[64];
+	snprintf(tid, sizeof tid, "\"tid\":%llu,", (unsigned long long)tid2);
+	assert_int_equal(occurrences(audit, tid), 1);
+	snprintf(tid, sizeof tid, "\"cloid\":\"%s\"}]}", cloid_hex(160));
+	assert_int_equal(occurrences(audit, tid), 3);
+	assert_int_equal(occurrences(audit, "\"px\":\"60000\",\"sz\":\"0.001\",\"side\":\"B\""), 3);
+	/* each is a Hyperliquid fill object hl/ parses back to the published fill */
+	int parsed = 0;
+	for (char *line = strtok(audit, "\n"); line; line = strtok(NULL, "\n")) {
+		cJSON *j = cJSON_Parse(line);
+		const cJSON *body = cJSON_GetObjectItemCaseSensitive(j, "body");
+		const cJSON *arr = cJSON_GetObjectItemCaseSensitive(body, "fills");
+		if (cJSON_IsArray(arr)) {
+			struct hl_fill fl;
+			size_t n = 0, total = 0;
+			char perr[200];
+			struct hl_jpath jp = HL_JPATH_ROOT("fills");
+			if (hl_fills_parse(arr, &jp, &fl, 1, &n, &total, perr, sizeof perr) != 0)
+				fail_msg("audit fill line does not parse: %s\n%s", perr, line);
+			assert_int_equal(n, 1);
+			assert_int_equal(fl.sz, 100000);
+			assert_int_equal(fl.px, 60000 * HAT_FX_ONE);
+			assert_int_equal(fl.oid, f->ev[i].oid);
+			parsed++;
+		}
+		cJSON_Delete(j);
+	}
+	assert_int_equal(parsed, 3);
+	free(audit);
+	char *log = tu_read_file(f->log);
+	assert_non_null(strstr(log, "\"fills_restored\""));
+	free(log);
+}
+
+/* The order ring's seq jumps (4 messages lost) and then repeats (a replay): execd counts the
+ * gap and the duplicates in its control block and logs them; the duplicates are dropped and
+ * the orders after them go through. */
+static void test_execd_order_ring_seq_gap_and_dups_counted(void **state)
+{
+	struct fx *f = *state;
+	wait_ready(f);
+	uint64_t s = hat_ring_next_seq(&f->order);
+	for (int k = 0; k < 5; k++) {
+		struct hat_msg_control c;
+		memset(&c, 0, sizeof c);
+		hat_msg_init(&c.h, HAT_MSG_CONTROL);
+		c.cmd = HAT_CTL_RESUME;
+		c.from_stage = HAT_STAGE_RISKD;
+		c.h.seq = s + 4; /* the first is 4 ahead; the next four repeat it */
+		assert_int_equal(hat_ring_try_push(&f->order, &c, sizeof c), 0);
+	}
+	assert_int_equal(hat_ring_next_seq(&f->order), s + 5);
+	send_order(f, HAT_INTENT_NEW, 170, 0, HAT_SIDE_BUY, "60000", "0.001", HAT_TIF_GTC);
+	wait_ev(f, HAT_EXEC_ACK, 170, 0);
+	wait_counter(f, "seq_gaps", 1);
+	wait_counter(f, "seq_lost", 4);
+	wait_counter(f, "seq_dups", 4);
+	char *log = tu_read_file(f->log);
+	assert_int_equal(occurrences(log, "\"seq_gap\""), 1);
+	assert_true(occurrences(log, "\"seq_dup\"") >= 1);
+	free(log);
+}
+
+/* Orders over the WebSocket post method while hlsim's per-IP budget runs out: a post refused
+ * with a rate-limit error is not retried over HTTP; the orders are rejected with
+ * EXCH_RATE_LIMIT and execd backs off. */
+static void test_execd_ws_post_rate_limit_not_retried(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	*state = f;
+	rate_limited_run(f, "\"use_ws_post\": true");
+	wait_counter(f, "orders_in", 80); /* published with the same heartbeat as retries */
+	wait_counter(f, "retries", 0);
+	char *audit = tu_read_file(f->audit);
+	assert_non_null(strstr(audit, "429 rate limited"));
+	free(audit);
+	char *log = tu_read_file(f->log);
+	assert_null(strstr(log, "request_failed"));
+	free(log);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -908,6 +1071,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_execd_cancel_all_includes_foreign_orders, teardown),
 		cmocka_unit_test_teardown(test_execd_waits_for_the_exchange, teardown),
 		cmocka_unit_test_teardown(test_execd_lost_answer_retries_same_nonce_no_duplicate, teardown),
+		cmocka_unit_test_setup_teardown(test_execd_restart_publishes_each_fill_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_execd_order_ring_seq_gap_and_dups_counted, setup, teardown),
+		cmocka_unit_test_teardown(test_execd_ws_post_rate_limit_not_retried, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

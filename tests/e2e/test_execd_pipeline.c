@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include <sodium.h>
 
 #include "common/clock.h"
@@ -44,6 +45,8 @@ struct fx {
 	int acks, fills;
 	int64_t last_szi;
 	bool got_position;
+	uint64_t tids[64];            /* trade ids of the FILL events signald got */
+	struct hat_msg_position btc;  /* the last BTC position signald got */
 };
 
 static pid_t spawn(struct fx *f, const char *stage)
@@ -177,13 +180,14 @@ static void pump(struct fx *f)
 			const struct hat_msg_exec *x = slot;
 			if (x->kind == HAT_EXEC_ACK)
 				f->acks++;
-			if (x->kind == HAT_EXEC_FILL)
-				f->fills++;
+			if (x->kind == HAT_EXEC_FILL && f->fills < 64)
+				f->tids[f->fills++] = x->tid;
 		} else if (h->type == HAT_MSG_POSITION) {
 			const struct hat_msg_position *p = slot;
 			if (strcmp(p->coin, "BTC") == 0) {
 				f->last_szi = p->szi;
 				f->got_position = true;
+				f->btc = *p;
 			}
 		}
 		hat_ring_release(&f->position);
@@ -289,10 +293,147 @@ static void test_pipeline_intent_to_fill_and_execd_restart(void **state)
 	free(e);
 }
 
+/* hlsim's view of account A: BTC position and entry, and the sums of closedPnl and fee over
+ * its fills (USD 1e-8). */
+struct exch_view {
+	int64_t szi, entry_px, realized, fees;
+	int n_fills;
+};
+
+static int64_t fx_of(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	assert_true(cJSON_IsString(v));
+	int64_t x;
+	char err[64];
+	assert_int_equal(hat_fx_parse(v->valuestring, strlen(v->valuestring), &x, err, sizeof err), 0);
+	return x;
+}
+
+static void exch_view(struct fx *f, struct exch_view *v)
+{
+	memset(v, 0, sizeof *v);
+	char *s = hp_info(&f->hp, "{\"type\":\"userFills\",\"user\":\"%s\"}", f->addr_a);
+	cJSON *j = cJSON_Parse(s);
+	assert_true(cJSON_IsArray(j));
+	const cJSON *it;
+	cJSON_ArrayForEach(it, j) {
+		v->realized += fx_of(it, "closedPnl");
+		v->fees += fx_of(it, "fee");
+		v->n_fills++;
+	}
+	cJSON_Delete(j);
+	free(s);
+	s = hp_info(&f->hp, "{\"type\":\"clearinghouseState\",\"user\":\"%s\"}", f->addr_a);
+	j = cJSON_Parse(s);
+	const cJSON *aps = cJSON_GetObjectItemCaseSensitive(j, "assetPositions");
+	cJSON_ArrayForEach(it, aps) {
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "position");
+		const cJSON *coin = cJSON_GetObjectItemCaseSensitive(p, "coin");
+		if (cJSON_IsString(coin) && strcmp(coin->valuestring, "BTC") == 0) {
+			v->szi = fx_of(p, "szi");
+			v->entry_px = fx_of(p, "entryPx");
+		}
+	}
+	cJSON_Delete(j);
+	free(s);
+}
+
+static uint64_t counter(struct fx *f, int stage, const char *name)
+{
+	uint64_t v = UINT64_MAX;
+	assert_int_equal(hat_stage_counter_find(hat_control_stage(&f->ctl, stage), name, &v), 0);
+	return v;
+}
+
+/* Waits (pumping) until riskd's BTC position for signald matches hlsim's view. */
+static void wait_position(struct fx *f, const struct exch_view *v)
+{
+	uint64_t end = tu_now_ms() + 15000;
+	while (tu_now_ms() < end && !(f->got_position && f->btc.szi == v->szi &&
+	                              f->btc.entry_px == v->entry_px &&
+	                              f->btc.realized_pnl == v->realized && f->btc.fees == v->fees)) {
+		pump(f);
+		hat_sleep_ns(5 * HAT_NS_PER_MS);
+	}
+	if (f->btc.szi != v->szi || f->btc.entry_px != v->entry_px ||
+	    f->btc.realized_pnl != v->realized || f->btc.fees != v->fees)
+		fail_msg("riskd's BTC position szi=%lld entry=%lld realized=%lld fees=%lld; hlsim "
+		         "szi=%lld entry=%lld realized=%lld fees=%lld", (long long)f->btc.szi,
+		         (long long)f->btc.entry_px, (long long)f->btc.realized_pnl,
+		         (long long)f->btc.fees, (long long)v->szi, (long long)v->entry_px,
+		         (long long)v->realized, (long long)v->fees);
+}
+
+static void wait_acks(struct fx *f, int n)
+{
+	uint64_t end = tu_now_ms() + 20000;
+	while (f->acks < n && tu_now_ms() < end) {
+		pump(f);
+		hat_sleep_ns(5 * HAT_NS_PER_MS);
+	}
+	assert_int_equal(f->acks, n);
+}
+
+/* A position opened and partly closed (realized PnL, fees), then execd is killed, a fill
+ * happens while it is down, and execd comes back: signald gets that fill exactly once and
+ * none of the earlier ones again; riskd's counters are not inflated; riskd's position, entry,
+ * realized PnL and fees equal hlsim's; execd's fills counter continues. */
+static void test_pipeline_execd_restart_keeps_fills_and_pnl(void **state)
+{
+	struct fx *f = *state;
+	wait_log(f, "riskd", "\"snapshot_received\"", 1);
+	hat_sleep_ns(500 * HAT_NS_PER_MS); /* feedd's first book reaches the board */
+	send_intent(f, 1, HAT_SIDE_BUY, "64950", "0.002", HAT_TIF_GTC);
+	wait_acks(f, 1);
+	b_order(f, false, "64950", "0.002", "Ioc");
+	send_intent(f, 2, HAT_SIDE_SELL, "65050", "0.001", HAT_TIF_GTC);
+	wait_acks(f, 2);
+	b_order(f, true, "65050", "0.001", "Ioc"); /* closes half: realized PnL */
+	send_intent(f, 3, HAT_SIDE_BUY, "64920", "0.001", HAT_TIF_ALO);
+	wait_acks(f, 3);
+	struct exch_view v;
+	exch_view(f, &v);
+	assert_int_equal(v.n_fills, 2);
+	assert_int_equal(v.szi, 100000);
+	assert_true(v.realized > 0);
+	wait_position(f, &v); /* riskd's own bookkeeping agrees with hlsim's */
+	assert_int_equal(f->fills, 2);
+	uint64_t end = tu_now_ms() + 10000;
+	while (counter(f, HAT_STAGE_EXECD, "fills") != 2 && tu_now_ms() < end)
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	assert_int_equal(counter(f, HAT_STAGE_EXECD, "fills"), 2);
+
+	tu_kill_wait(f->execd, SIGKILL);
+	b_order(f, false, "64920", "0.001", "Ioc"); /* fills A's resting bid while execd is down */
+	exch_view(f, &v);
+	assert_int_equal(v.n_fills, 3);
+	assert_int_equal(v.szi, 200000);
+	f->execd = spawn(f, "execd");
+	wait_log(f, "riskd", "\"snapshot_received\"", 2);
+	wait_position(f, &v);
+	end = tu_now_ms() + 10000;
+	while (counter(f, HAT_STAGE_EXECD, "fills") != 3 && tu_now_ms() < end) {
+		pump(f);
+		hat_sleep_ns(10 * HAT_NS_PER_MS);
+	}
+	assert_int_equal(counter(f, HAT_STAGE_EXECD, "fills"), 3);
+	hat_sleep_ns(300 * HAT_NS_PER_MS);
+	pump(f);
+	assert_int_equal(f->fills, 3);
+	for (int a = 0; a < f->fills; a++)
+		for (int b = a + 1; b < f->fills; b++)
+			assert_true(f->tids[a] != f->tids[b]);
+	assert_int_equal(counter(f, HAT_STAGE_RISKD, "fills"), 3);
+	assert_int_equal(counter(f, HAT_STAGE_RISKD, "dup_fills"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pipeline_intent_to_fill_and_execd_restart, setup,
+		                                teardown),
+		cmocka_unit_test_setup_teardown(test_pipeline_execd_restart_keeps_fills_and_pnl, setup,
 		                                teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,6 +172,16 @@ static void test_exec_fsm_place_ack_partial_fills_sum_to_filled(void **state)
 	/* The same fill again (WS and /info both deliver it): ignored. */
 	EXPECT0(exec_fsm_on_fill(&F, &f1, 3 * NS, 3 * MS, EV));
 	assert_int_equal(F.c.dup_fills, 1);
+	/* A fill marked seen (published before a restart) is a duplicate too; the same trade id
+	 * for another oid (the other side of a self-match) is not. */
+	assert_false(exec_fsm_fill_seen(&F, 9100, 555));
+	assert_true(exec_fsm_fill_seen(&F, 9100, 555));
+	assert_true(exec_fsm_fill_seen(&F, 9001, 555));
+	struct hl_fill f0 = fill(1, 555, PX(99.5), PX(0.1), 9100);
+	EXPECT0(exec_fsm_on_fill(&F, &f0, 3 * NS, 3 * MS, EV));
+	assert_int_equal(F.c.dup_fills, 2);
+	assert_false(exec_fsm_fill_seen(&F, 9100, 556));
+	assert_true(find(1)->filled_sz == PX(1)); /* unchanged by the duplicates */
 	/* By oid only (no cloid on the fill). */
 	struct hl_fill f2 = fill(0, 555, PX(100), PX(1.5), 9002);
 	EXPECT1(exec_fsm_on_fill(&F, &f2, 4 * NS, 4 * MS, EV), HAT_EXEC_FILL);

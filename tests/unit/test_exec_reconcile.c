@@ -16,6 +16,7 @@
 
 struct rec {
 	int open, open_done, status_known, status_unknown, fills, pos_begin, pos, rate;
+	int fills_begin, fills_at_begin; /* fills_begin calls; fills seen when it was called */
 	uint64_t fill_tids[8];
 	int64_t szi;
 	uint64_t used, cap;
@@ -50,6 +51,12 @@ static void s_fill(void *u, const struct hl_fill *f)
 	x->fill_tids[x->fills++] = f->tid;
 }
 static void s_pos_begin(void *u) { ((struct rec *)u)->pos_begin++; }
+static void s_fills_begin(void *u)
+{
+	struct rec *x = u;
+	x->fills_begin++;
+	x->fills_at_begin = x->fills;
+}
 static void s_pos(void *u, const struct hl_position *p)
 {
 	((struct rec *)u)->pos++;
@@ -110,7 +117,7 @@ static void test_reconcile_full_pass_in_order(void **state)
 	x.r = &r;
 	x.extra_unknown[15] = 3;
 	struct exec_recon_sink k = { &x, s_open, s_open_done, s_status, s_fill, s_pos_begin, s_pos,
-	                             s_rate };
+	                             s_rate, s_fills_begin };
 	struct hat_buf b = HAT_BUF_INIT;
 	assert_int_equal(exec_reconcile_init(&r, USER), 0);
 	exec_reconcile_begin(&r, 1700000000000);
@@ -134,7 +141,9 @@ static void test_reconcile_full_pass_in_order(void **state)
 	expect_req(&r, &b, "{\"type\":\"userFillsByTime\",\"user\":\"" USER "\","
 	                   "\"startTime\":1700000000000}");
 	assert_int_equal(exec_reconcile_answer(&r, 0, 200, fills, strlen(fills), &k), 0);
-	/* oldest first, and the one before since_ms skipped */
+	/* fills_begin once, before the fills; oldest first, and the one before since_ms skipped */
+	assert_int_equal(x.fills_begin, 1);
+	assert_int_equal(x.fills_at_begin, 0);
 	assert_int_equal(x.fills, 2);
 	assert_int_equal(x.fill_tids[0], 6);
 	assert_int_equal(x.fill_tids[1], 7);

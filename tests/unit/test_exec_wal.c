@@ -360,8 +360,8 @@ static void test_exec_wal_rotation_compacts(void **state)
 				  .max_file_bytes = 1000};
 	char err[256];
 	assert_int_equal(exec_wal_open(&w, &o, NULL, 0, T0, 1, err, sizeof err), -EINVAL);
-	assert_string_equal(err, "wal: max_file_bytes must be >= 24864 for max_inflight 2 (got 1000)");
-	o.max_file_bytes = 24864;
+	assert_string_equal(err, "wal: max_file_bytes must be >= 49440 for max_inflight 2 (got 1000)");
+	o.max_file_bytes = 49440;
 	assert_int_equal(exec_wal_open(&w, &o, NULL, 0, T0, 1, err, sizeof err), 0);
 	struct exec_wal_order ord = order(3);
 	/* One action stays in flight for the whole run; 400 others come and go. */
@@ -369,7 +369,7 @@ static void test_exec_wal_rotation_compacts(void **state)
 					 err, sizeof err), 0);
 	assert_int_equal(exec_wal_sent(&w, 1, T0, 1, err, sizeof err), 0);
 	int max_files = 0;
-	for (uint64_t n = 2; n < 402; n++) {
+	for (uint64_t n = 2; n < 1002; n++) {
 		assert_int_equal(exec_wal_action(&w, n, EXEC_WAL_ORDER, &ord, 1, BODY, strlen(BODY),
 						 T0, 1, err, sizeof err), 0);
 		assert_int_equal(exec_wal_sent(&w, n, T0, 1, err, sizeof err), 0);
@@ -389,6 +389,74 @@ static void test_exec_wal_rotation_compacts(void **state)
 	assert_memory_equal(&PEND[0].orders[0], &o3, sizeof o3);
 }
 
+static size_t recover_fills(struct fx *f, struct exec_wal_fill *out)
+{
+	size_t n = 999;
+	char err[256] = "";
+	int rc = exec_wal_recover_fills(f->dir, "execwal", out, &n, err, sizeof err);
+	if (rc)
+		fail_msg("exec_wal_recover_fills: %d %s", rc, err);
+	return n;
+}
+
+/* Fills journaled by a process killed with SIGKILL come back after rotations and compactions:
+ * the newest EXEC_WAL_FILLS_KEPT, oldest first, each once; a reopen keeps them. */
+static void test_exec_wal_fills_survive_kill_and_compaction(void **state)
+{
+	struct fx *f = *state;
+	static struct exec_wal_fill got[EXEC_WAL_FILLS_KEPT];
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct exec_wal w;
+		struct exec_wal_opts o = {.dir = f->dir, .prefix = "execwal", .max_inflight = 2,
+					  .max_file_bytes = 49440};
+		char err[256];
+		if (exec_wal_open(&w, &o, NULL, 0, T0, 1, err, sizeof err))
+			_exit(3);
+		/* 2000 fills of 48 journal bytes: the file rotates and compacts twice or more */
+		for (uint64_t i = 0; i < 2000; i++) {
+			struct exec_wal_fill fl = { 70000 + i, 500 + i % 7, 1700000000000 + i / 3 };
+			if (exec_wal_fill(&w, &fl, T0, 1, err, sizeof err))
+				_exit(4);
+		}
+		if (w.compactions < 3)
+			_exit(5);
+		raise(SIGKILL);
+		_exit(6);
+	}
+	int st = tu_wait(pid, 20000);
+	assert_true(WIFSIGNALED(st));
+	assert_int_equal(count_files(f), 1);
+	assert_int_equal(recover_fills(f, got), EXEC_WAL_FILLS_KEPT);
+	for (unsigned i = 0; i < EXEC_WAL_FILLS_KEPT; i++) {
+		uint64_t k = 2000 - EXEC_WAL_FILLS_KEPT + i;
+		assert_int_equal(got[i].tid, 70000 + k);
+		assert_int_equal(got[i].oid, 500 + k % 7);
+		assert_int_equal(got[i].time_ms, 1700000000000 + k / 3);
+	}
+	/* the actions part is untouched: nothing in flight */
+	char err[256];
+	assert_int_equal(recover(f, NULL, err, sizeof err), 0);
+	/* reopened with them: the new file holds them (the old one is deleted), plus new ones */
+	struct exec_wal w;
+	struct exec_wal_opts o = {.dir = f->dir, .prefix = "execwal", .max_inflight = 2,
+				  .fills = got, .n_fills = EXEC_WAL_FILLS_KEPT};
+	assert_int_equal(exec_wal_open(&w, &o, NULL, 0, T0, 1, err, sizeof err), 0);
+	assert_int_equal(count_files(f), 1);
+	struct exec_wal_fill extra = { 99, 1, 1700000009999 };
+	assert_int_equal(exec_wal_fill(&w, &extra, T0, 1, err, sizeof err), 0);
+	exec_wal_close(&w);
+	static struct exec_wal_fill again[EXEC_WAL_FILLS_KEPT];
+	assert_int_equal(recover_fills(f, again), EXEC_WAL_FILLS_KEPT);
+	assert_memory_equal(again, got + 1, (EXEC_WAL_FILLS_KEPT - 1) * sizeof again[0]);
+	assert_int_equal(again[EXEC_WAL_FILLS_KEPT - 1].tid, 99);
+	assert_int_equal(again[EXEC_WAL_FILLS_KEPT - 1].time_ms, 1700000009999);
+	struct exec_wal z;
+	memset(&z, 0, sizeof z);
+	assert_int_equal(exec_wal_fill(&z, &extra, T0, 1, err, sizeof err), -EBADF);
+}
+
 static void test_exec_wal_open_errors(void **state)
 {
 	struct fx *f = *state;
@@ -405,7 +473,7 @@ static void test_exec_wal_open_errors(void **state)
 	size_t n, total;
 	assert_int_equal(exec_wal_recover("/nonexistent-hat-dir", "execwal", PEND, 16, &n, &total,
 					  NULL, err, sizeof err), -ENOENT);
-	assert_string_equal(err, "opendir(\"/nonexistent-hat-dir\") failed: No such file or directory");
+	assert_string_equal(err, "opendir(/nonexistent-hat-dir) failed: No such file or directory");
 	struct exec_wal z;
 	memset(&z, 0, sizeof z);
 	assert_int_equal(exec_wal_tick(&z, 1), -EBADF);
@@ -426,6 +494,7 @@ int main(void)
 		T(test_exec_wal_reopen_rejournals_and_deletes_old_files),
 		T(test_exec_wal_rotation_compacts),
 		T(test_exec_wal_open_errors),
+		T(test_exec_wal_fills_survive_kill_and_compaction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

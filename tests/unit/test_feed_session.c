@@ -16,8 +16,8 @@ static const char *const COINS[] = { "BTC", "ETH", "@107" };
 static struct feed_session_cfg cfg_default(void)
 {
 	struct feed_session_cfg c = {
-		.ping_idle_ms = 20000, .silent_ms = 50000, .backoff_min_ms = 500,
-		.backoff_max_ms = 30000, .stable_ms = 60000, .min_connect_interval_ms = 2000,
+		.rc = { .ping_idle_ms = 20000, .silent_ms = 50000, .backoff_min_ms = 500,
+		        .backoff_max_ms = 30000, .stable_ms = 60000, .min_connect_interval_ms = 2000 },
 		.n_sig_figs = 5, .mantissa = 2, .sub_l2book = true, .sub_trades = true, .sub_bbo = true,
 	};
 	return c;
@@ -35,11 +35,11 @@ static void test_session_rejects_bad_config(void **state)
 	struct feed_session s;
 	char err[256];
 	struct feed_session_cfg c = cfg_default();
-	c.backoff_min_ms = 0;
+	c.rc.backoff_min_ms = 0;
 	assert_int_equal(feed_session_init(&s, &c, COINS, 3, 1, err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "backoff_min_ms"));
 	c = cfg_default();
-	c.silent_ms = c.ping_idle_ms;
+	c.rc.silent_ms = c.rc.ping_idle_ms;
 	assert_int_equal(feed_session_init(&s, &c, COINS, 3, 1, err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "silent_ms"));
 	c = cfg_default();
@@ -106,7 +106,7 @@ static void test_session_backoff_bounds_and_growth(void **state)
 {
 	(void)state;
 	struct feed_session_cfg c = cfg_default();
-	c.min_connect_interval_ms = 0;
+	c.rc.min_connect_interval_ms = 0;
 	assert_int_equal(feed_session_backoff_cap(&c, 0), 500);
 	assert_int_equal(feed_session_backoff_cap(&c, 1), 1000);
 	assert_int_equal(feed_session_backoff_cap(&c, 5), 16000);
@@ -124,17 +124,17 @@ static void test_session_backoff_bounds_and_growth(void **state)
 			assert_int_equal(feed_session_poll(&s, now), FEED_ACT_NONE);
 			feed_session_closed(&s, now + 3); /* refused */
 			uint64_t cap = feed_session_backoff_cap(&c, k);
-			uint64_t d = s.next_connect_ms - (now + 3);
+			uint64_t d = s.rc.next_connect_ms - (now + 3);
 			assert_true(d >= cap / 2 && d <= cap);
-			assert_true(d == s.last_delay_ms);
+			assert_true(d == s.rc.last_delay_ms);
 			if (k == 11) {
 				lo_seen = d < lo_seen ? d : lo_seen;
 				hi_seen = d > hi_seen ? d : hi_seen;
 			}
 			/* Nothing to do before the deadline; next_ms says how long to sleep. */
-			assert_int_equal(feed_session_poll(&s, s.next_connect_ms - 1), FEED_ACT_NONE);
+			assert_int_equal(feed_session_poll(&s, s.rc.next_connect_ms - 1), FEED_ACT_NONE);
 			assert_int_equal(feed_session_next_ms(&s, now + 3), d);
-			now = s.next_connect_ms;
+			now = s.rc.next_connect_ms;
 			assert_true(feed_session_check(&s));
 		}
 		assert_true(lo_seen >= 15000 && hi_seen <= 30000);
@@ -146,7 +146,7 @@ static void test_session_jitter_spreads(void **state)
 	(void)state;
 	/* Different seeds give different delays at the same attempt (no thundering herd). */
 	struct feed_session_cfg c = cfg_default();
-	c.min_connect_interval_ms = 0;
+	c.rc.min_connect_interval_ms = 0;
 	uint64_t first = 0;
 	int distinct = 0;
 	for (uint64_t seed = 1; seed <= 20; seed++) {
@@ -158,8 +158,8 @@ static void test_session_jitter_spreads(void **state)
 			feed_session_closed(&s, 0);
 		}
 		if (seed == 1)
-			first = s.last_delay_ms;
-		else if (s.last_delay_ms != first)
+			first = s.rc.last_delay_ms;
+		else if (s.rc.last_delay_ms != first)
 			distinct++;
 	}
 	assert_true(distinct >= 15);
@@ -176,22 +176,22 @@ static void test_session_backoff_resets_after_stable_period(void **state)
 	for (int k = 0; k < 8; k++) { /* grow to the cap */
 		feed_session_connecting(&s, now);
 		feed_session_closed(&s, now);
-		now = s.next_connect_ms;
+		now = s.rc.next_connect_ms;
 	}
-	assert_int_equal(s.attempt, 8);
+	assert_int_equal(s.rc.attempt, 8);
 	/* Opened but closed before stable_ms: the backoff keeps growing (a storm stays slow). */
 	feed_session_connecting(&s, now);
 	feed_session_opened(&s, now);
 	feed_session_closed(&s, now + 59999);
-	assert_int_equal(s.attempt, 9);
-	assert_true(s.last_delay_ms >= 15000);
-	now = s.next_connect_ms;
+	assert_int_equal(s.rc.attempt, 9);
+	assert_true(s.rc.last_delay_ms >= 15000);
+	now = s.rc.next_connect_ms;
 	/* Open for stable_ms: starts over at the first bound. */
 	feed_session_connecting(&s, now);
 	feed_session_opened(&s, now);
 	feed_session_closed(&s, now + 60000);
-	assert_int_equal(s.attempt, 1);
-	assert_true(s.last_delay_ms >= 250 && s.last_delay_ms <= 2000);
+	assert_int_equal(s.rc.attempt, 1);
+	assert_true(s.rc.last_delay_ms >= 250 && s.rc.last_delay_ms <= 2000);
 }
 
 static void test_session_storm_respects_min_interval(void **state)
@@ -200,8 +200,8 @@ static void test_session_storm_respects_min_interval(void **state)
 	/* A server that accepts and closes at once, forever: over 10 simulated minutes the session
 	 * makes at most one attempt per min_connect_interval and at most 30 per minute. */
 	struct feed_session_cfg c = cfg_default();
-	c.backoff_min_ms = 1;
-	c.backoff_max_ms = 1; /* even a zero-ish backoff is floored by the interval */
+	c.rc.backoff_min_ms = 1;
+	c.rc.backoff_max_ms = 1; /* even a zero-ish backoff is floored by the interval */
 	struct feed_session s;
 	init(&s, c, 3);
 	feed_session_start(&s, 0);
@@ -246,12 +246,12 @@ static void test_session_ping_schedule_and_silence(void **state)
 	assert_int_equal(feed_session_poll(&s, last + 49999), FEED_ACT_NONE);
 	assert_int_equal(feed_session_poll(&s, last + 50000), FEED_ACT_RECONNECT);
 	assert_int_equal(feed_session_poll(&s, last + 50001), FEED_ACT_NONE); /* once */
-	assert_int_equal(s.pings, 2);
-	assert_int_equal(s.silent_drops, 1);
+	assert_int_equal(s.rc.pings, 2);
+	assert_int_equal(s.rc.silent_drops, 1);
 	feed_session_closed(&s, last + 50002);
-	assert_int_equal(s.state, FEED_SS_WAIT);
+	assert_int_equal(s.rc.state, FEED_SS_WAIT);
 	/* A pong counts as traffic: it defers the next ping. */
-	uint64_t t = s.next_connect_ms;
+	uint64_t t = s.rc.next_connect_ms;
 	assert_int_equal(feed_session_poll(&s, t), FEED_ACT_CONNECT);
 	feed_session_connecting(&s, t);
 	feed_session_opened(&s, t);
@@ -285,10 +285,10 @@ static void test_session_stale_until_snapshot(void **state)
 	for (uint32_t i = 0; i < 3; i++)
 		assert_false(s.coins[i].fresh);
 	assert_true(feed_session_check(&s));
-	feed_session_connecting(&s, s.next_connect_ms);
-	feed_session_opened(&s, s.next_connect_ms + 1);
+	feed_session_connecting(&s, s.rc.next_connect_ms);
+	feed_session_opened(&s, s.rc.next_connect_ms + 1);
 	assert_false(s.coins[1].fresh);
-	assert_true(feed_session_snapshot(&s, 1, 1, s.next_connect_ms + 2));
+	assert_true(feed_session_snapshot(&s, 1, 1, s.rc.next_connect_ms + 2));
 	/* Without l2Book, the bbo is the snapshot. */
 	struct feed_session_cfg c = cfg_default();
 	c.sub_l2book = false;
@@ -301,7 +301,7 @@ static void test_session_stale_until_snapshot(void **state)
 	assert_false(s.coins[2].fresh);
 	assert_int_equal(feed_session_poll(&s, 1000000), FEED_ACT_NONE);
 	feed_session_closed(&s, 1000000);
-	assert_int_equal(s.state, FEED_SS_STOPPED);
+	assert_int_equal(s.rc.state, FEED_SS_STOPPED);
 	assert_int_equal(feed_session_next_ms(&s, 0), UINT32_MAX);
 }
 
