@@ -5,9 +5,10 @@ LIBHAT_SRCS += common/err.c common/buf.c common/fixed.c common/hex.c
 TESTS += tests/unit/test_fixed tests/unit/test_buf tests/unit/test_hex
 
 # ---- shm, ring, clock (tests and bench-ring)
-LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c common/outq.c
+LIBHAT_SRCS += common/clock.c common/shm.c common/ring.c common/outq.c common/doorbell.c
 TESTS += tests/unit/test_ring tests/unit/test_shm tests/unit/test_clock tests/unit/test_outq \
-         tests/proc/test_ring_xproc tests/proc/test_ring_fault tests/proc/test_shm_corrupt
+         tests/proc/test_ring_xproc tests/proc/test_ring_fault tests/proc/test_shm_corrupt \
+         tests/proc/test_doorbell
 
 # ---- msg, board, control, log, config
 LIBHAT_SRCS += common/msg.c common/board.c common/control.c common/log.c common/config.c \

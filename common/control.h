@@ -36,11 +36,12 @@
 #include <sys/types.h>
 
 #include "common/compiler.h"
+#include "common/doorbell.h"
 #include "common/msg_types.h"
 #include "common/shm.h"
 
 #define HAT_CONTROL_MAGIC 0x4c52544354414855ull /* "UHATCTRL" */
-#define HAT_CONTROL_LAYOUT_VERSION 1u
+#define HAT_CONTROL_LAYOUT_VERSION 2u
 #define HAT_CONTROL_STAGES 5      /* feedd, signald, riskd, execd, superd (enum hat_stage_id 1..5) */
 #define HAT_CTL_NAME_LEN 32       /* counter/histogram name bytes, NUL included */
 #define HAT_CTL_MAX_COUNTERS 96   /* per stage */
@@ -91,11 +92,12 @@ struct hat_stage_shm {
 	uint8_t _pad[16];
 	struct hat_counter_shm counters[HAT_CTL_MAX_COUNTERS];
 	struct hat_hist_shm hists[HAT_CTL_MAX_HISTS];
+	struct hat_doorbell bell; /* producers of this stage's input rings wake it (doorbell.h) */
 } HAT_ALIGNED(HAT_CACHELINE);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, heartbeat_ns, 16);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, counters, 64);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, hists, 64 + HAT_CTL_MAX_COUNTERS * 40);
-HAT_ASSERT_SIZE(struct hat_stage_shm, 8512);
+HAT_ASSERT_SIZE(struct hat_stage_shm, 8576);
 HAT_STATIC_ASSERT(sizeof(struct hat_stage_shm) % HAT_CACHELINE == 0, "stage block cache-aligned");
 
 struct hat_control_shm {
@@ -108,7 +110,7 @@ struct hat_control_shm {
 	struct hat_stage_shm stages[HAT_CONTROL_STAGES]; /* stages[id - 1] */
 } HAT_ALIGNED(HAT_CACHELINE);
 HAT_ASSERT_OFFSET(struct hat_control_shm, stages, 64);
-HAT_ASSERT_SIZE(struct hat_control_shm, 64 + HAT_CONTROL_STAGES * 8512);
+HAT_ASSERT_SIZE(struct hat_control_shm, 64 + HAT_CONTROL_STAGES * 8576);
 
 /* Local handle (per process, caller-owned). */
 struct hat_control {

@@ -59,11 +59,13 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "common/compiler.h"
+#include "common/doorbell.h"
 #include "common/msg_types.h"
 #include "common/shm.h"
 
@@ -144,6 +146,7 @@ struct hat_ring {
 	uint64_t local;          /* producer: next index to write; consumer: next index to read */
 	uint64_t cached;         /* producer: last seen cons; consumer: last seen prod */
 	uint32_t held;           /* slots handed out by the last reserve_n/peek_n (for asserts) */
+	struct hat_doorbell *bell; /* producer: rung after every publish, or NULL */
 	struct hat_shm shm;
 };
 
@@ -179,6 +182,20 @@ void hat_ring_detach(struct hat_ring *r);
 
 /* Unlinks the ring's segment (hat_shm_unlink). Attached handles keep working until detached. */
 int hat_ring_unlink(const char *instance, const char *name, char *err, size_t errlen);
+
+/* Producer: ring bell (the consumer's doorbell, doorbell.h) after every publish from now on;
+ * NULL stops it. The bell must stay mapped while the handle is attached. */
+static inline void hat_ring_set_doorbell(struct hat_ring *r, struct hat_doorbell *bell)
+{
+	r->bell = bell;
+}
+
+/* Consumer: whether a message is waiting (one acquire load of the producer index; for the
+ * idle re-check of doorbell.h). */
+static inline bool hat_ring_has_input(const struct hat_ring *r)
+{
+	return atomic_load_explicit(&r->sh->prod, memory_order_acquire) != r->local;
+}
 
 static inline uint32_t hat_ring_slot_size(const struct hat_ring *r) { return r->slot_size; }
 static inline uint32_t hat_ring_capacity(const struct hat_ring *r) { return r->slot_count; }
@@ -239,6 +256,8 @@ static inline void hat_ring__publish(struct hat_ring *r, uint64_t n)
 	/* Release: pairs with the consumer's acquire load of prod in hat_ring__cons_avail(); every
 	 * slot write above is visible before the new index is. */
 	atomic_store_explicit(&r->sh->prod, r->local, memory_order_release);
+	if (r->bell)
+		hat_doorbell_ring(r->bell);
 }
 
 /* Readable slots, refreshing the cached producer index only when fewer than want look

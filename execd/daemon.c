@@ -280,10 +280,12 @@ int execd_run_once(struct execd *d, int timeout_ms)
 		execd__publish_control(d, mono);
 	if (work == 0 && timeout_ms > 0) {
 		/* Idle: wait briefly on the HTTP sockets (answers wake us at once). */
-		if (d->http.busy > 0)
-			exec_http_wait(&d->http, 1);
-		else
-			hat_sleep_ns(100 * HAT_NS_PER_US);
+		/* riskd wakes us through the doorbell when it publishes an order; the timeout
+		 * bounds how late an HTTP answer (requests in flight) or a private-stream event is
+		 * read. Waiting on the sockets instead (curl_multi_poll) would leave an order
+		 * waiting for the socket timeout: no other process can wake that poll. */
+		struct hat_ring *const in[] = { &d->r_order };
+		hat_daemon_idle(&d->st, in, 1, (d->http.busy > 0 ? 50 : 100) * HAT_NS_PER_US);
 	}
 	return work > 0 ? 1 : 0;
 }

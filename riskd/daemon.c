@@ -317,6 +317,9 @@ static int take_intents(struct riskd *d)
 
 /* ---------------------------------------------------------------- loop */
 
+/* Longest idle wait: the resolution of the engine's timers. */
+#define RISKD_IDLE_MAX_NS (200 * HAT_NS_PER_US)
+
 int riskd_run_once(struct riskd *d, int timeout_ms)
 {
 	int rc, work = 0;
@@ -336,9 +339,11 @@ int riskd_run_once(struct riskd *d, int timeout_ms)
 		publish_control(d, mono);
 	}
 	if (work == 0 && timeout_ms > 0) {
-		/* Nothing ready: sleep briefly (latency stays ~100 us, one core is not burned). */
+		/* Nothing ready: signald and execd wake us through the doorbell the moment they
+		 * publish; the timeout paces the engine's timers and the output queues' retries. */
+		struct hat_ring *const in[] = { &d->r_intent, &d->r_exec };
 		uint64_t ns = (uint64_t)timeout_ms * HAT_NS_PER_MS;
-		hat_sleep_ns(ns < 100 * HAT_NS_PER_US ? ns : 100 * HAT_NS_PER_US);
+		hat_daemon_idle(&d->st, in, 2, ns < RISKD_IDLE_MAX_NS ? ns : RISKD_IDLE_MAX_NS);
 	}
 	return work > 0 ? 1 : 0;
 }

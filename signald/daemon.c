@@ -304,6 +304,9 @@ static void check_board(struct signald *s)
 	}
 }
 
+/* Longest idle wait: the resolution of the engine's wall-clock timers. */
+#define SIGNALD_IDLE_MAX_NS (200 * HAT_NS_PER_US)
+
 int signald_run_once(struct signald *s, int timeout_ms)
 {
 	int n = drain_ring(s, &s->position, HAT_MSGS_POSITION, &s->rej_pos, &s->seq_pos,
@@ -330,8 +333,13 @@ int signald_run_once(struct signald *s, int timeout_ms)
 	hat_counter_set(s->c_md_skipped_old, s->eng.md_skipped_old);
 	hat_counter_set(s->c_stale_events, s->eng.stale_events);
 	hat_daemon_tick(&s->d, hat_mono_ns());
-	if (n == 0 && timeout_ms > 0)
-		hat_sleep_ns(50 * HAT_NS_PER_US);
+	if (n == 0 && timeout_ms > 0) {
+		/* Idle: feedd and riskd wake us through the doorbell the moment they publish; the
+		 * timeout only paces the engine's timers (quote refresh, staleness). */
+		struct hat_ring *const in[] = { &s->md, &s->position };
+		uint64_t ns = (uint64_t)timeout_ms * HAT_NS_PER_MS;
+		hat_daemon_idle(&s->d, in, 2, ns < SIGNALD_IDLE_MAX_NS ? ns : SIGNALD_IDLE_MAX_NS);
+	}
 	return n;
 }
 

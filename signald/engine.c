@@ -104,6 +104,12 @@ void sig_engine_mark_stale(struct sig_engine *e, const char *coin, uint64_t now_
 	}
 }
 
+static void on_md_in(struct sig_engine *e, struct sig_coin *c, const struct hat_msg_hdr *m,
+		     uint32_t asset, uint64_t now_ns);
+
+/* Intents emitted while a market-data message is handled carry its origin_ns (tick-to-order
+ * latency is measured from it); every other intent (timers, acks, fills, controls) carries 0,
+ * so it is not counted as a reaction to old market data. */
 static void on_md(struct sig_engine *e, const struct hat_msg_hdr *m, const char *coin_name,
 		  uint32_t asset, uint64_t now_ns)
 {
@@ -112,6 +118,13 @@ static void on_md(struct sig_engine *e, const struct hat_msg_hdr *m, const char 
 		e->md_unknown_coin++;
 		return;
 	}
+	on_md_in(e, c, m, asset, now_ns);
+	c->quoter.origin_ns = 0;
+}
+
+static void on_md_in(struct sig_engine *e, struct sig_coin *c, const struct hat_msg_hdr *m,
+		     uint32_t asset, uint64_t now_ns)
+{
 	/* feedd knows the exchange's asset ids (from /info meta); orders must carry them. */
 	if (asset != HL_ASSET_UNKNOWN && asset != c->asset)
 		c->asset = c->quoter.asset = c->market.asset = asset;

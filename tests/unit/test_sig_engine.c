@@ -203,6 +203,25 @@ static void test_engine_skips_old_market_data(void **state)
 	assert_int_equal(eng.md_in, 1);
 }
 
+/* Only intents caused by a market-data message carry its origin (tick-to-order is measured from
+ * it); the cancels a halt causes later carry 0, not the origin of the last book. */
+static void test_engine_only_md_caused_intents_carry_origin(void **state)
+{
+	(void)state;
+	start();
+	control(HAT_CTL_SNAPSHOT_END, 0);
+	book(0, 1 * S + 123, 1 * S + 500);
+	assert_int_equal(n_out, 2);
+	assert_int_equal(out[0].h.origin_ns, 1 * S + 123);
+	assert_int_equal(out[1].h.origin_ns, 1 * S + 123);
+	ack_all();
+	control(HAT_CTL_HALT, 2 * S);
+	assert_int_equal(n_out, 2);
+	assert_int_equal(out[0].o.kind, HAT_INTENT_CANCEL);
+	assert_int_equal(out[0].h.origin_ns, 0);
+	assert_int_equal(out[1].h.origin_ns, 0);
+}
+
 static void test_engine_halt_cancels_and_resume_requotes(void **state)
 {
 	(void)state;
@@ -230,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_engine_mark_stale_cancels_until_a_new_book),
 		cmocka_unit_test(test_engine_learns_the_asset_id_from_market_data),
 		cmocka_unit_test(test_engine_skips_old_market_data),
+		cmocka_unit_test(test_engine_only_md_caused_intents_carry_origin),
 		cmocka_unit_test(test_engine_halt_cancels_and_resume_requotes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
