@@ -174,7 +174,7 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 	if (real < HAT_SHM_HDR_SIZE) {
 		hat_errf(err, errlen,
 			"shm %s: segment is %zu bytes, smaller than the %d-byte header "
-			"(not a hat segment; recreate it with superd)",
+			"(not a hat segment; recreate it: scripts/launch.sh --fresh or superd --fresh)",
 			s->name, real, HAT_SHM_HDR_SIZE);
 		close(fd);
 		return HAT_E_BADSIZE;
@@ -191,7 +191,7 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 	/* Acquire pairs with the release store of the magic in hat_shm_create(). */
 	uint64_t magic = __atomic_load_n(&h->magic, __ATOMIC_ACQUIRE);
 	if (magic != HAT_SHM_MAGIC) {
-		hat_errf(err, errlen, "shm %s: bad magic 0x%llx (not a hat segment; recreate it with superd)",
+		hat_errf(err, errlen, "shm %s: bad magic 0x%llx (not a hat segment; recreate it: scripts/launch.sh --fresh or superd --fresh)",
 			s->name, (unsigned long long)magic);
 		rc = HAT_E_BADMAGIC;
 		goto fail;
@@ -199,7 +199,7 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 	if (h->size != real) {
 		hat_errf(err, errlen,
 			"shm %s: header says %llu bytes but the segment is %zu bytes "
-			"(truncated or overwritten; recreate it with superd)",
+			"(truncated or overwritten; recreate it: scripts/launch.sh --fresh or superd --fresh)",
 			s->name, (unsigned long long)h->size, real);
 		rc = HAT_E_BADSIZE;
 		goto fail;
@@ -213,13 +213,13 @@ int hat_shm_open(struct hat_shm *s, const char *instance, const char *name, uint
 	if (layout_version != 0 && h->layout_version != layout_version) {
 		hat_errf(err, errlen,
 			"shm %s: layout version %u, this build expects %u "
-			"(made by another hat version; recreate it with superd)",
+			"(made by another hat version; recreate it: scripts/launch.sh --fresh or superd --fresh)",
 			s->name, h->layout_version, layout_version);
 		rc = HAT_E_BADVERSION;
 		goto fail;
 	}
 	if (expect_size != 0 && h->size != expect_size) {
-		hat_errf(err, errlen, "shm %s: size %llu bytes, expected %zu (recreate it with superd)",
+		hat_errf(err, errlen, "shm %s: size %llu bytes, expected %zu (recreate it: scripts/launch.sh --fresh or superd --fresh)",
 			s->name, (unsigned long long)h->size, expect_size);
 		rc = HAT_E_BADSIZE;
 		goto fail;

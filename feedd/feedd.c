@@ -86,6 +86,17 @@ static uint64_t counter_value(const struct feedd *f, int i)
 	}
 }
 
+/* Live with every coin's book fresh: what makes feedd ready. */
+static bool books_fresh(const struct feedd *f)
+{
+	if (f->sess.rc.state != FEED_SS_LIVE)
+		return false;
+	for (uint32_t i = 0; i < f->sess.n_coins; i++)
+		if (!f->sess.coins[i].fresh)
+			return false;
+	return true;
+}
+
 /* The before-sleep chore: heartbeat, counters (as deltas, so totals survive restarts), gauges,
  * stage state, journal fsync. */
 static void chore(struct feedd *f, uint64_t now_ms)
@@ -673,6 +684,10 @@ int feedd_run_once(struct feedd *f, int timeout_ms)
 	session_actions(f, now);
 	if (feed_pub_backlog(&f->pub))
 		feed_pub_flush(&f->pub);
+	/* Ready the moment every book is fresh, not at the next chore: superd starts the next
+	 * stage (or ends a restart) on it. */
+	if (!f->d.blk->ready && !f->stopping && books_fresh(f))
+		f->next_chore_ms = 0;
 	chore(f, now);
 	uint64_t wait = (uint64_t)(timeout_ms > 0 ? timeout_ms : 0);
 	uint64_t s = feed_session_next_ms(&f->sess, now);

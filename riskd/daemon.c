@@ -334,7 +334,10 @@ int riskd_run_once(struct riskd *d, int timeout_ms)
 	risk_engine_tick(&d->eng, hat_now_ns());
 	uint64_t mono = hat_mono_ns();
 	hat_daemon_tick(&d->st, mono);
-	if (mono - d->last_flush_mono >= d->st.hb_interval_ns) {
+	/* On the heartbeat cadence, and at once when readiness changed: superd starts the next
+	 * stage (and a restart ends) the moment we are ready, not at the next heartbeat. */
+	if (mono - d->last_flush_mono >= d->st.hb_interval_ns ||
+	    d->eng.ready != (d->st.blk->ready != 0)) {
 		risk_engine_signald_alive(&d->eng, signald_alive(d, mono), hat_now_ns());
 		publish_control(d, mono);
 	}

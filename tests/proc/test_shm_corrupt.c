@@ -168,7 +168,7 @@ static void test_shm_corrupt_foreign_segment_bad_magic(void **state)
 	struct fx *f = *state;
 	damage(f, D_FOREIGN_ZEROS);
 	snprintf(f->want, sizeof f->want,
-		 "shm %s: bad magic 0x0 (not a hat segment; recreate it with superd)", f->path);
+		 "shm %s: bad magic 0x0 (not a hat segment; recreate it: scripts/launch.sh --fresh or superd --fresh)", f->path);
 	expect_refused(f, HAT_E_BADMAGIC);
 }
 
@@ -178,7 +178,7 @@ static void test_shm_corrupt_foreign_text_bad_magic(void **state)
 	damage(f, D_FOREIGN_TEXT);
 	/* "GARBAGE!" read as a little-endian u64. */
 	snprintf(f->want, sizeof f->want,
-		 "shm %s: bad magic 0x2145474142524147 (not a hat segment; recreate it with superd)",
+		 "shm %s: bad magic 0x2145474142524147 (not a hat segment; recreate it: scripts/launch.sh --fresh or superd --fresh)",
 		 f->path);
 	expect_refused(f, HAT_E_BADMAGIC);
 	assert_string_equal(hat_strerror(HAT_E_BADMAGIC), "shm segment has a bad magic (not a hat segment)");
@@ -190,7 +190,7 @@ static void test_shm_corrupt_empty_segment_bad_size(void **state)
 	damage(f, D_EMPTY);
 	snprintf(f->want, sizeof f->want,
 		 "shm %s: segment is 0 bytes, smaller than the 128-byte header "
-		 "(not a hat segment; recreate it with superd)", f->path);
+		 "(not a hat segment; recreate it: scripts/launch.sh --fresh or superd --fresh)", f->path);
 	expect_refused(f, HAT_E_BADSIZE);
 }
 
@@ -201,7 +201,7 @@ static void test_shm_corrupt_other_layout_version(void **state)
 	damage(f, D_VERSION);
 	snprintf(f->want, sizeof f->want,
 		 "shm %s: layout version %d, this build expects %d "
-		 "(made by another hat version; recreate it with superd)",
+		 "(made by another hat version; recreate it: scripts/launch.sh --fresh or superd --fresh)",
 		 f->path, HAT_RING_LAYOUT_VERSION + 1, HAT_RING_LAYOUT_VERSION);
 	expect_refused(f, HAT_E_BADVERSION);
 	assert_string_equal(hat_strerror(HAT_E_BADVERSION), "shm segment layout version mismatch");
@@ -221,7 +221,7 @@ static void test_shm_corrupt_segment_grown(void **state)
 	size_t sz = HAT_RING_SEGMENT_SIZE(16, 64);
 	snprintf(f->want, sizeof f->want,
 		 "shm %s: header says %zu bytes but the segment is %zu bytes "
-		 "(truncated or overwritten; recreate it with superd)", f->path, sz, sz + 4096);
+		 "(truncated or overwritten; recreate it: scripts/launch.sh --fresh or superd --fresh)", f->path, sz, sz + 4096);
 	expect_refused(f, HAT_E_BADSIZE);
 	assert_string_equal(hat_strerror(HAT_E_BADSIZE), "shm segment size mismatch");
 }
@@ -233,7 +233,7 @@ static void test_shm_corrupt_segment_truncated_below_header(void **state)
 	damage(f, D_SHRINK_BELOW_HDR);
 	snprintf(f->want, sizeof f->want,
 		 "shm %s: segment is 100 bytes, smaller than the 128-byte header "
-		 "(not a hat segment; recreate it with superd)", f->path);
+		 "(not a hat segment; recreate it: scripts/launch.sh --fresh or superd --fresh)", f->path);
 	expect_refused(f, HAT_E_BADSIZE);
 }
 
@@ -244,7 +244,7 @@ static void test_shm_corrupt_header_size_field(void **state)
 	damage(f, D_HDR_SIZE_FIELD);
 	snprintf(f->want, sizeof f->want,
 		 "shm %s: header says 1048576 bytes but the segment is %zu bytes "
-		 "(truncated or overwritten; recreate it with superd)", f->path,
+		 "(truncated or overwritten; recreate it: scripts/launch.sh --fresh or superd --fresh)", f->path,
 		 HAT_RING_SEGMENT_SIZE(16, 64));
 	expect_refused(f, HAT_E_BADSIZE);
 }

@@ -168,12 +168,12 @@ static void test_shm_open_checks_kind_version_expected_size(void **state)
 			 HAT_E_BADVERSION);
 	snprintf(want, sizeof want,
 		 "shm /hat.%s.b: layout version 3, this build expects 4 "
-		 "(made by another hat version; recreate it with superd)", inst);
+		 "(made by another hat version; recreate it: scripts/launch.sh --fresh or superd --fresh)", inst);
 	assert_string_equal(err, want);
 
 	assert_int_equal(hat_shm_open(&o, inst, "b", HAT_SHM_KIND_BOARD, 3, 8192, 0, err, sizeof err),
 			 HAT_E_BADSIZE);
-	snprintf(want, sizeof want, "shm /hat.%s.b: size 4096 bytes, expected 8192 (recreate it with superd)",
+	snprintf(want, sizeof want, "shm /hat.%s.b: size 4096 bytes, expected 8192 (recreate it: scripts/launch.sh --fresh or superd --fresh)",
 		 inst);
 	assert_string_equal(err, want);
 
@@ -193,7 +193,7 @@ static void test_shm_create_begin_is_refused_until_published(void **state)
 	assert_int_equal(hat_shm_hdr(&s)->magic, 0);
 	assert_int_equal(hat_shm_open(&o, inst, "x", HAT_SHM_KIND_TEST, 1, 0, 0, err, sizeof err),
 			 HAT_E_BADMAGIC);
-	snprintf(want, sizeof want, "shm /hat.%s.x: bad magic 0x0 (not a hat segment; recreate it with superd)",
+	snprintf(want, sizeof want, "shm /hat.%s.x: bad magic 0x0 (not a hat segment; recreate it: scripts/launch.sh --fresh or superd --fresh)",
 		 inst);
 	assert_string_equal(err, want);
 	hat_shm_publish(&s);
