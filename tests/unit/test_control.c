@@ -46,7 +46,7 @@ static void test_control_init_and_attach(void **state)
 	assert_non_null(strstr(err, "control: size"));
 	c.shm->layout_version = 7;
 	assert_int_equal(hat_control_attach_mem(&a, mem, len, err, sizeof err), HAT_E_BADVERSION);
-	assert_string_equal(err, "control: layout version 7, this build knows 1");
+	assert_string_equal(err, "control: layout version 7, this build knows 2");
 	c.shm->magic = 1;
 	assert_int_equal(hat_control_attach_mem(&a, mem, len, err, sizeof err), HAT_E_BADMAGIC);
 	assert_string_equal(err, "control: bad magic (not a control region)");
