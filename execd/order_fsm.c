@@ -935,7 +935,10 @@ int exec_fsm_adopt(struct exec_fsm *f, const struct hl_order_info *info, uint64_
 	o->filled_sz = o->sz - info->sz;
 	o->state = o->filled_sz > 0 ? EXEC_OS_PARTIALLY_FILLED : EXEC_OS_RESTING;
 	set_oid(f, o, info->oid);
-	ev_order(ev, o, HAT_EXEC_ACK, now_ns);
+	/* OPEN_ORDER, not ACK: nothing of ours went live now; the exchange lists an order we did
+	 * not track (ours from before a restart, acknowledged then, or one placed outside hat).
+	 * riskd learns it either way; signald updates a working order it knows, once. */
+	ev_order(ev, o, HAT_EXEC_OPEN_ORDER, now_ns);
 	return 1;
 }
 

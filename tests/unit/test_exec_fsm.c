@@ -587,7 +587,8 @@ static void test_exec_fsm_stream_ack_and_adopt(void **state)
 	info.sz = PX(0.3);
 	info.orig_sz = PX(1);
 	info.oid = 6161;
-	EXPECT1(exec_fsm_adopt(&F, &info, NS, MS, EV), HAT_EXEC_ACK);
+	EXPECT1(exec_fsm_adopt(&F, &info, NS, MS, EV), HAT_EXEC_OPEN_ORDER);
+	assert_int_equal(EV[0].flags & HAT_EXEC_F_SNAPSHOT, 0);
 	assert_true(EV[0].sz == PX(1) && EV[0].remaining_sz == PX(0.3));
 	assert_int_equal(state_of(61), EXEC_OS_PARTIALLY_FILLED);
 	EXPECT0(exec_fsm_adopt(&F, &info, NS, MS, EV));
@@ -595,7 +596,7 @@ static void test_exec_fsm_stream_ack_and_adopt(void **state)
 	info.has_cloid = 0;
 	info.oid = 6262;
 	info.sz = info.orig_sz = PX(1);
-	EXPECT1(exec_fsm_adopt(&F, &info, NS, MS, EV), HAT_EXEC_ACK);
+	EXPECT1(exec_fsm_adopt(&F, &info, NS, MS, EV), HAT_EXEC_OPEN_ORDER);
 	assert_non_null(exec_fsm_find_oid(&F, 6262));
 	assert_int_equal(exec_fsm_find_oid(&F, 6262)->state, EXEC_OS_RESTING);
 	info.oid = 0;
