@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <sodium.h>
 
+#include "common/buf.h"
 #include "common/clock.h"
 #include "common/control.h"
 #include "common/instance.h"
@@ -75,22 +76,6 @@ static char *read_file(const char *path)
 	size_t got = fread(s, 1, (size_t)n, f);
 	s[got] = '\0';
 	fclose(f);
-	return s;
-}
-
-static char *replace_all(char *s, const char *old, const char *new)
-{
-	size_t ol = strlen(old), nl = strlen(new);
-	for (char *p = strstr(s, old); p; p = strstr(p + nl, old)) {
-		size_t off = (size_t)(p - s), len = strlen(s);
-		char *t = malloc(len - ol + nl + 1);
-		memcpy(t, s, off);
-		memcpy(t + off, new, nl);
-		memcpy(t + off + nl, p + ol, len - off - ol + 1);
-		free(s);
-		s = t;
-		p = s + off;
-	}
 	return s;
 }
 
@@ -191,17 +176,17 @@ static void start(struct rig *r)
 		die("etc/hat.json not found (run from the repository root)");
 	char a[700], b[700];
 	snprintf(a, sizeof a, "\"instance\": \"%s\"", r->instance);
-	text = replace_all(text, "\"instance\": \"main\"", a);
+	text = hat_str_replace_all(text, "\"instance\": \"main\"", a);
 	snprintf(a, sizeof a, "\"%s/", r->dir);
-	text = replace_all(text, "\"var/", a);
+	text = hat_str_replace_all(text, "\"var/", a);
 	snprintf(a, sizeof a, "http://127.0.0.1:%d", r->port);
-	text = replace_all(text, "http://127.0.0.1:8787", a);
+	text = hat_str_replace_all(text, "http://127.0.0.1:8787", a);
 	snprintf(a, sizeof a, "ws://127.0.0.1:%d/ws", r->port);
-	text = replace_all(text, "ws://127.0.0.1:8787/ws", a);
-	text = replace_all(text, "etc/test-key.json", key);
-	text = replace_all(text, "\"stable_ms\": 30000", "\"stable_ms\": 300");
-	text = replace_all(text, "\"max_restarts\": 5", "\"max_restarts\": 60");
-	text = replace_all(text, "\"metrics_port\": 9464", "\"metrics_port\": 0");
+	text = hat_str_replace_all(text, "ws://127.0.0.1:8787/ws", a);
+	text = hat_str_replace_all(text, "etc/test-key.json", key);
+	text = hat_str_replace_all(text, "\"stable_ms\": 30000", "\"stable_ms\": 300");
+	text = hat_str_replace_all(text, "\"max_restarts\": 5", "\"max_restarts\": 60");
+	text = hat_str_replace_all(text, "\"metrics_port\": 9464", "\"metrics_port\": 0");
 	snprintf(r->config, sizeof r->config, "%s/hat.json", r->dir);
 	f = fopen(r->config, "w");
 	fputs(text, f);

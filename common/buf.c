@@ -145,3 +145,25 @@ void hat_buf_consume(struct hat_buf *b, size_t n)
 	b->len -= n;
 	b->data[b->len] = '\0';
 }
+
+char *hat_str_replace_all(char *s, const char *old, const char *repl)
+{
+	size_t ol = strlen(old), rl = strlen(repl);
+	if (!s || ol == 0)
+		return s;
+	for (char *p = strstr(s, old); p; p = strstr(p + rl, old)) {
+		size_t off = (size_t)(p - s), len = strlen(s);
+		char *t = malloc(len - ol + rl + 1);
+		if (!t) {
+			free(s);
+			return NULL;
+		}
+		memcpy(t, s, off);
+		memcpy(t + off, repl, rl);
+		memcpy(t + off + rl, p + ol, len - off - ol + 1);
+		free(s);
+		s = t;
+		p = s + off;
+	}
+	return s;
+}

@@ -45,6 +45,11 @@ void hat_buf_json_strn(struct hat_buf *b, const char *s, size_t n);
 size_t hat_json_escape(unsigned char c, char out[6]);
 /* Drops the first n bytes (n <= len), keeping the rest (for consumed network input). */
 void hat_buf_consume(struct hat_buf *b, size_t n);
+
+/* Replaces every occurrence of old (non-empty) in the NUL-terminated text s, left to right and
+ * not rescanning replaced text, with repl. s must come from malloc and is consumed: returns the
+ * new malloc'd text, or NULL when memory ran out (s is freed then too). */
+char *hat_str_replace_all(char *s, const char *old, const char *repl);
 static inline bool hat_buf_ok(const struct hat_buf *b) { return !b->oom; }
 
 #endif

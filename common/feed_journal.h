@@ -14,4 +14,8 @@ enum feed_rec_type {
 	FEED_REC_META = 4,  /* the /info meta response the coin table was built from */
 };
 
+/* Most trades one recorded frame may carry: feedd parses a frame's trades into a buffer of this
+ * many, and every reader of a journal must be able to take what feedd took. */
+#define FEED_TRADES_PER_FRAME 512
+
 #endif

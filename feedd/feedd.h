@@ -52,6 +52,7 @@
 #include "common/log.h"
 #include "common/ring.h"
 #include "common/shm.h"
+#include "common/feed_journal.h"
 #include "common/ws_client.h"
 #include "feedd/config.h"
 #include "feedd/publish.h"
@@ -59,7 +60,6 @@
 #include "hl/meta.h"
 #include "hl/parse_ws.h"
 
-#define FEED_TRADES_PER_FRAME 512
 
 /* feedd's own options (the common ones -- --config, --instance, --log, --log-level -- are
  * struct hat_daemon_args). */

@@ -602,113 +602,6 @@ static void diff_fills(const struct e2e_rig *r)
 	free(oids);
 }
 
-/* WORKAROUND for a known hlsim bug (tools/hlsim/engine.c on_fill: the tid mixes the maker's
- * oid with the trade counter by XOR, so one taker order filling makers with consecutive oids can
- * give two different fills the same tid) combined with execd de-duplicating fills by tid alone:
- * execd then drops the second fill. This finds hlsim's fills of A that share their tid with
- * another fill of A of a different order and never reached the exec ring (matched by tid and
- * oid), and adds their signed sizes per coin into adj. Returns how many. Remove once fixed. */
-static int known_tid_collisions(const struct e2e_rig *r, struct e2e_pos *adj, int *n_adj)
-{
-	struct hat_ring ring;
-	char err[256];
-	*n_adj = 0;
-	if (hat_ring_attach(&ring, r->f.instance, "exec", HAT_RING_READER, HAT_SLOT_EXEC, 0, err,
-			    sizeof err) != 0)
-		return 0;
-	struct hat_ring_stats st;
-	hat_ring_stats(&ring, &st);
-	/* When the ring has wrapped (long chaos runs: execd re-sends the account's fills after each
-	 * restart) it no longer tells which fill was dropped: then one fill of each colliding group
-	 * is taken as dropped, which is exact when the group's fills have the same side and size
-	 * (our orders on one side of one coin); otherwise nothing is excused. */
-	bool wrapped = st.prod > st.start_index + st.capacity;
-	struct hat_stage_status es;
-	hat_stage_status(e2e_block(r, HAT_STAGE_EXECD), &es);
-	uint64_t execd_start_ms = es.started_ns / 1000000u;
-	size_t n = 0;
-	uint64_t *tids = calloc(st.capacity, sizeof *tids), *oids = calloc(st.capacity, sizeof *oids);
-	uint64_t lo = wrapped ? st.prod - st.capacity : st.start_index;
-	bool after_hello = false;
-	for (uint64_t idx = lo; idx < st.prod; idx++) {
-		struct hat_msg_exec x;
-		memcpy(&x, ring.slots + (idx & ring.mask) * ring.slot_size, sizeof x);
-		if (x.h.seq != idx + 1)
-			continue;
-		if (x.h.type == HAT_MSG_EXEC && x.kind == HAT_EXEC_FILL && !wrapped) {
-			tids[n] = x.tid;
-			oids[n++] = x.oid;
-		}
-		/* The current execd's reconciliation (its first snapshot after its HELLO) took the
-		 * positions from the exchange: drops before it are healed. */
-		if (x.h.type == HAT_MSG_CONTROL) {
-			const struct hat_msg_control *c = (const void *)&x;
-			if (c->cmd == HAT_CTL_HELLO && c->restart_count == es.restart_count)
-				after_hello = true;
-			else if (c->cmd == HAT_CTL_SNAPSHOT_END && after_hello) {
-				execd_start_ms = c->h.origin_ns / 1000000u;
-				after_hello = false;
-			}
-		}
-	}
-	hat_ring_detach(&ring);
-	char *body = hp_info(&r->hp, "{\"type\":\"userFills\",\"user\":\"%s\"}", r->addr);
-	cJSON *j = cJSON_Parse(body);
-	int excused = 0;
-	const cJSON *it, *jt;
-	cJSON_ArrayForEach(it, j) {
-		uint64_t tid = (uint64_t)cJSON_GetObjectItem(it, "tid")->valuedouble;
-		uint64_t oid = (uint64_t)cJSON_GetObjectItem(it, "oid")->valuedouble;
-		bool on_ring = false, collides = false, earlier = false, same = true;
-		for (size_t k = 0; k < n && !wrapped; k++)
-			on_ring |= tids[k] == tid && oids[k] == oid;
-		cJSON_ArrayForEach(jt, j) {
-			if (jt == it) {
-				earlier = collides; /* a colliding fill listed before this one */
-				continue;
-			}
-			if ((uint64_t)cJSON_GetObjectItem(jt, "tid")->valuedouble != tid ||
-			    (uint64_t)cJSON_GetObjectItem(jt, "oid")->valuedouble == oid)
-				continue;
-			collides = true;
-			same &= strcmp(cJSON_GetObjectItem(jt, "side")->valuestring,
-				       cJSON_GetObjectItem(it, "side")->valuestring) == 0 &&
-				strcmp(cJSON_GetObjectItem(jt, "sz")->valuestring,
-				       cJSON_GetObjectItem(it, "sz")->valuestring) == 0;
-		}
-		if (wrapped ? !collides || !earlier || !same : on_ring || !collides)
-			continue;
-		/* A restarted execd reconciles positions from clearinghouseState and riskd takes them
-		 * from its snapshot: only drops by the current execd process still show. */
-		if ((uint64_t)cJSON_GetObjectItem(it, "time")->valuedouble < execd_start_ms)
-			continue;
-		const char *coin = cJSON_GetObjectItem(it, "coin")->valuestring;
-		int64_t sz = fx_of(cJSON_GetObjectItem(it, "sz"));
-		if (strcmp(cJSON_GetObjectItem(it, "side")->valuestring, "A") == 0)
-			sz = -sz;
-		int k;
-		for (k = 0; k < *n_adj && strcmp(adj[k].coin, coin) != 0; k++)
-			;
-		if (k == *n_adj) {
-			if (k == E2E_MAX_COINS)
-				continue;
-			memset(&adj[k], 0, sizeof adj[k]);
-			snprintf(adj[k].coin, sizeof adj[k].coin, "%s", coin);
-			(*n_adj)++;
-		}
-		adj[k].szi += sz;
-		excused++;
-		print_message("KNOWN BUG (hlsim tid collision + execd tid-only dedup): fill oid %llu tid "
-			      "%llu %s %s never reached riskd\n", (unsigned long long)oid,
-			      (unsigned long long)tid, coin, cJSON_GetObjectItem(it, "sz")->valuestring);
-	}
-	cJSON_Delete(j);
-	free(body);
-	free(tids);
-	free(oids);
-	return excused;
-}
-
 void e2e_settle_and_check_positions(struct e2e_rig *r, bool check_pnl)
 {
 	e2e_ctl_ok(r, "{\"cmd\":\"halt\",\"why\":\"e2e settle\"}");
@@ -725,28 +618,6 @@ void e2e_settle_and_check_positions(struct e2e_rig *r, bool check_pnl)
 			break;
 		usleep(250000);
 	}
-	bool excused = false;
-	if (open == 0 && !eq) {
-		struct e2e_pos adj[E2E_MAX_COINS];
-		int na = 0;
-		if (known_tid_collisions(r, adj, &na) > 0) {
-			/* hlsim's view minus the fills execd dropped must equal riskd's */
-			for (int k = 0; k < na; k++) {
-				struct e2e_pos *p = (struct e2e_pos *)find_pos(sp, ns, adj[k].coin);
-				if (!p && ns < E2E_MAX_COINS) {
-					p = &sp[ns++];
-					memset(p, 0, sizeof *p);
-					snprintf(p->coin, sizeof p->coin, "%s", adj[k].coin);
-				}
-				if (p)
-					p->szi -= adj[k].szi;
-			}
-			eq = excused = positions_equal(rp, nr, sp, ns, false);
-			if (excused)
-				print_message("WORKAROUND: positions equal once the known-bug fills are "
-					      "taken out; entry/PnL checks skipped\n");
-		}
-	}
 	if (open != 0 || !eq) {
 		print_positions("riskd", rp, nr);
 		print_positions("hlsim", sp, ns);
@@ -757,8 +628,6 @@ void e2e_settle_and_check_positions(struct e2e_rig *r, bool check_pnl)
 		fail_msg("after the halt: hlsim open orders %d, positions %s", open,
 			 eq ? "equal" : "differ");
 	}
-	if (excused)
-		return;
 	/* entry prices and PnL: riskd computes them from the same fills. After stage restarts
 	 * (check_pnl false) riskd's entry prices drift from the exchange's (reported): printed. */
 	if (!check_pnl && !positions_equal(rp, nr, sp, ns, true)) {

@@ -1,4 +1,5 @@
 /* tests/helpers/pipeline_fixture.c -- a private hat instance for multi-process stage tests. */
+#include "common/buf.h"
 #include "tests/helpers/pipeline_fixture.h"
 #include "tests/helpers/test_util.h"
 #include "common/instance.h"
@@ -12,22 +13,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-static char *replace_all(char *s, const char *old, const char *new)
-{
-	size_t ol = strlen(old), nl = strlen(new);
-	for (char *p = strstr(s, old); p; p = strstr(p + nl, old)) {
-		size_t off = (size_t)(p - s), len = strlen(s);
-		char *t = malloc(len - ol + nl + 1);
-		memcpy(t, s, off);
-		memcpy(t + off, new, nl);
-		memcpy(t + off + nl, p + ol, len - off - ol + 1);
-		free(s);
-		s = t;
-		p = s + off;
-	}
-	return s;
-}
-
 void pf_setup(struct pf *f, const char *replacements)
 {
 	memset(f, 0, sizeof *f);
@@ -38,11 +23,11 @@ void pf_setup(struct pf *f, const char *replacements)
 	char inst[64], var[300];
 	snprintf(inst, sizeof inst, "\"instance\": \"%s\"", f->instance);
 	snprintf(var, sizeof var, "\"%s/", f->dir);
-	text = replace_all(text, "\"instance\": \"main\"", inst);
-	text = replace_all(text, "\"var/", var);
+	text = hat_str_replace_all(text, "\"instance\": \"main\"", inst);
+	text = hat_str_replace_all(text, "\"var/", var);
 	for (const char *r = replacements; r && *r; r += strlen(r) + 1) {
 		const char *n = r + strlen(r) + 1;
-		text = replace_all(text, r, n);
+		text = hat_str_replace_all(text, r, n);
 		r = n;
 	}
 	snprintf(f->config, sizeof f->config, "%s/hat.json", f->dir);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -72,6 +73,23 @@ static void test_json_escape_each_class_of_byte(void **state)
 	assert_memory_equal(e, "\\u001f", 6);
 }
 
+static void test_str_replace_all(void **state)
+{
+	(void)state;
+	char *s = strdup("a-b-c");
+	s = hat_str_replace_all(s, "-", "--");
+	assert_string_equal(s, "a--b--c"); /* replaced text is not rescanned */
+	s = hat_str_replace_all(s, "--", "");
+	assert_string_equal(s, "abc");
+	s = hat_str_replace_all(s, "x", "y");
+	assert_string_equal(s, "abc");
+	s = hat_str_replace_all(s, "abc", "\"instance\": \"t1\"");
+	assert_string_equal(s, "\"instance\": \"t1\"");
+	s = hat_str_replace_all(s, "", "z"); /* empty pattern: unchanged */
+	assert_string_equal(s, "\"instance\": \"t1\"");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -79,6 +97,7 @@ int main(void)
 		cmocka_unit_test(test_buf_printf_long_output),
 		cmocka_unit_test(test_buf_json_escapes),
 		cmocka_unit_test(test_json_escape_each_class_of_byte),
+		cmocka_unit_test(test_str_replace_all),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,7 +14,7 @@
 #include "common/err.h"
 #include "common/fixed.h"
 #include "common/journal_zst.h"
-#include "feedd/feedd.h"
+#include "common/feed_journal.h"
 #include "hl/meta.h"
 #include "hl/parse_exchange.h"
 #include "hl/parse_ws.h"
