@@ -912,3 +912,13 @@ void hat_msg_format(struct hat_buf *b, const void *msg, size_t avail)
 	if (rc != 0)
 		hat_buf_printf(b, " (invalid: %s)", why);
 }
+
+uint64_t hat_msg_exch_time_ms(const struct hat_msg_hdr *h)
+{
+	switch (h->type) {
+	case HAT_MSG_BOOK: return ((const struct hat_msg_book *)h)->exch_time_ms;
+	case HAT_MSG_BBO: return ((const struct hat_msg_bbo *)h)->exch_time_ms;
+	case HAT_MSG_TRADE: return ((const struct hat_msg_trade *)h)->exch_time_ms;
+	default: return 0;
+	}
+}

@@ -85,6 +85,10 @@ HAT_MSG_TYPES(HAT__MSG_VALIDATOR_DECL)
 /* ---------------------------------------------------------------- names */
 
 /* "BOOK", "TRADE", ...; "?" for an unknown type. Static strings, never NULL. */
+/* The exchange's timestamp (ms) a market-data message carries (BOOK, BBO, TRADE); 0 for every
+ * other type. */
+uint64_t hat_msg_exch_time_ms(const struct hat_msg_hdr *h);
+
 const char *hat_msg_type_name(unsigned type);
 /* sizeof the type's struct, or 0 if the type is unknown. */
 size_t hat_msg_type_size(unsigned type);

@@ -6,9 +6,10 @@
  *     "timer_ms": 1000,          strategy on_timer period
  *     "state_dir": "var/run",    boot epoch (cloid uniqueness) and model weights live here
  *     "time_source": "wall",     "wall": now is the clock; "data": now is the latest market
- *                                data's origin time, and timers run after every md message,
- *                                so a replayed journal gives the same intents every time
- *                                (backtests)
+ *                                data's exchange time (exch_time_ms, not its receipt time),
+ *                                timers run after every md message and max_md_age_ms is not
+ *                                applied, so a replayed journal gives the same intents every
+ *                                time (backtests)
  *     "quoter": { "max_working": 8, "requote_bps": 2, "resize_frac": 0.25,
  *                 "pending_timeout_ms": 5000, "use_replace": true },
  *     "strategies": [ { "coin": "BTC", "kind": "mm", "enabled": true, "sz_decimals": 5,

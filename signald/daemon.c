@@ -184,7 +184,9 @@ int signald_init(struct signald *s, int argc, char **argv, char *err, size_t err
 		goto fail;
 	struct sig_engine_params ep = {
 		.stale_ns = (uint64_t)s->cfg.stale_ms * HAT_NS_PER_MS,
-		.max_md_age_ns = (uint64_t)s->cfg.max_md_age_ms * HAT_NS_PER_MS,
+		/* In data time the data is current by definition: no age check (0 = off). */
+		.max_md_age_ns = s->cfg.time_source == SIG_TIME_DATA
+				 ? 0 : (uint64_t)s->cfg.max_md_age_ms * HAT_NS_PER_MS,
 		.timer_ns = (uint64_t)s->cfg.timer_ms * HAT_NS_PER_MS,
 	};
 	sig_engine_init(&s->eng, &ep, s->d.blk->restart_count, emit, emit_ctl, s);
@@ -267,8 +269,14 @@ static int drain_ring(struct signald *s, struct hat_ring *r, uint32_t allowed,
 				hat_counter_inc(s->c_fills_in);
 		}
 		bool md = h->type == HAT_MSG_BOOK || h->type == HAT_MSG_BBO || h->type == HAT_MSG_TRADE;
-		if (md && s->cfg.time_source == SIG_TIME_DATA && h->origin_ns > s->data_now)
-			s->data_now = h->origin_ns;
+		if (md && s->cfg.time_source == SIG_TIME_DATA) {
+			/* The exchange's time, not the receipt time: the same clock on every run of
+			 * a replay whatever the pipeline's latency was (receipt times differ run to
+			 * run when hlsim replays a journal over its WebSocket). */
+			uint64_t t = hat_msg_exch_time_ms(h) * HAT_NS_PER_MS;
+			if (t > s->data_now)
+				s->data_now = t;
+		}
 		sig_engine_on_msg(&s->eng, h, engine_now(s));
 		/* In data time, timers fire at the same place in the data on every run. */
 		if (md && s->cfg.time_source == SIG_TIME_DATA)

@@ -129,7 +129,8 @@ static void on_md_in(struct sig_engine *e, struct sig_coin *c, const struct hat_
 	if (asset != HL_ASSET_UNKNOWN && asset != c->asset)
 		c->asset = c->quoter.asset = c->market.asset = asset;
 	e->md_in++;
-	if (m->origin_ns && now_ns > m->origin_ns && now_ns - m->origin_ns > e->p.max_md_age_ns) {
+	if (e->p.max_md_age_ns && m->origin_ns && now_ns > m->origin_ns &&
+	    now_ns - m->origin_ns > e->p.max_md_age_ns) {
 		e->md_skipped_old++;
 		return;
 	}

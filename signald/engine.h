@@ -28,7 +28,7 @@
 
 struct sig_engine_params {
 	uint64_t stale_ns;        /* book older than this: stop quoting (e.g. 5 s) */
-	uint64_t max_md_age_ns;   /* md older than this when read is skipped (e.g. 2 s) */
+	uint64_t max_md_age_ns;   /* md older than this when read is skipped (e.g. 2 s); 0: off */
 	uint64_t timer_ns;        /* on_timer period per coin (e.g. 1 s) */
 };
 

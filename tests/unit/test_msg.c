@@ -673,6 +673,28 @@ static void test_msg_control_make_fills_every_field(void **state)
 	assert_string_equal(c.text, "");
 }
 
+static void test_msg_exch_time_of_md_only(void **state)
+{
+	(void)state;
+	struct hat_msg_book b;
+	struct hat_msg_bbo o;
+	struct hat_msg_trade t;
+	struct hat_msg_exec x;
+	hat_msg_init(&b.h, HAT_MSG_BOOK);
+	hat_msg_init(&o.h, HAT_MSG_BBO);
+	hat_msg_init(&t.h, HAT_MSG_TRADE);
+	hat_msg_init(&x.h, HAT_MSG_EXEC);
+	b.exch_time_ms = 1700000000001ull;
+	o.exch_time_ms = 1700000000002ull;
+	t.exch_time_ms = 1700000000003ull;
+	x.exch_time_ms = 1700000000004ull;
+	b.h.origin_ns = o.h.origin_ns = t.h.origin_ns = 5; /* receipt time: not used */
+	assert_int_equal(hat_msg_exch_time_ms(&b.h), 1700000000001ull);
+	assert_int_equal(hat_msg_exch_time_ms(&o.h), 1700000000002ull);
+	assert_int_equal(hat_msg_exch_time_ms(&t.h), 1700000000003ull);
+	assert_int_equal(hat_msg_exch_time_ms(&x.h), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_msg_seq_check_gaps_and_dups),
 		cmocka_unit_test(test_msg_accept_counts_rejects),
 		cmocka_unit_test(test_msg_garbage_never_crashes),
+		cmocka_unit_test(test_msg_exch_time_of_md_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
