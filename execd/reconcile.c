@@ -43,6 +43,10 @@ void exec_reconcile_begin(struct exec_reconcile *r, uint64_t since_ms)
 {
 	r->step = EXEC_RS_OPEN_ORDERS;
 	r->since_ms = since_ms;
+	r->fills_paging = false;
+	r->n_boundary = 0;
+	if (r->fills_page == 0)
+		r->fills_page = EXEC_RECON_FILLS_PAGE;
 	/* Cloids added since the last pass asked its statuses (or left by a failed pass) stay. */
 	r->next_unknown = 0;
 	r->waiting = false;
@@ -125,6 +129,34 @@ static const char *step_name(int s)
 	return s >= 0 && s <= EXEC_RS_FAILED ? n[s] : "?";
 }
 
+static bool at_boundary(const struct exec_reconcile *r, uint64_t tid)
+{
+	for (uint32_t i = 0; i < r->n_boundary; i++)
+		if (r->boundary_tids[i] == tid)
+			return true;
+	return false;
+}
+
+/* A full page of fills: the next request starts at its newest millisecond (more fills of that
+ * millisecond may follow), remembering the ones applied. A full page inside one millisecond
+ * cannot be paged by time: skip past it (counted) rather than ask for it forever. */
+static void next_fills_page(struct exec_reconcile *r, uint64_t newest_ms, size_t n)
+{
+	if (newest_ms <= r->since_ms) {
+		r->fill_pages_stuck++;
+		newest_ms = r->since_ms + 1;
+		r->n_boundary = 0;
+	} else {
+		r->n_boundary = 0;
+		for (size_t i = 0; i < n && r->n_boundary < EXEC_RECON_MAX_BOUNDARY; i++)
+			if (r->fills[i].time_ms == newest_ms)
+				r->boundary_tids[r->n_boundary++] = r->fills[i].tid;
+	}
+	r->since_ms = newest_ms;
+	r->fills_paging = true;
+	r->fill_pages++;
+}
+
 static int apply(struct exec_reconcile *r, const cJSON *root, const struct exec_recon_sink *k)
 {
 	char e[200];
@@ -162,17 +194,26 @@ static int apply(struct exec_reconcile *r, const cJSON *root, const struct exec_
 		/* userFills lists newest first, userFillsByTime oldest first: apply them in time
 		 * order, as they happened. */
 		bool newest_first = n > 1 && r->fills[0].time_ms > r->fills[n - 1].time_ms;
-		if (k->fills_begin)
+		if (k->fills_begin && !r->fills_paging)
 			k->fills_begin(k->user);
 		for (size_t j = 0; j < n; j++) {
 			size_t i = newest_first ? n - 1 - j : j;
 			if (r->fills[i].time_ms < r->since_ms)
 				continue;
+			if (r->fills_paging && r->fills[i].time_ms == r->since_ms &&
+			    at_boundary(r, r->fills[i].tid))
+				continue; /* applied with the previous page */
 			if (r->fills[i].time_ms > r->last_fill_ms)
 				r->last_fill_ms = r->fills[i].time_ms;
 			if (k->fill)
 				k->fill(k->user, &r->fills[i]);
 		}
+		if (r->since_ms && n > 0 && total >= r->fills_page) {
+			next_fills_page(r, newest_first ? r->fills[0].time_ms : r->fills[n - 1].time_ms,
+			                n);
+			return 0;
+		}
+		r->fills_paging = false;
 		r->step = EXEC_RS_POSITIONS;
 		return 0;
 	case EXEC_RS_POSITIONS: {

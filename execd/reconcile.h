@@ -29,6 +29,8 @@
 
 #define EXEC_RECON_MAX_UNKNOWN 1024
 #define EXEC_RECON_MAX_ITEMS 4096
+#define EXEC_RECON_FILLS_PAGE 2000  /* most fills one userFillsByTime answer holds */
+#define EXEC_RECON_MAX_BOUNDARY 256 /* fills of one millisecond remembered across pages */
 
 enum exec_recon_step {
 	EXEC_RS_IDLE = 0,
@@ -70,6 +72,15 @@ struct exec_reconcile {
 	char err[256];            /* why the last pass failed */
 	uint64_t passes, failures, requests;
 	uint64_t last_fill_ms;    /* newest fill time seen in the last pass */
+	/* userFillsByTime pages: a full answer (fills_page fills) means more may follow, asked
+	 * from the newest time of the page on; the fills of that millisecond already applied are
+	 * remembered by tid so they are not applied twice. */
+	uint32_t fills_page;      /* EXEC_RECON_FILLS_PAGE (tests lower it) */
+	bool fills_paging;        /* the fills step is past its first page */
+	uint32_t n_boundary;
+	uint64_t boundary_tids[EXEC_RECON_MAX_BOUNDARY];
+	uint64_t fill_pages;      /* extra pages asked (counter) */
+	uint64_t fill_pages_stuck;/* a full page within one millisecond: skipped past it */
 };
 
 /* Allocates the scratch arrays. user_hex: the account "0x..." (copied). Returns 0, -EINVAL,

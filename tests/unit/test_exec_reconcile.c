@@ -237,10 +237,60 @@ static void test_reconcile_unknown_added_late_waits_for_next_pass(void **state)
 	exec_reconcile_deinit(&r);
 }
 
+/* A fill record of the canned answers below. */
+#define FILL(t, tid) "{\"coin\":\"BTC\",\"px\":\"61000\",\"sz\":\"0.001\",\"side\":\"A\",\"time\":" #t \
+	",\"startPosition\":\"0\",\"dir\":\"Open Short\",\"closedPnl\":\"0\",\"hash\":" \
+	"\"0x0000000000000000000000000000000000000000000000000000000000000000\",\"oid\":1001," \
+	"\"crossed\":false,\"fee\":\"0.01\",\"tid\":" #tid ",\"feeToken\":\"USDC\"}"
+
+/* userFillsByTime answers at most a page: a full page is followed by a request from its newest
+ * millisecond, the fills of that millisecond already applied are not applied again, and a full
+ * page inside one millisecond is skipped past (counted) instead of being asked for forever. */
+static void test_reconcile_pages_fills(void **state)
+{
+	(void)state;
+	struct exec_reconcile r;
+	struct rec x;
+	memset(&x, 0, sizeof x);
+	x.r = &r;
+	struct exec_recon_sink k = { &x, s_open, NULL, s_status, s_fill, s_pos_begin, s_pos,
+	                             s_rate, s_fills_begin };
+	struct hat_buf b = HAT_BUF_INIT;
+	assert_int_equal(exec_reconcile_init(&r, USER), 0);
+	r.fills_page = 2;
+	exec_reconcile_begin(&r, 1000);
+	expect_req(&r, &b, "{\"type\":\"openOrders\",\"user\":\"" USER "\"}");
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, "[]", 2, &k), 0);
+	static const char p1[] = "[" FILL(1000, 1) "," FILL(1100, 2) "]";
+	static const char p2[] = "[" FILL(1100, 2) "," FILL(1200, 3) "]";
+	static const char p3[] = "[" FILL(1200, 3) "," FILL(1200, 4) "]";
+	static const char p4[] = "[" FILL(1300, 5) "]";
+	expect_req(&r, &b, "{\"type\":\"userFillsByTime\",\"user\":\"" USER "\",\"startTime\":1000}");
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, p1, strlen(p1), &k), 0);
+	expect_req(&r, &b, "{\"type\":\"userFillsByTime\",\"user\":\"" USER "\",\"startTime\":1100}");
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, p2, strlen(p2), &k), 0);
+	expect_req(&r, &b, "{\"type\":\"userFillsByTime\",\"user\":\"" USER "\",\"startTime\":1200}");
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, p3, strlen(p3), &k), 0);
+	/* a full page inside 1200: cannot be paged by time, so on from 1201 */
+	expect_req(&r, &b, "{\"type\":\"userFillsByTime\",\"user\":\"" USER "\",\"startTime\":1201}");
+	assert_int_equal(exec_reconcile_answer(&r, 0, 200, p4, strlen(p4), &k), 0);
+	assert_int_equal(x.fills, 5);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(x.fill_tids[i], (uint64_t)i + 1);
+	assert_int_equal(x.fills_begin, 1); /* once, before the first page */
+	assert_int_equal(r.fill_pages, 3);
+	assert_int_equal(r.fill_pages_stuck, 1);
+	assert_int_equal(r.last_fill_ms, 1300);
+	expect_req(&r, &b, "{\"type\":\"clearinghouseState\",\"user\":\"" USER "\"}");
+	hat_buf_free(&b);
+	exec_reconcile_deinit(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reconcile_full_pass_in_order),
+		cmocka_unit_test(test_reconcile_pages_fills),
 		cmocka_unit_test(test_reconcile_failures_fail_the_pass),
 		cmocka_unit_test(test_reconcile_unknown_added_late_waits_for_next_pass),
 	};
