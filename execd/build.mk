@@ -32,6 +32,8 @@ tests/unit/test_exec_router_SRCS := execd/router.c
 tests/unit/test_exec_deadman_SRCS := execd/deadman.c execd/ratelimit.c
 TESTS += tests/unit/test_exec_reconcile
 tests/unit/test_exec_reconcile_SRCS := execd/reconcile.c
+TESTS += tests/unit/test_exec_positions
+tests/unit/test_exec_positions_SRCS := execd/positions.c
 EXECD_DAEMON_SRCS := execd/daemon.c execd/events.c execd/positions.c execd/snapshot.c \
                      execd/resync.c execd/send.c execd/answer.c execd/private.c \
                      execd/dm_pump.c execd/intake.c execd/counters.c execd/fills.c \

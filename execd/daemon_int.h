@@ -51,6 +51,9 @@ void execd__fills_restore(struct execd *d, const struct exec_wal_fill *fills, si
 /* positions.c */
 struct execd_pos *execd__pos_find(struct execd *d, const char *coin, bool create);
 void execd__pos_account(struct execd *d, const struct hl_fill *f);
+/* At the first call on a new UTC day (now_ms), realized PnL and fees of every coin start again
+ * from 0, as riskd's do; the first call ever only notes the day. */
+void execd__pos_roll_day(struct execd *d, uint64_t now_ms);
 void execd__pos_apply_fill(struct execd *d, const struct hl_fill *f);
 
 /* snapshot.c */

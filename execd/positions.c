@@ -20,9 +20,22 @@ struct execd_pos *execd__pos_find(struct execd *d, const char *coin, bool create
 
 /* Today's realized PnL and fees per coin, from each fill counted (fills.c, resync.c): the
  * snapshot gives them to riskd, whose day PnL must survive an execd restart. */
+void execd__pos_roll_day(struct execd *d, uint64_t now_ms)
+{
+	uint64_t day = now_ms / 86400000ull;
+	if (day <= d->pos_day)
+		return;
+	if (d->pos_day != 0)
+		for (uint32_t i = 0; i < d->n_pos; i++)
+			d->pos[i].realized = d->pos[i].fees = 0;
+	d->pos_day = day;
+}
+
 void execd__pos_account(struct execd *d, const struct hl_fill *f)
 {
-	uint64_t day_start = now_ms() / 86400000ull * 86400000ull;
+	uint64_t now = now_ms();
+	execd__pos_roll_day(d, now);
+	uint64_t day_start = now / 86400000ull * 86400000ull;
 	struct execd_pos *p = execd__pos_find(d, f->coin, true);
 	if (!p || f->time_ms < day_start)
 		return;

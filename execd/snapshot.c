@@ -6,6 +6,7 @@
 void execd__send_snapshot(struct execd *d)
 {
 	uint64_t rows = 0, now = hat_now_ns();
+	execd__pos_roll_day(d, now / HAT_NS_PER_MS); /* no PnL of yesterday in today's rows */
 	execd__send_ctl(d, HAT_CTL_SNAPSHOT_BEGIN, 0, "execd reconciled");
 	uint32_t it = 0;
 	struct hat_msg_exec ev[EXEC_FSM_MAX_EVENTS];
