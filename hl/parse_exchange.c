@@ -27,6 +27,8 @@ static const struct {
 	{ "Invalid TP/SL price", false, HAT_REASON_EXCH_TRIGGER_PX },
 	{ "No liquidity available for market order", false, HAT_REASON_EXCH_NO_LIQUIDITY },
 	{ "never placed, already canceled, or filled", false, HAT_REASON_EXCH_UNKNOWN_ORDER },
+	/* A modify of an order that is gone: the original does not rest any more. */
+	{ "Cannot modify canceled or filled order", false, HAT_REASON_EXCH_UNKNOWN_ORDER },
 	{ "does not exist", false, HAT_REASON_EXCH_SIGNATURE },
 	{ "Must deposit before performing actions", false, HAT_REASON_EXCH_SIGNATURE },
 	{ "nonce", true, HAT_REASON_EXCH_NONCE },

@@ -125,6 +125,7 @@ static void test_exchange_reason_mapping(void **state)
 		{ "Invalid TP/SL price.", HAT_REASON_EXCH_TRIGGER_PX },
 		{ "No liquidity available for market order.", HAT_REASON_EXCH_NO_LIQUIDITY },
 		{ "Order was never placed, already canceled, or filled.", HAT_REASON_EXCH_UNKNOWN_ORDER },
+		{ "Cannot modify canceled or filled order", HAT_REASON_EXCH_UNKNOWN_ORDER },
 		{ "User or API Wallet 0xabc does not exist.", HAT_REASON_EXCH_SIGNATURE },
 		{ "Must deposit before performing actions. User: 0xabc", HAT_REASON_EXCH_SIGNATURE },
 		{ "Invalid nonce: duplicate nonce", HAT_REASON_EXCH_NONCE },
