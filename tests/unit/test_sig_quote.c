@@ -167,6 +167,29 @@ static void test_quote_rejected_replace_keeps_original(void **state)
 	assert_int_equal(out[0].o.kind, HAT_INTENT_REPLACE);
 }
 
+/* The exchange refuses the modify because the original is gone ("Cannot modify canceled or
+ * filled order" maps to EXCH_UNKNOWN_ORDER): the slot is freed and the next target places a new
+ * order instead of modifying the gone one again. */
+static void test_quote_replace_of_gone_order_frees_the_slot(void **state)
+{
+	(void)state;
+	setup(8, 1);
+	struct sig_target t = one_level(3000.0, 3002.0, 0.01);
+	sig_quoter_set_target(&q, &t, 1 * MS);
+	ack_all();
+	struct sig_target big = one_level(2990.0, 3002.0, 0.01);
+	sig_quoter_set_target(&q, &big, 2 * MS);
+	assert_int_equal(out[0].o.kind, HAT_INTENT_REPLACE);
+	struct hat_msg_exec e = ev(HAT_EXEC_REJECT, out[0].o.cloid, 0);
+	e.reason = HAT_REASON_EXCH_UNKNOWN_ORDER;
+	sig_quoter_on_exec(&q, &e);
+	assert_int_equal(sig_quoter_count(&q), 1); /* only the ask rests */
+	n_out = 0;
+	assert_int_equal(sig_quoter_set_target(&q, &big, 3 * MS), 1);
+	assert_int_equal(out[0].o.kind, HAT_INTENT_NEW);
+	assert_true(out[0].o.px == FX(2990.0));
+}
+
 static void test_quote_max_working_respected(void **state)
 {
 	(void)state;
@@ -284,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_quote_no_duplicate_while_pending),
 		cmocka_unit_test(test_quote_requote_only_past_threshold),
 		cmocka_unit_test(test_quote_rejected_replace_keeps_original),
+		cmocka_unit_test(test_quote_replace_of_gone_order_frees_the_slot),
 		cmocka_unit_test(test_quote_max_working_respected),
 		cmocka_unit_test(test_quote_fills_and_cancels_free_slots),
 		cmocka_unit_test(test_quote_pending_timeout_cancels_by_cloid),
