@@ -147,18 +147,27 @@ static void test_quote_requote_only_past_threshold(void **state)
 	assert_int_equal(found, 1);
 }
 
-static void test_quote_rejected_replace_keeps_original(void **state)
+/* Two live quotes, then a target 10 away on the bid: out[0] is the REPLACE of the bid; the
+ * REJECT of it with reason comes back. Returns that target. */
+static struct sig_target replace_rejected(uint16_t reason)
 {
-	(void)state;
 	setup(8, 1);
 	struct sig_target t = one_level(3000.0, 3002.0, 0.01);
 	sig_quoter_set_target(&q, &t, 1 * MS);
 	ack_all();
 	struct sig_target big = one_level(2990.0, 3002.0, 0.01);
 	sig_quoter_set_target(&q, &big, 2 * MS);
+	assert_int_equal(out[0].o.kind, HAT_INTENT_REPLACE);
 	struct hat_msg_exec e = ev(HAT_EXEC_REJECT, out[0].o.cloid, 0);
-	e.reason = HAT_REASON_RISK_ORDER_RATE;
+	e.reason = reason;
 	sig_quoter_on_exec(&q, &e);
+	return big;
+}
+
+static void test_quote_rejected_replace_keeps_original(void **state)
+{
+	(void)state;
+	struct sig_target big = replace_rejected(HAT_REASON_RISK_ORDER_RATE);
 	assert_int_equal(sig_quoter_count(&q), 2);
 	assert_int_equal(q.n_rejects, 1);
 	n_out = 0;
@@ -173,16 +182,7 @@ static void test_quote_rejected_replace_keeps_original(void **state)
 static void test_quote_replace_of_gone_order_frees_the_slot(void **state)
 {
 	(void)state;
-	setup(8, 1);
-	struct sig_target t = one_level(3000.0, 3002.0, 0.01);
-	sig_quoter_set_target(&q, &t, 1 * MS);
-	ack_all();
-	struct sig_target big = one_level(2990.0, 3002.0, 0.01);
-	sig_quoter_set_target(&q, &big, 2 * MS);
-	assert_int_equal(out[0].o.kind, HAT_INTENT_REPLACE);
-	struct hat_msg_exec e = ev(HAT_EXEC_REJECT, out[0].o.cloid, 0);
-	e.reason = HAT_REASON_EXCH_UNKNOWN_ORDER;
-	sig_quoter_on_exec(&q, &e);
+	struct sig_target big = replace_rejected(HAT_REASON_EXCH_UNKNOWN_ORDER);
 	assert_int_equal(sig_quoter_count(&q), 1); /* only the ask rests */
 	n_out = 0;
 	assert_int_equal(sig_quoter_set_target(&q, &big, 3 * MS), 1);
