@@ -17,6 +17,7 @@
 #define HAT_NS_PER_US 1000ULL
 #define HAT_NS_PER_MS 1000000ULL
 #define HAT_NS_PER_S 1000000000ULL
+#define HAT_MS_PER_DAY 86400000ULL
 
 /* CLOCK_REALTIME in ns since the Unix epoch. */
 uint64_t hat_now_ns(void);

@@ -1,13 +1,11 @@
 /* common/doorbell.c -- futex-backed doorbell (contract in doorbell.h). */
 #include "common/doorbell.h"
+#include "common/clock.h"
 
-#include <errno.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
-
-#define NS_PER_S 1000000000ull
 
 void hat__doorbell_wake(struct hat_doorbell *b)
 {
@@ -36,8 +34,8 @@ void hat_doorbell_disarm(struct hat_doorbell *b)
 int hat_doorbell_wait(struct hat_doorbell *b, uint32_t seq, uint64_t timeout_ns)
 {
 	if (atomic_load_explicit(&b->seq, memory_order_acquire) == seq) {
-		struct timespec ts = { .tv_sec = (time_t)(timeout_ns / NS_PER_S),
-				       .tv_nsec = (long)(timeout_ns % NS_PER_S) };
+		struct timespec ts = { .tv_sec = (time_t)(timeout_ns / HAT_NS_PER_S),
+				       .tv_nsec = (long)(timeout_ns % HAT_NS_PER_S) };
 		atomic_fetch_add_explicit(&b->sleeps, 1, memory_order_relaxed);
 		/* Returns at once with EAGAIN if seq already moved; ETIMEDOUT, EINTR: just return. */
 		syscall(SYS_futex, &b->seq, FUTEX_WAIT, seq, &ts, NULL, 0);

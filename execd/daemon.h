@@ -137,7 +137,7 @@ struct execd {
 	uint64_t dm_nonce;            /* nonce of the scheduleCancel in flight, 0 = none */
 
 	struct execd_pos pos[EXECD_MAX_POS];
-	uint64_t pos_day;             /* UTC day (ms / 86400000) the realized PnL and fees are of */
+	uint64_t pos_day;             /* UTC day (ms / HAT_MS_PER_DAY) the realized PnL and fees are of */
 	uint32_t n_pos;
 
 	/* cancel-all: cloids still to cancel */

@@ -22,7 +22,7 @@ struct execd_pos *execd__pos_find(struct execd *d, const char *coin, bool create
  * snapshot gives them to riskd, whose day PnL must survive an execd restart. */
 void execd__pos_roll_day(struct execd *d, uint64_t now_ms)
 {
-	uint64_t day = now_ms / 86400000ull;
+	uint64_t day = now_ms / HAT_MS_PER_DAY;
 	if (day <= d->pos_day)
 		return;
 	if (d->pos_day != 0)
@@ -35,7 +35,7 @@ void execd__pos_account(struct execd *d, const struct hl_fill *f)
 {
 	uint64_t now = now_ms();
 	execd__pos_roll_day(d, now);
-	uint64_t day_start = now / 86400000ull * 86400000ull;
+	uint64_t day_start = now / HAT_MS_PER_DAY * HAT_MS_PER_DAY;
 	struct execd_pos *p = execd__pos_find(d, f->coin, true);
 	if (!p || f->time_ms < day_start)
 		return;

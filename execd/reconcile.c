@@ -142,12 +142,11 @@ static bool at_boundary(const struct exec_reconcile *r, uint64_t tid)
  * cannot be paged by time: skip past it (counted) rather than ask for it forever. */
 static void next_fills_page(struct exec_reconcile *r, uint64_t newest_ms, size_t n)
 {
+	r->n_boundary = 0;
 	if (newest_ms <= r->since_ms) {
 		r->fill_pages_stuck++;
 		newest_ms = r->since_ms + 1;
-		r->n_boundary = 0;
 	} else {
-		r->n_boundary = 0;
 		for (size_t i = 0; i < n && r->n_boundary < EXEC_RECON_MAX_BOUNDARY; i++)
 			if (r->fills[i].time_ms == newest_ms)
 				r->boundary_tids[r->n_boundary++] = r->fills[i].tid;

@@ -201,7 +201,7 @@ void execd__recon_pump(struct execd *d)
 		d->n_recovered_pass = d->n_recovered;
 		/* After a start the pass also lists today's fills already published: realized PnL
 		 * and fees are recomputed from them (rs_fills_begin, rs_fill). */
-		uint64_t since = d->last_fill_ms, day = now_ms() / 86400000ull * 86400000ull;
+		uint64_t since = d->last_fill_ms, day = now_ms() / HAT_MS_PER_DAY * HAT_MS_PER_DAY;
 		if (d->recount_pnl && since > day)
 			since = day;
 		exec_reconcile_begin(&d->recon, since);

@@ -127,13 +127,12 @@ static void chore(struct feedd *f, uint64_t now_ms)
 	bool live = f->sess.rc.state == FEED_SS_LIVE;
 	hat_counter_set(f->ctr[FC_LIVE], live);
 	uint64_t now_ns = hat_now_ns();
-	bool all_fresh = live;
+	bool all_fresh = books_fresh(f);
 	for (uint32_t i = 0; i < f->sess.n_coins; i++) {
 		uint64_t age = f->last_md_ns[i] ? (now_ns - f->last_md_ns[i]) / HAT_NS_PER_MS : UINT32_MAX;
 		hat_counter_set(f->age_ctr[i], age);
 		bool stale = !f->sess.coins[i].fresh || age >= f->fc.stale_after_ms;
 		hat_counter_set(f->stale_ctr[i], stale);
-		all_fresh = all_fresh && f->sess.coins[i].fresh;
 	}
 	if (!f->stopping) {
 		hat_daemon_set_state(&f->d, all_fresh || f->replaying ? HAT_STATE_RUNNING : HAT_STATE_DEGRADED);

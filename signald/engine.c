@@ -105,24 +105,6 @@ void sig_engine_mark_stale(struct sig_engine *e, const char *coin, uint64_t now_
 }
 
 static void on_md_in(struct sig_engine *e, struct sig_coin *c, const struct hat_msg_hdr *m,
-		     uint32_t asset, uint64_t now_ns);
-
-/* Intents emitted while a market-data message is handled carry its origin_ns (tick-to-order
- * latency is measured from it); every other intent (timers, acks, fills, controls) carries 0,
- * so it is not counted as a reaction to old market data. */
-static void on_md(struct sig_engine *e, const struct hat_msg_hdr *m, const char *coin_name,
-		  uint32_t asset, uint64_t now_ns)
-{
-	struct sig_coin *c = sig_engine_coin(e, coin_name);
-	if (!c) {
-		e->md_unknown_coin++;
-		return;
-	}
-	on_md_in(e, c, m, asset, now_ns);
-	c->quoter.origin_ns = 0;
-}
-
-static void on_md_in(struct sig_engine *e, struct sig_coin *c, const struct hat_msg_hdr *m,
 		     uint32_t asset, uint64_t now_ns)
 {
 	/* feedd knows the exchange's asset ids (from /info meta); orders must carry them. */
@@ -156,6 +138,21 @@ static void on_md_in(struct sig_engine *e, struct sig_coin *c, const struct hat_
 		c->quoting_stopped = false; /* fresh data again */
 	if (may_trade(e, c))
 		c->ops->on_book(c->state, c, now_ns);
+}
+
+/* Intents emitted while a market-data message is handled carry its origin_ns (tick-to-order
+ * latency is measured from it); every other intent (timers, acks, fills, controls) carries 0,
+ * so it is not counted as a reaction to old market data. */
+static void on_md(struct sig_engine *e, const struct hat_msg_hdr *m, const char *coin_name,
+		  uint32_t asset, uint64_t now_ns)
+{
+	struct sig_coin *c = sig_engine_coin(e, coin_name);
+	if (!c) {
+		e->md_unknown_coin++;
+		return;
+	}
+	on_md_in(e, c, m, asset, now_ns);
+	c->quoter.origin_ns = 0;
 }
 
 static void on_position(struct sig_engine *e, const struct hat_msg_position *p, uint64_t now_ns)
