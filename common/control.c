@@ -120,6 +120,7 @@ struct hat_stage_shm *hat_control_stage(const struct hat_control *c, unsigned st
 void hat_stage_begin(struct hat_stage_shm *s, pid_t pid, uint64_t mono_ns, uint64_t real_ns)
 {
 	STORE(&s->ready, 0);
+	hat_stage_quiet_leave(s); /* a killed predecessor may have died quiet */
 	STORE(&s->started_ns, real_ns);
 	STORE(&s->heartbeat_ns, mono_ns);
 	STORE(&s->state, (uint32_t)HAT_STATE_STARTING);
@@ -144,6 +145,25 @@ int hat_stage_set_state(struct hat_stage_shm *s, unsigned state)
 void hat_stage_set_ready(struct hat_stage_shm *s, bool ready)
 {
 	STORE(&s->ready, ready ? 1u : 0u);
+}
+
+void hat_stage_quiet_enter(struct hat_stage_shm *s)
+{
+	uint64_t g = __atomic_load_n(&s->quiet_gen, __ATOMIC_RELAXED);
+	if (!(g & 1))
+		__atomic_store_n(&s->quiet_gen, g + 1, __ATOMIC_SEQ_CST);
+}
+
+void hat_stage_quiet_leave(struct hat_stage_shm *s)
+{
+	uint64_t g = __atomic_load_n(&s->quiet_gen, __ATOMIC_RELAXED);
+	if (g & 1)
+		__atomic_store_n(&s->quiet_gen, g + 1, __ATOMIC_SEQ_CST);
+}
+
+uint64_t hat_stage_quiet_gen(const struct hat_stage_shm *s)
+{
+	return __atomic_load_n(&s->quiet_gen, __ATOMIC_SEQ_CST);
 }
 
 void hat_stage_note_restart(struct hat_stage_shm *s)

@@ -41,7 +41,7 @@
 #include "common/shm.h"
 
 #define HAT_CONTROL_MAGIC 0x4c52544354414855ull /* "UHATCTRL" */
-#define HAT_CONTROL_LAYOUT_VERSION 2u
+#define HAT_CONTROL_LAYOUT_VERSION 3u
 #define HAT_CONTROL_STAGES 5      /* feedd, signald, riskd, execd, superd (enum hat_stage_id 1..5) */
 #define HAT_CTL_NAME_LEN 32       /* counter/histogram name bytes, NUL included */
 #define HAT_CTL_MAX_COUNTERS 96   /* per stage */
@@ -89,12 +89,15 @@ struct hat_stage_shm {
 	uint32_t n_counters;     /* registered counters (release after the name is written) */
 	uint32_t n_hists;        /* registered histograms (same) */
 	uint32_t _pad0;
-	uint8_t _pad[16];
+	uint64_t quiet_gen;      /* odd while the stage waits with nothing of its own pending
+	                          * (hat_stage_quiet_enter/leave); 0 for a stage that never says */
+	uint8_t _pad[8];
 	struct hat_counter_shm counters[HAT_CTL_MAX_COUNTERS];
 	struct hat_hist_shm hists[HAT_CTL_MAX_HISTS];
 	struct hat_doorbell bell; /* producers of this stage's input rings wake it (doorbell.h) */
 } HAT_ALIGNED(HAT_CACHELINE);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, heartbeat_ns, 16);
+HAT_ASSERT_OFFSET(struct hat_stage_shm, quiet_gen, 48);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, counters, 64);
 HAT_ASSERT_OFFSET(struct hat_stage_shm, hists, 64 + HAT_CTL_MAX_COUNTERS * 40);
 HAT_ASSERT_SIZE(struct hat_stage_shm, 8576);
@@ -172,6 +175,18 @@ void hat_stage_heartbeat(struct hat_stage_shm *s, uint64_t mono_ns);
 /* Returns 0, or -EINVAL if state is not a hat_stage_state. */
 int hat_stage_set_state(struct hat_stage_shm *s, unsigned state);
 void hat_stage_set_ready(struct hat_stage_shm *s, bool ready);
+
+/* Quiet: the stage is about to wait for input with no work of its own outstanding (no request
+ * awaiting an answer, nothing queued for output, no timer about to produce output): enter
+ * makes quiet_gen odd, leave (when the wait ends, before any work) even again. Both are full
+ * fences, so an observer that reads quiet_gen (odd), then the stage's input rings (empty),
+ * then quiet_gen again (unchanged) knows the stage consumed nothing in between: together
+ * with the same check on every stage, that is a consistent "the pipeline is idle" (a
+ * backtest's lockstep, tools/hlsim/gate.h). Owning stage only. */
+void hat_stage_quiet_enter(struct hat_stage_shm *s);
+void hat_stage_quiet_leave(struct hat_stage_shm *s);
+/* Reader side: the current quiet_gen (seq_cst load). */
+uint64_t hat_stage_quiet_gen(const struct hat_stage_shm *s);
 
 /* Registers (or finds, by name) a counter. name must be 1..HAT_CTL_NAME_LEN-1 bytes.
  * Owning stage only, at init (not concurrently with another registration on the same block).

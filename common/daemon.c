@@ -164,9 +164,11 @@ int hat_daemon_ring(struct hat_daemon *st, struct hat_ring *r, const char *name,
 }
 
 void hat_daemon_idle(struct hat_daemon *st, struct hat_ring *const *inputs, unsigned n,
-		     uint64_t max_ns)
+		     uint64_t max_ns, bool quiet)
 {
 	struct hat_doorbell *b = &st->blk->bell;
+	if (quiet)
+		hat_stage_quiet_enter(st->blk); /* before the re-check below: see control.h */
 	uint32_t seq = hat_doorbell_arm(b);
 	bool input = st->cmd.sh && hat_ring_has_input(&st->cmd);
 	for (unsigned i = 0; i < n && !input; i++)
@@ -175,6 +177,8 @@ void hat_daemon_idle(struct hat_daemon *st, struct hat_ring *const *inputs, unsi
 		hat_doorbell_disarm(b);
 	else
 		hat_doorbell_wait(b, seq, max_ns);
+	if (quiet)
+		hat_stage_quiet_leave(st->blk);
 }
 
 void hat_daemon_set_ready(struct hat_daemon *st, bool ready)

@@ -80,9 +80,11 @@ void hat_daemon_set_state(struct hat_daemon *st, unsigned state);
 /* The idle wait of a stage whose pass found nothing to do: sleeps until a message is in one of
  * inputs (its n input rings, consumer handles) or its command ring, or max_ns pass (timers,
  * sockets). Producers attached with hat_daemon_ring() wake it through the stage's doorbell
- * (doorbell.h) within a futex wake-up, so a message never waits for a sleep to end. */
+ * (doorbell.h) within a futex wake-up, so a message never waits for a sleep to end.
+ * quiet: the stage has no work of its own outstanding (see hat_stage_quiet_enter()): the
+ * wait is then marked quiet in its control block. */
 void hat_daemon_idle(struct hat_daemon *st, struct hat_ring *const *inputs, unsigned n,
-		     uint64_t max_ns);
+		     uint64_t max_ns, bool quiet);
 
 /* Before-sleep hook: heartbeat at most every hb_interval (mono_ns = hat_mono_ns()). */
 void hat_daemon_tick(struct hat_daemon *st, uint64_t mono_ns);

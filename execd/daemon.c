@@ -253,6 +253,20 @@ void execd_deinit(struct execd *d)
 
 /* ---------------------------------------------------------------- loop */
 
+/* Nothing of execd's own is outstanding: no request out or queued, no event waiting for the
+ * exec ring, no reconciliation pass or cancel-all running (hat_stage_quiet_enter()). */
+static bool quiet(const struct execd *d)
+{
+	if (!d->ready || d->meta_waiting || d->http.busy || d->q.n || d->router.in_flight ||
+	    exec_router_pending(&d->router) || d->recon.step != EXEC_RS_IDLE || d->recon_wanted ||
+	    d->cancel_next < d->n_cancel || d->dm_nonce || d->snapshot_wanted)
+		return false;
+	for (uint32_t i = 0; i < d->n_reqs; i++)
+		if (d->reqs[i].used)
+			return false;
+	return true;
+}
+
 int execd_run_once(struct execd *d, int timeout_ms)
 {
 	int rc, work = 0;
@@ -285,7 +299,8 @@ int execd_run_once(struct execd *d, int timeout_ms)
 		 * read. Waiting on the sockets instead (curl_multi_poll) would leave an order
 		 * waiting for the socket timeout: no other process can wake that poll. */
 		struct hat_ring *const in[] = { &d->r_order };
-		hat_daemon_idle(&d->st, in, 1, (d->http.busy > 0 ? 50 : 100) * HAT_NS_PER_US);
+		hat_daemon_idle(&d->st, in, 1, (d->http.busy > 0 ? 50 : 100) * HAT_NS_PER_US,
+				quiet(d));
 	}
 	return work > 0 ? 1 : 0;
 }

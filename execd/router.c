@@ -38,8 +38,11 @@ int exec_router_add(struct exec_router *r, const struct exec_item *it, uint64_t 
 	struct exec_router_lane *l = &r->lanes[it->lane];
 	if (l->n >= r->cfg.max_batch)
 		return -ENOBUFS;
-	if (l->n == 0)
+	if (l->n == 0) {
 		l->first_us = now_us;
+		l->first_seq = r->next_seq;
+	}
+	r->next_seq++;
 	l->items[l->n++] = *it;
 	return 0;
 }
@@ -58,20 +61,24 @@ int exec_router_ready(const struct exec_router *r, uint64_t now_us)
 {
 	if (r->in_flight >= r->cfg.max_in_flight)
 		return -EAGAIN;
+	int best = -EAGAIN;
 	for (int i = 0; i < EXEC_LANE_COUNT; i++)
-		if (lane_due(r, &r->lanes[i], now_us))
-			return i;
-	return -EAGAIN;
+		if (lane_due(r, &r->lanes[i], now_us) &&
+		    (best < 0 || r->lanes[i].first_seq < r->lanes[best].first_seq))
+			best = i;
+	return best;
 }
 
 int exec_router_ready_any(const struct exec_router *r)
 {
 	if (r->in_flight >= r->cfg.max_in_flight)
 		return -EAGAIN;
+	int best = -EAGAIN;
 	for (int i = 0; i < EXEC_LANE_COUNT; i++)
-		if (r->lanes[i].n > 0)
-			return i;
-	return -EAGAIN;
+		if (r->lanes[i].n > 0 &&
+		    (best < 0 || r->lanes[i].first_seq < r->lanes[best].first_seq))
+			best = i;
+	return best;
 }
 
 uint32_t exec_router_take(struct exec_router *r, int lane, struct exec_item *out)

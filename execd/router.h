@@ -63,12 +63,14 @@ struct exec_router_lane {
 	struct exec_item items[EXEC_BATCH_MAX];
 	uint32_t n;
 	uint64_t first_us;         /* arrival of items[0] */
+	uint64_t first_seq;        /* arrival order of items[0] among all items (router.next_seq) */
 };
 
 struct exec_router {
 	struct exec_router_cfg cfg;
 	struct exec_router_lane lanes[EXEC_LANE_COUNT];
 	uint32_t in_flight;
+	uint64_t next_seq;         /* items added so far */
 	uint64_t batches, items;   /* counters: batches taken, items taken */
 };
 
@@ -84,13 +86,14 @@ enum exec_lane exec_router_new_lane(const struct hat_order_fields *o);
 int exec_router_add(struct exec_router *r, const struct exec_item *it, uint64_t now_us);
 
 /* The lane to flush now (full, or its window elapsed), or -EAGAIN when none is due or the
- * in-flight limit is reached. Lanes are served in enum order (cancels before new orders when
- * both are due is NOT implied: callers that must cancel first use exec_router_take()
- * directly). */
+ * in-flight limit is reached. Of several due lanes, the one whose first item arrived first:
+ * requests leave in the order the orders came (with max_batch 1 exactly that order, whatever
+ * the timing; a backtest relies on it). Callers that must cancel first use exec_router_take()
+ * directly. */
 int exec_router_ready(const struct exec_router *r, uint64_t now_us);
 
-/* Forces a lane out regardless of its window (shutdown, cancel-all). Same as ready but ignores
- * the window. Returns the lane or -EAGAIN. */
+/* Forces a lane out regardless of its window (shutdown, cancel-all). Same as ready (oldest
+ * first) but ignores the window. Returns the lane or -EAGAIN. */
 int exec_router_ready_any(const struct exec_router *r);
 
 /* Moves the lane's items to out[0..n) (caller-owned, EXEC_BATCH_MAX room), empties the lane

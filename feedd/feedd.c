@@ -292,11 +292,19 @@ void feedd_frame(struct feedd *f, const char *data, size_t len, uint64_t recv_ns
 	case HL_WS_TRADES:
 		if (m->list.total > m->list.n)
 			f->st.trades_truncated += m->list.total - m->list.n;
-		for (size_t k = 0; k < m->list.n; k++) {
-			if ((i = coin_of(f, f->trades[k].coin)) < 0)
-				continue;
-			f->st.msgs_trade++;
-			feed_pub_trade(&f->pub, (uint32_t)i, &f->trades[k], recv_ns);
+		{
+			/* one publication for the frame's trades (feed_pub_trades) */
+			uint32_t idx[FEED_TRADES_PER_FRAME];
+			size_t n = 0;
+			for (size_t k = 0; k < m->list.n; k++) {
+				if ((i = coin_of(f, f->trades[k].coin)) < 0)
+					continue;
+				f->st.msgs_trade++;
+				if (n != k)
+					f->trades[n] = f->trades[k];
+				idx[n++] = (uint32_t)i;
+			}
+			feed_pub_trades(&f->pub, idx, f->trades, n, recv_ns);
 		}
 		break;
 	case HL_WS_PONG:

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clock.h"
+
 int feed_pub_init(struct feed_pub *p, struct hat_ring *md, struct hat_board *board,
 		  const char *const *coins, const uint32_t *assets, uint32_t n,
 		  uint32_t trade_queue_cap, char *err, size_t errlen)
@@ -196,6 +198,52 @@ int feed_pub_trade(struct feed_pub *p, uint32_t i, const struct hat_msg_trade *m
 	p->tq_len++;
 	p->st.trades_queued++;
 	return 0;
+}
+
+int feed_pub_trades(struct feed_pub *p, const uint32_t *idx, const struct hat_msg_trade *m,
+		    size_t n, uint64_t now_ns)
+{
+	for (size_t k = 0; k < n; k++)
+		if (idx[k] >= p->n_coins)
+			return -EINVAL;
+	for (size_t k = 0; k < n; k++) {
+		const struct feed_pub_coin *c = &p->coins[idx[k]];
+		if (c->board_idx >= 0)
+			hat_board_update_trade(p->board, (uint32_t)c->board_idx, m[k].px, m[k].sz,
+					       m[k].side, m[k].exch_time_ms, now_ns);
+	}
+	if (p->tq_len)
+		feed_pub_flush(p);
+	size_t done = 0;
+	if (p->tq_len == 0 && n > 0) {
+		unsigned got = hat_ring_reserve_n(p->md, (unsigned)n);
+		for (unsigned k = 0; k < got; k++)
+			memcpy(hat_ring_slot_at(p->md, k), &m[k], sizeof m[k]);
+		if (got && hat_ring_commit_msg_n(p->md, got) == 0) {
+			done = got;
+			p->st.pushed_trade += got;
+			uint64_t sent = hat_now_ns();
+			for (unsigned k = 0; k < got && p->lat.h; k++)
+				hat_hist_record(p->lat, sent > m[k].h.origin_ns ? sent - m[k].h.origin_ns : 0);
+		} else if (got) {
+			hat_ring_commit_n(p->md, 0); /* a bad length: nothing published */
+			p->st.push_errors++;
+		}
+		if (got < n)
+			p->st.ring_full++;
+	}
+	int rc = 0;
+	for (size_t k = done; k < n; k++) {
+		if (p->tq_len == p->tq_cap) {
+			p->st.trades_dropped++;
+			rc = -ENOBUFS;
+			continue;
+		}
+		p->tq[(p->tq_head + p->tq_len) % p->tq_cap] = m[k];
+		p->tq_len++;
+		p->st.trades_queued++;
+	}
+	return rc;
 }
 
 void feed_pub_set_stale(struct feed_pub *p, uint32_t i, bool stale, uint64_t now_ns)

@@ -79,6 +79,13 @@ int feed_pub_book(struct feed_pub *p, uint32_t i, const struct hat_msg_book *m, 
 int feed_pub_bbo(struct feed_pub *p, uint32_t i, const struct hat_msg_bbo *m, bool fresh,
 		 uint64_t now_ns);
 int feed_pub_trade(struct feed_pub *p, uint32_t i, const struct hat_msg_trade *m, uint64_t now_ns);
+/* The n trades of one frame (m[k] for coin index idx[k]), published with ONE ring publication
+ * when nothing waits and they fit: the consumer sees all of them or none, so its reaction to
+ * the first cannot overtake the rest (a backtest's determinism relies on it). What does not
+ * fit waits as with feed_pub_trade. Returns 0, -EINVAL (a bad index: nothing published) or
+ * -ENOBUFS (trades dropped, counted). */
+int feed_pub_trades(struct feed_pub *p, const uint32_t *idx, const struct hat_msg_trade *m,
+		    size_t n, uint64_t now_ns);
 
 /* Pushes what waits while the ring has room. Returns the number of messages pushed. */
 unsigned feed_pub_flush(struct feed_pub *p);

@@ -346,7 +346,10 @@ int riskd_run_once(struct riskd *d, int timeout_ms)
 		 * publish; the timeout paces the engine's timers and the output queues' retries. */
 		struct hat_ring *const in[] = { &d->r_intent, &d->r_exec };
 		uint64_t ns = (uint64_t)timeout_ms * HAT_NS_PER_MS;
-		hat_daemon_idle(&d->st, in, 2, ns < RISKD_IDLE_MAX_NS ? ns : RISKD_IDLE_MAX_NS);
+		bool quiet = !d->q_order.n && !d->q_position.n && !d->eng.rerequest_at_ns &&
+			     !d->eng.signal_hello_pending;
+		hat_daemon_idle(&d->st, in, 2, ns < RISKD_IDLE_MAX_NS ? ns : RISKD_IDLE_MAX_NS,
+				quiet);
 	}
 	return work > 0 ? 1 : 0;
 }

@@ -28,7 +28,8 @@
 #   config lifts riskd's wall-clock throttles and reject breaker and turns the dead man's switch
 #   off. Fills are taken from hlsim (userFillsByTime) in the journal's time; execd.audit is kept.
 #   --hlsim-config FILE  hlsim's own config (default tools/hlsim/hlsim.json: funds the test key)
-#   HAT_BT_SETTLE_MS     lockstep quiet time in ms (default 10)
+#   HAT_BT_SETTLE_MS     lockstep quiet time in ms (default 10), for an hlsim without
+#                        --replay-gate (with it, hlsim asks the pipeline's shared memory)
 set -u
 
 usage() { sed -n '2,/^set -u$/{/^set -u$/d;p}' "$0" | sed 's/^# \{0,1\}//'; }
@@ -148,6 +149,10 @@ hl_args=(--config "$hlsim_config" --replay "$replay_file" --port 0 --port-file "
   --seed 1 --replay-start-file "$out/run/replay.start" --replay-settle-ms ${HAT_BT_SETTLE_MS:-10} --tick-ms 2)
 if "$bin/hlsim" --help 2>&1 | grep -q -- '--replay-speed'; then
   hl_args+=(--replay-speed "$speed")
+  # Lockstep steps when the pipeline itself says it is done (its shared memory and pongs,
+  # tools/hlsim/gate.h), not after a quiet time a loaded machine can exceed.
+  [ "$speed" = max ] && "$bin/hlsim" --help 2>&1 | grep -q -- '--replay-gate' &&
+    hl_args+=(--replay-gate "$instance")
   [ "$speed" = max ] && wait_s=$((span_s * 4 + 600)) || wait_s=$(awk -v s="$span_s" -v x="$speed" 'BEGIN { printf "%d", s / x + 600 }')
 else
   # This hlsim replays at the recorded pace only.
@@ -170,7 +175,7 @@ runcfg="$out/hat.run.json"
   "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" \
   "signald.time_source=data" "signald.state_dir=$out/run" \
   "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" "execd.dead_man_ms=0" \
-  "riskd.max_rejects=1024" "riskd.reject_window_ms=1" "execd.max_in_flight=1" \
+  "riskd.max_rejects=1024" "riskd.reject_window_ms=1" "riskd.position_publish_ms=0" "execd.max_in_flight=1" "execd.max_batch=1" "execd.use_ws_post=true" \
   "superd.metrics_port=0" --out "$runcfg" >/dev/null || fail "cannot write the run config $runcfg"
 setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd.log" \
   >"$out/logs/superd.out" 2>&1 &

@@ -346,7 +346,10 @@ int signald_run_once(struct signald *s, int timeout_ms)
 		 * timeout only paces the engine's timers (quote refresh, staleness). */
 		struct hat_ring *const in[] = { &s->md, &s->position };
 		uint64_t ns = (uint64_t)timeout_ms * HAT_NS_PER_MS;
-		hat_daemon_idle(&s->d, in, 2, ns < SIGNALD_IDLE_MAX_NS ? ns : SIGNALD_IDLE_MAX_NS);
+		/* Quiet only on the data clock: on the wall clock a timer may quote any moment. */
+		bool quiet = s->cfg.time_source != SIG_TIME_WALL && !s->outq_len && !s->hello_pending;
+		hat_daemon_idle(&s->d, in, 2, ns < SIGNALD_IDLE_MAX_NS ? ns : SIGNALD_IDLE_MAX_NS,
+				quiet);
 	}
 	return n;
 }

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # tests/backtest_determinism.sh -- scripts/backtest.sh on the shipped sample journal, twice:
 # both runs trade (fills > 0, in the journal's time), hlsim replays the identical market both
-# times, and the last line is the RESULT line. Identical fills and equity series twice is the
-# goal (issue 10); the run-to-run comparison of the pipeline's own orders is printed as a KNOWN
-# GAP until it holds (see tools/report/README.md, "Determinism"). Until execd, hatctl and hlsim's replay mode are all there, the
+# times, and the last line is the RESULT line; the two runs have identical orders, fills and
+# equity series (see tools/report/README.md, "Determinism"). Until execd, hatctl and hlsim's
+# replay mode are all there, the
 # script must refuse with exit 3 naming exactly what is missing: that is what is checked then.
 set -u
 rel=${HAT_REL_BIN_DIR:-build/bin} asan=${HAT_BIN_DIR:-build/asan/bin}
@@ -69,18 +69,21 @@ t0=$(awk -F, 'NR > 1 && (m == "" || $1 < m) { m = $1 } END { print m }' "$tmp/a/
 t1=$(awk -F, 'NR > 1 && (m == "" || $1 > m) { m = $1 } END { print m }' "$tmp/a/mids.csv")
 bad=$(awk -F, -v a="$t0" -v b="$t1" 'NR > 1 && ($1 < a - 1000 || $1 > b + 60000)' "$tmp/a/fills.csv" | wc -l)
 [ "$bad" -eq 0 ] && ok "fill times inside the journal's span" || fail "$bad fills outside the journal's time span"
-# KNOWN GAP (reported to the lead, not yet asserted): the pipeline's own orders are not yet
-# identical run to run (execd's HTTP answers and WebSocket events, and signald's two input
-# rings, still interleave by timing); shown here so a fix can turn it into an assertion.
-if [ "${la% dir=*}" = "${lb% dir=*}" ]; then echo "note same RESULT twice"
-else echo "KNOWN GAP RESULT differs: ${la% dir=*} / ${lb% dir=*}"; fi
+# The pipeline's own orders and fills are identical run to run: the lockstep replay moves only
+# when the pipeline says it is idle (hlsim --replay-gate, tools/hlsim/gate.h), execd sends one
+# order per request in arrival order, and nothing on a wall-clock timer reaches signald.
+[ "${la% dir=*}" = "${lb% dir=*}" ] && ok "same RESULT twice" || fail "RESULT differs: ${la% dir=*} / ${lb% dir=*}"
 # The fills' economic fields (time, coin, side, px, sz, fee, closed PnL; oids, tids and cloids
-# are per-run ids) and the equity series over the span both runs cover.
+# are per-run ids), the orders (time, action, coin, side, px, sz, status, reason) and the
+# equity series.
 if cmp -s <(cut -d, -f1-6,11 "$tmp/a/fills.csv") <(cut -d, -f1-6,11 "$tmp/b/fills.csv"); then
-  echo "note identical fills twice"
+  ok "identical fills twice ($(($(wc -l <"$tmp/a/fills.csv") - 1)) fills)"
 else
-  echo "KNOWN GAP fills differ:"; diff <(cut -d, -f1-6,11 "$tmp/a/fills.csv") <(cut -d, -f1-6,11 "$tmp/b/fills.csv") | head -5
+  fail "fills differ:"; diff <(cut -d, -f1-6,11 "$tmp/a/fills.csv") <(cut -d, -f1-6,11 "$tmp/b/fills.csv") | head -5
 fi
+cmp -s <(cut -d, -f2-6,9,10 "$tmp/a/orders.csv") <(cut -d, -f2-6,9,10 "$tmp/b/orders.csv") &&
+  ok "identical orders twice" || fail "orders differ"
+cmp -s "$tmp/a/pnl.csv" "$tmp/b/pnl.csv" && ok "identical equity series twice" || fail "pnl.csv differs"
 for f in report.html execd.audit mids.csv books.csv trades.csv meta.json logs/superd.log; do
   [ -s "$tmp/a/$f" ] && ok "result has $f" || fail "result lacks $f"
 done

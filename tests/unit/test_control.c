@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/clock.h"
 #include "common/control.h"
 #include "common/err.h"
 #include "common/shm.h"
@@ -46,7 +47,7 @@ static void test_control_init_and_attach(void **state)
 	assert_non_null(strstr(err, "control: size"));
 	c.shm->layout_version = 7;
 	assert_int_equal(hat_control_attach_mem(&a, mem, len, err, sizeof err), HAT_E_BADVERSION);
-	assert_string_equal(err, "control: layout version 7, this build knows 2");
+	assert_string_equal(err, "control: layout version 7, this build knows 3");
 	c.shm->magic = 1;
 	assert_int_equal(hat_control_attach_mem(&a, mem, len, err, sizeof err), HAT_E_BADMAGIC);
 	assert_string_equal(err, "control: bad magic (not a control region)");
@@ -183,6 +184,54 @@ static void test_control_counters_shared_across_fork(void **state)
 	hat_hist_snapshot(hat_stage_hist_find(s, "rtt_ns"), &snap);
 	assert_int_equal(snap.count, 1);
 	assert_int_equal(hat_hist_percentile(&snap, 50), 1000);
+	munmap(mem, len);
+}
+
+/* quiet_gen: odd exactly while the owner is quiet; a reader in another process sees it; a
+ * stage starting again (after dying quiet) is not quiet. */
+static void test_control_quiet_gen_across_fork(void **state)
+{
+	(void)state;
+	size_t len = hat_control_shm_size();
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	struct hat_control c;
+	hat_control_init_mem(&c, mem, len, 0);
+	struct hat_stage_shm *s = hat_control_stage(&c, HAT_STAGE_RISKD);
+	assert_int_equal(hat_stage_quiet_gen(s), 0);
+	hat_stage_quiet_leave(s); /* not quiet: no-op */
+	assert_int_equal(hat_stage_quiet_gen(s), 0);
+	hat_stage_quiet_enter(s);
+	hat_stage_quiet_enter(s); /* already quiet: no-op */
+	assert_int_equal(hat_stage_quiet_gen(s), 1);
+	hat_stage_quiet_leave(s);
+	assert_int_equal(hat_stage_quiet_gen(s), 2);
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char b;
+		hat_stage_quiet_enter(s);
+		if (read(go[0], &b, 1) != 1) /* quiet until the parent says */
+			_exit(1);
+		hat_stage_quiet_leave(s);
+		hat_stage_quiet_enter(s);
+		_exit(0); /* dies quiet */
+	}
+	uint64_t end = hat_mono_ns() + 10 * HAT_NS_PER_S;
+	while (hat_stage_quiet_gen(s) != 3 && hat_mono_ns() < end)
+		usleep(1000);
+	assert_int_equal(hat_stage_quiet_gen(s), 3);
+	assert_int_equal(write(go[1], "x", 1), 1);
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(hat_stage_quiet_gen(s), 5);
+	hat_stage_begin(s, getpid(), 1, 1); /* the restarted stage is busy until it says */
+	assert_int_equal(hat_stage_quiet_gen(s), 6);
+	close(go[0]);
+	close(go[1]);
 	munmap(mem, len);
 }
 
@@ -340,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_control_stage_lifecycle),
 		cmocka_unit_test(test_control_counters_register_and_count),
 		cmocka_unit_test(test_control_counters_shared_across_fork),
+		cmocka_unit_test(test_control_quiet_gen_across_fork),
 		cmocka_unit_test(test_control_hist_buckets),
 		cmocka_unit_test(test_control_hist_percentiles_exact),
 		cmocka_unit_test(test_control_segment_create_open),

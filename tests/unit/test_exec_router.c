@@ -93,6 +93,34 @@ static void test_router_keeps_alo_apart_from_takers(void **state)
 	assert_int_equal(exec_router_ready(&r, 10), -EAGAIN);
 }
 
+static void test_router_serves_due_lanes_oldest_first(void **state)
+{
+	(void)state;
+	struct exec_router r;
+	init_router(&r, 0, 1, 1);
+	struct exec_item m = new_item(EXEC_LANE_MODIFY, 1, 100 * HAT_FX_ONE);
+	struct exec_item c = new_item(EXEC_LANE_CANCEL, 2, 0);
+	struct exec_item a = new_item(EXEC_LANE_ALO, 3, 99 * HAT_FX_ONE);
+	assert_int_equal(exec_router_add(&r, &m, 10), 0);
+	assert_int_equal(exec_router_add(&r, &c, 10), 0);
+	assert_int_equal(exec_router_add(&r, &a, 10), 0);
+	struct exec_item out[EXEC_BATCH_MAX];
+	/* arrival order, not lane order (ALO is lane 0, MODIFY lane 4) */
+	static const int want[] = { EXEC_LANE_MODIFY, EXEC_LANE_CANCEL, EXEC_LANE_ALO };
+	for (int k = 0; k < 3; k++) {
+		int lane = k == 1 ? exec_router_ready_any(&r) : exec_router_ready(&r, 10);
+		assert_int_equal(lane, want[k]);
+		assert_int_equal(exec_router_take(&r, lane, out), 1);
+		assert_int_equal(out[0].cloid[15], k + 1);
+		exec_router_done(&r);
+	}
+	assert_int_equal(exec_router_ready_any(&r), -EAGAIN);
+	/* a lane emptied and refilled queues behind the older ones */
+	assert_int_equal(exec_router_add(&r, &a, 20), 0);
+	assert_int_equal(exec_router_add(&r, &m, 20), 0);
+	assert_int_equal(exec_router_ready(&r, 20), EXEC_LANE_ALO);
+}
+
 static void test_router_full_lane_is_due_at_once_and_refuses_more(void **state)
 {
 	(void)state;
@@ -207,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_router_rejects_bad_config),
 		cmocka_unit_test(test_router_batches_orders_arriving_within_window),
 		cmocka_unit_test(test_router_keeps_alo_apart_from_takers),
+		cmocka_unit_test(test_router_serves_due_lanes_oldest_first),
 		cmocka_unit_test(test_router_full_lane_is_due_at_once_and_refuses_more),
 		cmocka_unit_test(test_router_in_flight_bound_holds_batches),
 		cmocka_unit_test(test_router_action_order_batch_json),

@@ -224,12 +224,55 @@ static void test_publish_partial_flush_keeps_order(void **state)
 	fx_fini(&f);
 }
 
+static void test_publish_frame_trades_together(void **state)
+{
+	(void)state;
+	struct fx f;
+	fx_init(&f, 4, 8);
+	struct hat_msg_trade t[3] = { trade("ETH", 1), trade("BTC", 2), trade("ETH", 3) };
+	const uint32_t idx[3] = { 1, 0, 1 };
+	const uint32_t bad[3] = { 1, 2, 1 };
+	assert_int_equal(feed_pub_trades(&f.pub, bad, t, 3, 9), -EINVAL);
+	assert_int_equal(hat_ring_count(&f.cons), 0);
+	assert_int_equal(feed_pub_trades(&f.pub, idx, t, 3, 9), 0);
+	assert_int_equal(hat_ring_count(&f.cons), 3);
+	assert_int_equal(f.pub.st.pushed_trade, 3);
+	struct hat_board_quote q;
+	assert_int_equal(hat_board_read(&f.board, 1, &q), 0);
+	assert_int_equal(q.n_trade, 2);
+	union { struct hat_msg_hdr h; struct hat_msg_trade t; uint8_t raw[HAT_SLOT_MD]; } u;
+	for (uint64_t k = 0; k < 3; k++) {
+		pop(&f, &u);
+		assert_true(u.t.tid == k + 1 && u.h.seq == k + 1 && u.h.send_ns > 0);
+	}
+	/* Room for 4, 5 trades: 4 go out at once, the fifth waits and follows in order. */
+	struct hat_msg_trade m[5];
+	uint32_t ix[5];
+	for (int k = 0; k < 5; k++) {
+		m[k] = trade("BTC", 10 + (uint64_t)k);
+		ix[k] = 0;
+	}
+	assert_int_equal(feed_pub_trades(&f.pub, ix, m, 5, 9), 0);
+	assert_int_equal(hat_ring_count(&f.cons), 4);
+	assert_int_equal(feed_pub_backlog(&f.pub), 1);
+	assert_int_equal(f.pub.st.trades_queued, 1);
+	for (uint64_t k = 0; k < 4; k++) {
+		pop(&f, &u);
+		assert_true(u.t.tid == 10 + k && u.h.seq == 4 + k);
+	}
+	assert_int_equal(feed_pub_flush(&f.pub), 1);
+	pop(&f, &u);
+	assert_true(u.t.tid == 14 && u.h.seq == 8);
+	fx_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_publish_direct_and_board),
 		cmocka_unit_test(test_publish_ring_full_coalesces_and_queues),
 		cmocka_unit_test(test_publish_partial_flush_keeps_order),
+		cmocka_unit_test(test_publish_frame_trades_together),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,10 +195,75 @@ static void test_replay_trade_through_lockstep(void **state)
 		hlsim_tick(e, t += 11);
 	assert_true(e->replay.done);
 	assert_true(c.n_trades > before); /* the recorded print went out once quiet */
+	/* ... byte for byte but for its time, moved by the offset like every hlsim timestamp */
+	char want[512];
+	snprintf(want, sizeof want, "[{\"coin\":\"SOL\",\"side\":\"B\",\"px\":\"150.1\",\"sz\":\"2\","
+		 "\"time\":%llu,\"hash\":\"0xabc\",\"tid\":1125899906842623,\"users\":[\"0x01\","
+		 "\"0x02\"]}]", (unsigned long long)(1700000001000ULL + off));
+	assert_string_equal(c.trades, want);
 	hat_buf_free(&out);
 	hat_buf_free(&body);
 	hlsim_engine_free(e);
 	hl_signer_deinit(&k);
+	tu_rmtree(dir);
+}
+
+struct gate_fx {
+	bool open;              /* what the gate answers */
+	unsigned calls;
+	uint64_t last_activity;
+};
+
+static bool fake_gate(void *user, uint64_t activity)
+{
+	struct gate_fx *g = user;
+	g->calls++;
+	g->last_activity = activity;
+	return g->open;
+}
+
+/* With a gate, lockstep moves (a held push out, or a step) only when the gate says so, however
+ * long the engine has been quiet, and asks it again before each move. */
+static void test_replay_gate_holds_every_move(void **state)
+{
+	(void)state;
+	char dir[256], path[PATH_MAX], err[256];
+	tu_tmpdir(dir, sizeof dir);
+	write_journal(dir, path, sizeof path);
+	struct hlsim_options o = { .replay_path = path };
+	struct hlsim_engine *e;
+	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), 0);
+	struct gate_fx g = { false, 0, 0 };
+	struct hlsim_replay_opts ro = { .speed = 0, .settle_ms = 10, .gate = fake_gate,
+					.gate_user = &g };
+	hlsim_replay_configure(e, &ro);
+	struct cap c = { "", 0 };
+	hlsim_engine_set_sink(e, sink, &c);
+	uint64_t t = HTS_T0;
+	for (int i = 0; i < 50; i++)
+		hlsim_tick(e, t += 100); /* 5 s of quiet: nothing without the gate */
+	assert_int_equal(e->replay.steps, 0);
+	assert_int_equal(g.calls, 50);
+	g.open = true;
+	hlsim_tick(e, t += 1);
+	assert_int_equal(e->replay.steps, 1); /* the SOL book */
+	assert_int_equal(e->replay.books, 1);
+	assert_true(e->replay.n_held > 0);
+	g.open = false;
+	size_t held = e->replay.n_held;
+	for (int i = 0; i < 10; i++)
+		hlsim_tick(e, t += 100);
+	assert_int_equal(e->replay.n_held, held); /* held pushes wait for the gate too */
+	g.open = true;
+	unsigned calls = g.calls;
+	for (int i = 0; i < 100 && !(e->replay.done && !e->replay.n_held); i++)
+		hlsim_tick(e, t += 1);
+	assert_true(e->replay.done);
+	assert_int_equal(e->replay.trades, 1);
+	assert_int_equal(c.n_trades, 1);
+	/* one gate answer per move: each held push and each step */
+	assert_true(g.calls - calls >= held + 1);
+	hlsim_engine_free(e);
 	tu_rmtree(dir);
 }
 
@@ -225,6 +290,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_drives_books_and_fills_users),
 		cmocka_unit_test(test_replay_trade_through_lockstep),
+		cmocka_unit_test(test_replay_gate_holds_every_move),
 		cmocka_unit_test(test_replay_rejects_missing_and_foreign_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -282,6 +282,38 @@ static void test_export_audit_orders_fills_pnl(void **state)
 	tu_rmtree(dir);
 }
 
+/* A backtest's audit lines carry the wall clock of the run (here an hour after the market):
+ * with mids the equity series spans the market's time, not the run's. */
+static void test_export_audit_pnl_spans_the_mids(void **state)
+{
+	(void)state;
+	char dir[256], audit[300], mids[300], err[256];
+	tu_tmpdir(dir, sizeof dir);
+	snprintf(audit, sizeof audit, "%s/execd.audit", dir);
+	snprintf(mids, sizeof mids, "%s/mids_in.csv", dir);
+	char text[8192];
+	snprintf(text, sizeof text, "%s%s", audit_text,
+		 "{\"seq\":9,\"ts\":1764003600000,\"kind\":\"event\",\"nonce\":0,\"body\":null}\n");
+	write_text(audit, text);
+	write_text(mids, "time_ms,coin,mid\n1764000000000,BTC,100\n1764000001500,BTC,102\n"
+		   "1764000002000,BTC,101\n");
+	struct rpt_audit_stats st;
+	assert_int_equal(rpt_export_audit(audit, mids, dir, 1000, NULL, NULL, &st, err,
+					  sizeof err), 0);
+	assert_int_equal(st.lines, 9);
+	assert_int_equal(st.pnl_rows, 4);
+	expect_file(dir, "pnl.csv", "time_ms,realized,unrealized,fees,equity\n"
+		    "1764000000000,0.00000000,0.00000000,0.00000000,0.00000000\n"
+		    "1764000001000,0.00000000,0.00000000,0.01000000,-0.01000000\n"
+		    "1764000002000,0.00000000,1.00000000,0.01000000,0.99000000\n"
+		    "1764000003000,1.50000000,0.50000000,0.03000000,1.97000000\n");
+	/* without mids the series follows the audit: to the last line's time */
+	assert_int_equal(rpt_export_audit(audit, NULL, dir, 1000, NULL, NULL, &st, err,
+					  sizeof err), 0);
+	assert_int_equal(st.pnl_rows, 3601);
+	tu_rmtree(dir);
+}
+
 static void test_export_audit_rejects_bad_lines(void **state)
 {
 	(void)state;
@@ -315,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_export_truncated_journal_keeps_good_records),
 		cmocka_unit_test(test_export_corrupt_journal_reports_offset),
 		cmocka_unit_test(test_export_audit_orders_fills_pnl),
+		cmocka_unit_test(test_export_audit_pnl_spans_the_mids),
 		cmocka_unit_test(test_export_audit_rejects_bad_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,9 +21,10 @@ const char hlsim_usage[] =
 	"--workers N: threads that check signatures (0: all on the event loop; default 2).\n"
 	"Rate limits are per IP (per minute where it applies); 0 means unlimited.\n"
 	"Replay (--replay FILE): [--replay-speed max|X] [--replay-settle-ms N]\n"
-	"  [--replay-start-file FILE]: max = lockstep, the next step once the engine was quiet\n"
-	"  N ms (default 10), on the replay's clock; X = the recorded pace times X (default 1);\n"
-	"  start when FILE exists\n"
+	"  [--replay-start-file FILE] [--replay-gate INSTANCE]: max = lockstep, the next step\n"
+	"  once the engine was quiet N ms (default 10), or with --replay-gate once the hat\n"
+	"  pipeline of INSTANCE has finished reacting (tools/hlsim/gate.h), on the replay's\n"
+	"  clock; X = the recorded pace times X (default 1); start when FILE exists\n"
 	"  (default: at once). Logs replay_start and replay_done (tools/hlsim/MODEL.md).\n";
 
 static int num(const char *opt, const char *v, unsigned long long max, unsigned long long *out,
@@ -106,6 +107,10 @@ static int replay_opt(struct hlsim_args *a, const char *o, const char *v, char *
 	}
 	if (!strcmp(o, "--replay-start-file")) {
 		a->replay.start_file = v;
+		return 0;
+	}
+	if (!strcmp(o, "--replay-gate")) {
+		a->replay_gate = v;
 		return 0;
 	}
 	snprintf(err, errlen, "unknown option '%s'", o);

@@ -8,6 +8,7 @@
  *         [--rl-ws-msgs N] [--rl-ws-users N]         (limits per IP, per minute where it
  *                                                     applies; 0 = unlimited)
  *         [--replay-speed max|X] [--replay-settle-ms N] [--replay-start-file FILE] (replay.h)
+ *         [--replay-gate INSTANCE] (gate.h)
  */
 #ifndef HAT_TOOLS_HLSIM_ARGS_H
 #define HAT_TOOLS_HLSIM_ARGS_H
@@ -25,6 +26,7 @@ struct hlsim_args {
 	struct hlsim_server_opts server;
 	const char *port_file;        /* NULL: none */
 	struct hlsim_replay_opts replay; /* --replay-speed/-settle-ms/-start-file */
+	const char *replay_gate;      /* --replay-gate INSTANCE, or NULL */
 	struct hlsim_account_opt accounts[HLSIM_MAX_ACCOUNTS];
 	int help;
 };

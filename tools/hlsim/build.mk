@@ -42,7 +42,7 @@ endif
 # Network layer: HTTP/1.1 and WebSocket server, rate limits, command line.
 HLSIM_NET_SRCS := tools/hlsim/http_parse.c tools/hlsim/http.c tools/hlsim/ws.c \
                   tools/hlsim/sub.c tools/hlsim/ratelimit.c tools/hlsim/server.c \
-                  tools/hlsim/args.c
+                  tools/hlsim/args.c tools/hlsim/gate.c
 HLSIM_NET_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_HTTP) $(LIB_CJSON) $(LIB_SSL)
 
 # The unit test of the net layer runs the server in-process against a fake engine.

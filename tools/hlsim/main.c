@@ -15,6 +15,7 @@
 #include "common/err.h"
 #include "tools/hlsim/args.h"
 #include "tools/hlsim/engine.h"
+#include "tools/hlsim/gate.h"
 #include "common/log.h"
 #include "tools/hlsim/server.h"
 
@@ -22,6 +23,7 @@ struct hlsim_main {
 	struct hlsim_args args;
 	struct hlsim_engine *engine;
 	struct hlsim_server server;
+	struct hlsim_gate gate;       /* --replay-gate (server.gate points here) */
 	uv_signal_t sigterm, sigint;
 	int exit_code;
 };
@@ -65,6 +67,8 @@ static void on_signal(uv_signal_t *h, int signum)
 	}
 	uv_close((uv_handle_t *)&m->sigterm, NULL);
 	uv_close((uv_handle_t *)&m->sigint, NULL);
+	if (m->server.gate)
+		hlsim_gate_stop(m->server.gate);
 	hlsim_server_stop(&m->server);
 }
 
@@ -96,9 +100,25 @@ int main(int argc, char **argv)
 		hat_log(NULL, HAT_LOG_ERROR, "engine_failed", "msg=%s error=%s", err, hat_strerror(r));
 		return 1;
 	}
-	hlsim_replay_configure(m.engine, &m.args.replay);
 	uv_loop_t *loop = uv_default_loop();
+	if (m.args.replay_gate && m.args.server.tick_ms > 1)
+		m.args.server.tick_ms = 1; /* a failed gate round is retried at the next tick */
 	r = hlsim_server_start(&m.server, loop, m.engine, &m.args.server, err, sizeof err);
+	if (r == 0 && m.args.replay_gate) {
+		r = hlsim_gate_init(&m.gate, &m.server, m.args.replay_gate, err, sizeof err);
+		if (r < 0) {
+			hat_log(NULL, HAT_LOG_ERROR, "gate_failed", "msg=%s", err);
+			hlsim_server_stop(&m.server);
+			uv_run(loop, UV_RUN_DEFAULT);
+			hlsim_server_deinit(&m.server);
+			hlsim_engine_free(m.engine);
+			return 1;
+		}
+		m.server.gate = &m.gate;
+		m.args.replay.gate = hlsim_gate_ready;
+		m.args.replay.gate_user = &m.gate;
+	}
+	hlsim_replay_configure(m.engine, &m.args.replay);
 	if (r < 0) {
 		hat_log(NULL, HAT_LOG_ERROR, "listen_failed", "msg=%s", err);
 		uv_run(loop, UV_RUN_DEFAULT);
@@ -123,6 +143,8 @@ int main(int argc, char **argv)
 		m.exit_code = 1;
 		uv_close((uv_handle_t *)&m.sigterm, NULL);
 		uv_close((uv_handle_t *)&m.sigint, NULL);
+		if (m.server.gate)
+			hlsim_gate_stop(m.server.gate);
 		hlsim_server_stop(&m.server);
 	}
 	uv_run(loop, UV_RUN_DEFAULT);

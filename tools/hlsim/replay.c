@@ -188,6 +188,28 @@ static void trade_through(struct hlsim_engine *e, struct hlsim_replay *r, uint32
 		r->through_fills++;
 }
 
+/* Copies text[0..len) to out with the integer after every "time": key increased by add. */
+static void shift_times(const char *text, size_t len, uint64_t add, struct hat_buf *out)
+{
+	static const char key[] = "\"time\":";
+	const char *p = text, *end = text + len;
+	for (;;) {
+		const char *k = memmem(p, (size_t)(end - p), key, sizeof key - 1);
+		if (!k)
+			break;
+		const char *d = k + sizeof key - 1;
+		hat_buf_append(out, p, (size_t)(d - p));
+		uint64_t v = 0;
+		const char *q = d;
+		while (q < end && *q >= '0' && *q <= '9' && v < UINT64_MAX / 10)
+			v = v * 10 + (uint64_t)(*q++ - '0');
+		if (q > d)
+			hat_buf_printf(out, "%llu", (unsigned long long)(v + add));
+		p = q;
+	}
+	hat_buf_append(out, p, (size_t)(end - p));
+}
+
 static void apply_trades(struct hlsim_engine *e, struct hlsim_replay *r, const cJSON *data,
 			 const char *text, size_t len)
 {
@@ -209,11 +231,20 @@ static void apply_trades(struct hlsim_engine *e, struct hlsim_replay *r, const c
 		coin = c;
 		r->trades++;
 	}
-	if (coin >= 0) {
-		/* pushed as recorded: the exchange's own data value */
-		struct hat_buf b = { (char *)text, len, len, false };
+	if (coin < 0)
+		return;
+	/* pushed as recorded, the exchange's own data value; in lockstep with every "time" moved
+	 * by offset_ms like every other timestamp hlsim produces (replay.h) */
+	struct hat_buf b = { (char *)text, len, len, false };
+	if (!r->offset_ms) {
 		hlsim__emit(e, HLSIM_EV_TRADES, e->cfg.coins[coin].name, NULL, NULL, &b);
+		return;
 	}
+	struct hat_buf moved = HAT_BUF_INIT;
+	shift_times(text, len, r->offset_ms, &moved);
+	if (hat_buf_ok(&moved))
+		hlsim__emit(e, HLSIM_EV_TRADES, e->cfg.coins[coin].name, NULL, NULL, &moved);
+	hat_buf_free(&moved);
 }
 
 /* Finds the "data" value's text inside the frame (to push trades byte for byte). */
@@ -359,16 +390,22 @@ uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint6
 		}
 		return wall_ms;
 	}
-	/* lockstep: wait until the engine was quiet for settle_ms (wall clock), then one step */
-	uint64_t a = activity(e);
-	if (a != r->activity) {
-		r->activity = a;
-		r->quiet_from_ms = wall_ms;
-		return e->now_ms;
+	/* lockstep: wait until the gate says the clients are done, or (no gate) until the engine
+	 * was quiet for settle_ms (wall clock); then one held push or one step */
+	if (r->opt.gate) {
+		if (!r->opt.gate(r->opt.gate_user, activity(e)))
+			return e->now_ms;
+	} else {
+		uint64_t a = activity(e);
+		if (a != r->activity) {
+			r->activity = a;
+			r->quiet_from_ms = wall_ms;
+			return e->now_ms;
+		}
+		uint32_t settle = r->opt.settle_ms ? r->opt.settle_ms : 10;
+		if (wall_ms - r->quiet_from_ms < settle)
+			return e->now_ms;
 	}
-	uint32_t settle = r->opt.settle_ms ? r->opt.settle_ms : 10;
-	if (wall_ms - r->quiet_from_ms < settle)
-		return e->now_ms;
 	if (r->n_held) {
 		/* the held market pushes of the last step and of the reactions to it, one book,
 		 * bbo or trades push per quiet moment: the reaction to one is complete before the

@@ -17,7 +17,9 @@
  *           so the same journal and strategy give the same orders and fills on every run.
  *           Market pushes (trades, l2Book, bbo, allMids, candle) are held back while user events
  *           (fills, order updates) go out at once; once the engine has been quiet for settle_ms
- *           the held pushes go out in order, and the next step waits for quiet again. A client
+ *           the held pushes go out in order, and the next step waits for quiet again. With a
+ *           gate (opts.gate, hlsim --replay-gate) "quiet" is instead the gate's answer: the
+ *           trading pipeline itself says it has finished reacting (gate.h). A client
  *           fed by two connections (a trader's fills through one process, its market data
  *           through another) thus always learns of its fills before the market data of the
  *           same moment, not in whichever order the processes happen to run. A held l2Book for
@@ -67,6 +69,11 @@ struct hlsim_replay_opts {
 	double speed;            /* 0 = max (lockstep); else the recorded pace times speed (1) */
 	uint32_t settle_ms;      /* lockstep: quiet time before the next step (0: 10) */
 	const char *start_file;  /* NULL: start at the first tick; else when this file exists */
+	/* lockstep: if set, the next step (or held push) waits for gate(gate_user, activity) to
+	 * say the clients are done (tools/hlsim/gate.h) instead of settle_ms of quiet; activity
+	 * is the engine's activity counter (orders placed, canceled, filled, signed requests). */
+	bool (*gate)(void *gate_user, uint64_t activity);
+	void *gate_user;
 };
 
 struct hlsim_replay_held {      /* a market push held back (lockstep) */

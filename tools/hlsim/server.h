@@ -20,6 +20,7 @@
 #include "tools/hlsim/ratelimit.h"
 
 struct hlsim_conn;
+struct hlsim_gate;
 
 struct hlsim_server_opts {
 	const char *host;          /* bind address, default "127.0.0.1" */
@@ -55,6 +56,7 @@ struct hlsim_server {
 	bool stopping;
 	unsigned open_handles;       /* listener, tick, flusher while started */
 	uint64_t n_requests, n_ws_msgs_out;
+	struct hlsim_gate *gate;     /* borrowed: the backtest gate (gate.h) or NULL */
 	char rbuf[65536];            /* read buffer shared by every connection (reads are
 	                              * consumed synchronously) */
 };

@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 #include <wslay/wslay.h>
 
+#include "tools/hlsim/gate.h"
 #include "tools/hlsim/http.h"
 #include "common/log.h"
 #include "tools/hlsim/server.h"
@@ -26,6 +27,8 @@ struct hlsim_ws {
 	bool in_recv;           /* inside wslay_event_recv: sends are flushed after it returns */
 	struct hat_buf msg;     /* outgoing frame being built */
 	struct hat_buf body;    /* engine answers for post */
+	uint64_t ping_round;    /* the backtest gate's last ping (gate.h), 0 = none */
+	uint64_t pong_round;    /* the last such ping answered */
 };
 
 /* ---------------------------------------------------------------- handshake */
@@ -184,6 +187,16 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 		return;
 	if (a->opcode == WSLAY_BINARY_FRAME) {
 		close_with(ws, WSLAY_CODE_UNSUPPORTED_DATA, "binary frames are not supported");
+		return;
+	}
+	if (a->opcode == WSLAY_PONG && a->msg_length == sizeof ws->pong_round) {
+		uint64_t round;
+		memcpy(&round, a->msg, sizeof round);
+		if (round && round == ws->ping_round) {
+			ws->pong_round = round;
+			if (ws->c->srv->gate)
+				hlsim_gate_on_pong(ws->c->srv->gate, round);
+		}
 		return;
 	}
 	if (a->opcode != WSLAY_TEXT_FRAME)
@@ -747,4 +760,26 @@ void hlsim_ws_fanout(struct hlsim_server *s, const struct hlsim_event *ev)
 		if (sent)
 			kick(ws);
 	}
+}
+
+/* ---------------------------------------------------------------- the backtest gate */
+
+void hlsim_ws_ping(struct hlsim_conn *c, uint64_t round)
+{
+	struct hlsim_ws *ws = c->mode == HLSIM_CONN_WS ? c->ws : NULL;
+	if (!ws || c->closing || wslay_event_get_close_sent(ws->ctx))
+		return;
+	struct wslay_event_msg m = { WSLAY_PING, (const uint8_t *)&round, sizeof round };
+	if (wslay_event_queue_msg(ws->ctx, &m) != 0)
+		return;
+	ws->ping_round = round;
+	kick(ws);
+}
+
+bool hlsim_ws_ponged(const struct hlsim_conn *c, uint64_t round)
+{
+	const struct hlsim_ws *ws = c->mode == HLSIM_CONN_WS ? c->ws : NULL;
+	if (!ws || c->closing || ws->ping_round != round)
+		return true;
+	return ws->pong_round == round;
 }

@@ -12,7 +12,9 @@
 #ifndef HAT_TOOLS_HLSIM_WS_H
 #define HAT_TOOLS_HLSIM_WS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tools/hlsim/engine.h"
 
@@ -39,6 +41,12 @@ void hlsim_ws_on_idle(struct hlsim_conn *c);
 void hlsim_ws_going_away(struct hlsim_conn *c);
 /* Releases c's session (subscriptions, rate-limit counts). */
 void hlsim_ws_free(struct hlsim_conn *c);
+
+/* The backtest gate (gate.h): sends c a ping whose payload is round (8 bytes, host order) if c
+ * is an open session (else nothing). */
+void hlsim_ws_ping(struct hlsim_conn *c, uint64_t round);
+/* True unless c is an open session pinged in round that has not answered that ping yet. */
+bool hlsim_ws_ponged(const struct hlsim_conn *c, uint64_t round);
 
 /* Engine sink: sends ev to every subscribed session of s. */
 void hlsim_ws_fanout(struct hlsim_server *s, const struct hlsim_event *ev);

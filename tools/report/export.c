@@ -515,6 +515,32 @@ static void to_rpt_fill(const struct hl_fill *h, struct rpt_fill *f)
 	f->maker = !h->crossed;
 }
 
+/* The first and last time_ms of a mids.csv (one streaming pass). Returns 0 (*lo > *hi when it
+ * has no rows) or the reader's error. */
+static int mids_span(const char *path, int64_t *lo, int64_t *hi, char *err, size_t errlen)
+{
+	static const char *const names[] = { "time_ms" };
+	struct rpt_csv c;
+	int col = -1, rc = rpt_csv_open(&c, path, err, errlen);
+	if (rc < 0)
+		return rc;
+	*lo = INT64_MAX;
+	*hi = INT64_MIN;
+	if ((rc = rpt_csv_cols(&c, names, &col, 1, err, errlen)) == 0) {
+		while ((rc = rpt_csv_next(&c, err, errlen)) == 0) {
+			int64_t t;
+			if ((rc = rpt_csv_i64(&c, col, "time_ms", &t, err, errlen)) < 0)
+				break;
+			*lo = t < *lo ? t : *lo;
+			*hi = t > *hi ? t : *hi;
+		}
+		if (rc == -ENODATA)
+			rc = 0;
+	}
+	rpt_csv_close(&c);
+	return rc;
+}
+
 /* Writes fills.csv (dedup by tid) and pnl.csv. */
 static int write_fills_pnl(struct ax *a, const char *mids_csv, const char *out_dir,
 			   int64_t sample_ms, char *err, size_t errlen)
@@ -585,7 +611,11 @@ static int write_fills_pnl(struct ax *a, const char *mids_csv, const char *out_d
 		goto close_p;
 	}
 	rpt_book_init(b);
+	/* The series spans the audit's events, or with mids the market's time (a backtest's
+	 * audit lines carry the wall clock of the run, its fills and mids the journal's). */
 	int64_t first = a->first_ms, last = a->last_ms;
+	if (have_mids && (rc = mids_span(mids_csv, &first, &last, err, errlen)) < 0)
+		goto free_b;
 	if (a->n_fills) {
 		first = first < (int64_t)a->fills[0].time_ms ? first : (int64_t)a->fills[0].time_ms;
 		int64_t lf = (int64_t)a->fills[a->n_fills - 1].time_ms;

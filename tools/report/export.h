@@ -20,8 +20,8 @@
  *   orders.csv  time_ms,action,coin,side,px,sz,cloid,oid,status,reason,nonce
  *   rejects.csv time_ms,coin,cloid,reason
  *   pnl.csv     time_ms,realized,unrealized,fees,equity  (every sample_ms from the first to the
- *               last event, marked at the mids of an optional mids.csv, else at the last fill
- *               price of each coin)
+ *               last event, marked at the last fill price of each coin; with a mids.csv from
+ *               its first to its last mid (and any fill outside), marked at the mids)
  * Fills are held in memory until the end (for dedup and order); everything else streams.
  *
  * Both are I/O adapters over files named by the caller; no globals; single-threaded.
