@@ -172,7 +172,7 @@ runcfg="$out/hat.run.json"
 "$bin/hatctl" --config "$config" config set "instance=$instance" \
   "venue.kind=hlsim" "venue.http=http://127.0.0.1:$port" "venue.ws=ws://127.0.0.1:$port/ws" \
   "paths.log_dir=$out/logs" "paths.run_dir=$out/run" "paths.journal_dir=$out/journal" \
-  "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" \
+  "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" "execd.wal_dir=$out/run" \
   "signald.time_source=data" "signald.state_dir=$out/run" \
   "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" "execd.dead_man_ms=0" \
   "riskd.max_rejects=1024" "riskd.reject_window_ms=1" "riskd.position_publish_ms=0" "execd.max_in_flight=1" "execd.max_batch=1" "execd.use_ws_post=true" \
