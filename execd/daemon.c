@@ -253,17 +253,21 @@ void execd_deinit(struct execd *d)
 
 /* ---------------------------------------------------------------- loop */
 
-/* Nothing of execd's own is outstanding: no request out or queued, no event waiting for the
- * exec ring, no reconciliation pass or cancel-all running (hat_stage_quiet_enter()). */
+/* Nothing execd could do now (hat_stage_quiet_enter()): no event waiting for the exec ring, no
+ * HTTP request out, no order it could send, no reconciliation pass or cancel-all running.
+ * Waiting for the answer to a WebSocket post is quiet: a backtest's hlsim holds answers until
+ * the pipeline is idle (tools/hlsim/gate.h); orders queued behind the in-flight limit wait for
+ * those answers too. */
 static bool quiet(const struct execd *d)
 {
-	if (!d->ready || d->meta_waiting || d->http.busy || d->q.n || d->router.in_flight ||
-	    exec_router_pending(&d->router) || d->recon.step != EXEC_RS_IDLE || d->recon_wanted ||
-	    d->cancel_next < d->n_cancel || d->dm_nonce || d->snapshot_wanted)
+	if (!d->ready || d->meta_waiting || d->http.busy || d->q.n || d->recon.step != EXEC_RS_IDLE ||
+	    d->recon_wanted || d->cancel_next < d->n_cancel || d->dm_nonce || d->snapshot_wanted)
+		return false;
+	if (exec_router_pending(&d->router) && d->router.in_flight < d->router.cfg.max_in_flight)
 		return false;
 	for (uint32_t i = 0; i < d->n_reqs; i++)
-		if (d->reqs[i].used)
-			return false;
+		if (d->reqs[i].used && !d->reqs[i].via_ws)
+			return false; /* over HTTP, or waiting to be retried */
 	return true;
 }
 
@@ -299,8 +303,10 @@ int execd_run_once(struct execd *d, int timeout_ms)
 		 * read. Waiting on the sockets instead (curl_multi_poll) would leave an order
 		 * waiting for the socket timeout: no other process can wake that poll. */
 		struct hat_ring *const in[] = { &d->r_order };
-		hat_daemon_idle(&d->st, in, 1, (d->http.busy > 0 ? 50 : 100) * HAT_NS_PER_US,
-				quiet(d));
+		bool q = quiet(d);
+		if (q) /* a backtest's gate compares actions_sent with what hlsim received */
+			hat_stats_publish(&d->k.stats);
+		hat_daemon_idle(&d->st, in, 1, (d->http.busy > 0 ? 50 : 100) * HAT_NS_PER_US, q);
 	}
 	return work > 0 ? 1 : 0;
 }

@@ -24,7 +24,7 @@ static bool queue_cancel(struct execd *d, const uint8_t cloid[HAT_CLOID_LEN],
 	bool by_oid = o && o->oid != 0 &&
 	              (o->asset == UINT32_MAX || memcmp(cloid, "hat:oid:", 8) == 0);
 	unsigned lane = by_oid ? EXEC_LANE_CANCEL_OID : EXEC_LANE_CANCEL;
-	if (d->router.lanes[lane].n >= d->router.cfg.max_batch)
+	if (exec_router_full(&d->router, (int)lane))
 		return false;
 	struct hat_msg_order m;
 	memset(&m, 0, sizeof m);
@@ -87,7 +87,7 @@ static bool take_order(struct execd *d, const struct hat_msg_order *m)
 	if (o->kind == HAT_INTENT_CANCEL)
 		return queue_cancel(d, o->cloid, o, m->risk_seq);
 	unsigned lane = o->kind == HAT_INTENT_REPLACE ? EXEC_LANE_MODIFY : exec_router_new_lane(o);
-	if (d->router.lanes[lane].n >= d->router.cfg.max_batch)
+	if (exec_router_full(&d->router, (int)lane))
 		return false;
 	d->c_orders_in++;
 	if (d->halted) {

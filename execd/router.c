@@ -36,15 +36,18 @@ int exec_router_add(struct exec_router *r, const struct exec_item *it, uint64_t 
 	if (it->lane >= EXEC_LANE_COUNT)
 		return -EINVAL;
 	struct exec_router_lane *l = &r->lanes[it->lane];
-	if (l->n >= r->cfg.max_batch)
+	if (l->n >= EXEC_BATCH_MAX)
 		return -ENOBUFS;
-	if (l->n == 0) {
+	if (l->n == 0)
 		l->first_us = now_us;
-		l->first_seq = r->next_seq;
-	}
-	r->next_seq++;
-	l->items[l->n++] = *it;
+	l->items[l->n] = *it;
+	l->items[l->n++].seq = r->next_seq++;
 	return 0;
+}
+
+bool exec_router_full(const struct exec_router *r, int lane)
+{
+	return lane >= 0 && lane < EXEC_LANE_COUNT && r->lanes[lane].n >= EXEC_BATCH_MAX;
 }
 
 static bool lane_due(const struct exec_router *r, const struct exec_router_lane *l,
@@ -64,7 +67,7 @@ int exec_router_ready(const struct exec_router *r, uint64_t now_us)
 	int best = -EAGAIN;
 	for (int i = 0; i < EXEC_LANE_COUNT; i++)
 		if (lane_due(r, &r->lanes[i], now_us) &&
-		    (best < 0 || r->lanes[i].first_seq < r->lanes[best].first_seq))
+		    (best < 0 || r->lanes[i].items[0].seq < r->lanes[best].items[0].seq))
 			best = i;
 	return best;
 }
@@ -76,7 +79,7 @@ int exec_router_ready_any(const struct exec_router *r)
 	int best = -EAGAIN;
 	for (int i = 0; i < EXEC_LANE_COUNT; i++)
 		if (r->lanes[i].n > 0 &&
-		    (best < 0 || r->lanes[i].first_seq < r->lanes[best].first_seq))
+		    (best < 0 || r->lanes[i].items[0].seq < r->lanes[best].items[0].seq))
 			best = i;
 	return best;
 }
@@ -86,11 +89,15 @@ uint32_t exec_router_take(struct exec_router *r, int lane, struct exec_item *out
 	if (lane < 0 || lane >= EXEC_LANE_COUNT)
 		return 0;
 	struct exec_router_lane *l = &r->lanes[lane];
-	uint32_t n = l->n;
+	uint32_t n = l->n < r->cfg.max_batch ? l->n : r->cfg.max_batch;
 	if (n == 0)
 		return 0;
 	memcpy(out, l->items, n * sizeof *out);
-	l->n = 0;
+	l->n -= n;
+	memmove(l->items, l->items + n, l->n * sizeof *l->items);
+	/* what stays keeps the lane's start: it has waited as long, and leaves at the next free
+	 * request */
+	l->first_us = l->n ? l->first_us : 0;
 	r->in_flight++;
 	r->batches++;
 	r->items += n;

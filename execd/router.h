@@ -9,7 +9,9 @@
  *   CANCEL_OID cancels by oid        -> {"type":"cancel"}
  *   MODIFY replaces                  -> {"type":"modify"} (one) or {"type":"batchModify"}
  * A lane is flushed when it holds max_batch items, or batch_window_us after its first item
- * arrived (0 = at the next poll), and only while fewer than max_in_flight requests are out.
+ * arrived (0 = at the next poll), and only while fewer than max_in_flight requests are out;
+ * a flush takes at most max_batch items. A lane holds up to EXEC_BATCH_MAX items, so orders
+ * keep being taken from the ring while requests are out (exec_router_full).
  *
  * exec_router_sign() turns a taken batch into the signed /exchange body. The body, once built,
  * is what a retry resends byte for byte (same nonce): a retry can never place an order twice,
@@ -51,6 +53,7 @@ struct exec_item {
 	struct hat_order_fields fields; /* the ORDER's fields as riskd sent them (for the WAL) */
 	uint64_t origin_ns;        /* ORDER header origin_ns (tick-to-order latency) */
 	uint64_t risk_seq;
+	uint64_t seq;              /* arrival order in the router (set by exec_router_add) */
 };
 
 struct exec_router_cfg {
@@ -60,10 +63,9 @@ struct exec_router_cfg {
 };
 
 struct exec_router_lane {
-	struct exec_item items[EXEC_BATCH_MAX];
+	struct exec_item items[EXEC_BATCH_MAX]; /* up to EXEC_BATCH_MAX wait, whatever max_batch */
 	uint32_t n;
 	uint64_t first_us;         /* arrival of items[0] */
-	uint64_t first_seq;        /* arrival order of items[0] among all items (router.next_seq) */
 };
 
 struct exec_router {
@@ -82,8 +84,10 @@ int exec_router_init(struct exec_router *r, const struct exec_router_cfg *cfg, c
 enum exec_lane exec_router_new_lane(const struct hat_order_fields *o);
 
 /* Queues it (copied). Returns 0, -EINVAL (lane out of range), or -ENOBUFS when that lane is
- * full: take it first (exec_router_ready() says so). */
+ * full (exec_router_full). */
 int exec_router_add(struct exec_router *r, const struct exec_item *it, uint64_t now_us);
+/* The lane holds EXEC_BATCH_MAX items: nothing more until a batch leaves. */
+bool exec_router_full(const struct exec_router *r, int lane);
 
 /* The lane to flush now (full, or its window elapsed), or -EAGAIN when none is due or the
  * in-flight limit is reached. Of several due lanes, the one whose first item arrived first:
@@ -96,8 +100,9 @@ int exec_router_ready(const struct exec_router *r, uint64_t now_us);
  * first) but ignores the window. Returns the lane or -EAGAIN. */
 int exec_router_ready_any(const struct exec_router *r);
 
-/* Moves the lane's items to out[0..n) (caller-owned, EXEC_BATCH_MAX room), empties the lane
- * and counts one request in flight. Returns n (0 if the lane was empty: nothing counted). */
+/* Moves the lane's oldest items, at most max_batch, to out[0..n) (caller-owned, EXEC_BATCH_MAX
+ * room) and counts one request in flight. Returns n (0 if the lane was empty: nothing
+ * counted). */
 uint32_t exec_router_take(struct exec_router *r, int lane, struct exec_item *out);
 
 /* A request ended (response, or given up): one fewer in flight. */

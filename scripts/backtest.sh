@@ -175,7 +175,7 @@ runcfg="$out/hat.run.json"
   "execd.audit_file=$out/execd.audit" "execd.nonce_file=$out/run/execd.nonce" "execd.wal_dir=$out/run" \
   "signald.time_source=data" "signald.state_dir=$out/run" \
   "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" "execd.dead_man_ms=0" \
-  "riskd.max_rejects=1024" "riskd.reject_window_ms=1" "riskd.position_publish_ms=0" "execd.max_in_flight=1" "execd.max_batch=1" "execd.use_ws_post=true" \
+  "riskd.max_rejects=1024" "riskd.reject_window_ms=1" "riskd.position_publish_ms=0" "execd.max_in_flight=1" "execd.max_batch=1" "execd.use_ws_post=true" "execd.request_timeout_ms=60000" \
   "superd.metrics_port=0" --out "$runcfg" >/dev/null || fail "cannot write the run config $runcfg"
 setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd.log" \
   >"$out/logs/superd.out" 2>&1 &

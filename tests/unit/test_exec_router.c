@@ -125,13 +125,30 @@ static void test_router_full_lane_is_due_at_once_and_refuses_more(void **state)
 {
 	(void)state;
 	struct exec_router r;
-	init_router(&r, 1000000, 2, 1);
+	init_router(&r, 1000000, 2, 8);
 	struct exec_item a = new_item(EXEC_LANE_TAKE, 1, HAT_FX_ONE);
 	assert_int_equal(exec_router_add(&r, &a, 0), 0);
 	assert_int_equal(exec_router_ready(&r, 0), -EAGAIN);
 	assert_int_equal(exec_router_add(&r, &a, 0), 0);
 	assert_int_equal(exec_router_ready(&r, 0), EXEC_LANE_TAKE);
+	/* the lane keeps taking orders beyond max_batch, up to EXEC_BATCH_MAX */
+	for (int i = 2; i < EXEC_BATCH_MAX; i++) {
+		a.cloid[15] = (uint8_t)(i + 1);
+		assert_false(exec_router_full(&r, EXEC_LANE_TAKE));
+		assert_int_equal(exec_router_add(&r, &a, 0), 0);
+	}
+	assert_true(exec_router_full(&r, EXEC_LANE_TAKE));
 	assert_int_equal(exec_router_add(&r, &a, 0), -ENOBUFS);
+	/* each batch takes at most max_batch, oldest first */
+	struct exec_item out[EXEC_BATCH_MAX];
+	assert_int_equal(exec_router_take(&r, EXEC_LANE_TAKE, out), 2);
+	assert_int_equal(out[0].cloid[15], 1);
+	assert_int_equal(out[1].cloid[15], 1);
+	assert_int_equal(exec_router_take(&r, EXEC_LANE_TAKE, out), 2);
+	assert_int_equal(out[0].cloid[15], 3);
+	assert_int_equal(out[1].cloid[15], 4);
+	assert_int_equal(exec_router_pending(&r), EXEC_BATCH_MAX - 4);
+	assert_int_equal(exec_router_ready(&r, 0), EXEC_LANE_TAKE); /* still due: it waited */
 }
 
 static void test_router_in_flight_bound_holds_batches(void **state)

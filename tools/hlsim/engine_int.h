@@ -67,6 +67,7 @@ struct hlsim_engine {
 	struct hlsim_oidmap oids;
 	uint64_t next_oid;
 	uint64_t next_seq;
+	uint64_t signed_actions;   /* /exchange actions committed (any outcome): the backtest gate */
 	uint64_t next_tid;
 	struct hlsim_flow flow;
 	bool replaying;           /* books driven by replay instead of the flow */

@@ -727,6 +727,7 @@ int hlsim_exchange_commit(struct hlsim_engine *e, struct hlsim_prep *p, uint64_t
 {
 	char msg[320];
 	int rc = p->rc;
+	e->signed_actions++;
 	hat_buf_reset(out);
 	*status = p->status;
 	if (weight_out)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/instance.h"
@@ -48,16 +49,18 @@ static void close_segments(struct hlsim_gate *g)
 
 void hlsim_gate_stop(struct hlsim_gate *g)
 {
-	hat_log(NULL, HAT_LOG_INFO, "replay_gate_done", "rounds=%llu passes=%llu",
-		(unsigned long long)g->rounds, (unsigned long long)g->passes);
+	hat_log(NULL, HAT_LOG_INFO, "replay_gate_done",
+		"rounds=%llu passes=%llu held=%llu released=%llu dropped=%llu still_held=%zu",
+		(unsigned long long)g->rounds, (unsigned long long)g->passes,
+		(unsigned long long)g->held, (unsigned long long)g->released,
+		(unsigned long long)g->dropped, g->q_n - g->q_head);
 	close_segments(g);
+	free(g->q);
+	g->q = NULL;
+	g->q_head = g->q_n = g->q_cap = 0;
+	hat_buf_free(&g->q_text);
 	if (g->kick_init && !uv_is_closing((uv_handle_t *)&g->kick))
 		uv_close((uv_handle_t *)&g->kick, NULL);
-}
-
-bool hlsim_gate_closed(const struct hlsim_gate *g)
-{
-	return !g->kick_init || uv_is_closing((const uv_handle_t *)&g->kick);
 }
 
 /* Maps the control segment and every ring read-only. Returns 0 or the first error (err). */
@@ -79,6 +82,48 @@ static int open_segments(struct hlsim_gate *g, char *err, size_t errlen)
 		g->ring_names[g->n_rings++] = defs[i].name;
 	}
 	return 0;
+}
+
+bool hlsim_gate_hold(struct hlsim_gate *g, uint64_t serial, const char *text, size_t len)
+{
+	if (!g->holding)
+		return false;
+	if (g->q_n == g->q_cap) {
+		size_t nc = g->q_cap ? g->q_cap * 2 : 256;
+		struct hlsim_gate_msg *n = realloc(g->q, nc * sizeof *n);
+		if (!n)
+			return false; /* out of memory: send it now rather than lose it */
+		g->q = n;
+		g->q_cap = nc;
+	}
+	size_t off = g->q_text.len;
+	hat_buf_append(&g->q_text, text, len);
+	if (!hat_buf_ok(&g->q_text)) {
+		hat_buf_reset(&g->q_text);
+		return false;
+	}
+	g->q[g->q_n++] = (struct hlsim_gate_msg){ serial, off, len };
+	g->held++;
+	return true;
+}
+
+/* Sends the oldest held message (dropped if its session is gone). */
+static void release_one(struct hlsim_gate *g)
+{
+	struct hlsim_gate_msg m = g->q[g->q_head++];
+	struct hlsim_conn *c = g->srv->conns;
+	while (c && hlsim_ws_serial(c) != m.serial)
+		c = c->next;
+	if (c) {
+		hlsim_ws_send_held(c, g->q_text.data + m.off, m.len);
+		g->released++;
+	} else {
+		g->dropped++;
+	}
+	if (g->q_head == g->q_n) {
+		g->q_head = g->q_n = 0;
+		hat_buf_reset(&g->q_text);
+	}
 }
 
 static void on_kick(uv_timer_t *t)
@@ -143,6 +188,24 @@ static bool pipeline_idle(struct hlsim_gate *g)
 	return true;
 }
 
+/* Nothing on its way to hlsim (gate.h, 3). */
+static bool nothing_in_transit(struct hlsim_gate *g, uint64_t committed)
+{
+	for (const struct hlsim_conn *c = g->srv->conns; c; c = c->next)
+		if (hlsim_conn_busy(c)) {
+			snprintf(g->why, sizeof g->why, "a request is being read or prepared");
+			return false;
+		}
+	uint64_t sent = 0;
+	const struct hat_stage_shm *x = hat_control_stage(&g->ctl, HAT_STAGE_EXECD);
+	if (hat_stage_counter_find(x, "actions_sent", &sent) == 0 && sent > committed) {
+		snprintf(g->why, sizeof g->why, "%llu of execd's actions not received yet",
+			 (unsigned long long)(sent - committed));
+		return false;
+	}
+	return true;
+}
+
 static void log_wait(struct hlsim_gate *g, uint64_t now)
 {
 	if (!g->waiting_since_ms)
@@ -156,7 +219,7 @@ static void log_wait(struct hlsim_gate *g, uint64_t now)
 		g->why, "check that every stage of the instance runs (hatctl status)");
 }
 
-bool hlsim_gate_ready(void *gate, uint64_t activity)
+bool hlsim_gate_ready(void *gate, const struct hlsim_replay_gate_info *info)
 {
 	struct hlsim_gate *g = gate;
 	uint64_t now = hlsim_now_ms();
@@ -179,29 +242,37 @@ bool hlsim_gate_ready(void *gate, uint64_t activity)
 		hat_log(NULL, HAT_LOG_INFO, "replay_gate_open", "instance=%s rings=%zu", g->instance,
 			g->n_rings);
 	}
+	g->holding = true;
 	if (!g->in_round) {
-		start_round(g, activity);
-		snprintf(g->why, sizeof g->why, "pongs of round %llu", (unsigned long long)g->round);
+		start_round(g, info->activity);
 		log_wait(g, now);
 		return false;
 	}
 	if (!pongs_in(g)) {
+		snprintf(g->why, sizeof g->why, "pongs of round %llu", (unsigned long long)g->round);
 		log_wait(g, now);
 		return false;
 	}
 	g->in_round = false; /* whatever the outcome: the next call starts a new round */
-	if (activity != g->activity0) {
+	if (!pipeline_idle(g) || !nothing_in_transit(g, info->signed_actions)) {
+		log_wait(g, now);
+		return false;
+	}
+	if (info->activity != g->activity0) {
 		snprintf(g->why, sizeof g->why, "orders moved during round %llu",
 			 (unsigned long long)g->round);
 		log_wait(g, now);
 		return false;
 	}
-	if (!pipeline_idle(g)) {
-		log_wait(g, now);
+	g->waiting_since_ms = 0;
+	g->next_log_ms = 0;
+	if (g->q_head < g->q_n) {
+		/* the oldest held message, alone; the round that follows sees it handled */
+		release_one(g);
+		start_round(g, info->activity);
 		return false;
 	}
 	g->passes++;
-	g->waiting_since_ms = 0;
-	g->next_log_ms = 0;
+	uv_timer_start(&g->kick, on_kick, 0, 0); /* the step's reaction: a round at once */
 	return true;
 }

@@ -367,7 +367,7 @@ uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint6
 			r->offset_ms = (d + 86399999ULL) / 86400000ULL * 86400000ULL;
 		}
 		r->activity = activity(e);
-		if (lockstep) {
+		if (lockstep && !r->opt.gate) {
 			r->down = e->sink;
 			r->down_user = e->sink_user;
 			e->sink = held_sink;
@@ -393,7 +393,8 @@ uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint6
 	/* lockstep: wait until the gate says the clients are done, or (no gate) until the engine
 	 * was quiet for settle_ms (wall clock); then one held push or one step */
 	if (r->opt.gate) {
-		if (!r->opt.gate(r->opt.gate_user, activity(e)))
+		struct hlsim_replay_gate_info gi = { activity(e), e->signed_actions };
+		if (!r->opt.gate(r->opt.gate_user, &gi))
 			return e->now_ms;
 	} else {
 		uint64_t a = activity(e);

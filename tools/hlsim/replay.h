@@ -65,14 +65,20 @@
 
 struct hlsim_engine;
 
+/* What the engine tells a lockstep gate (see hlsim_replay_opts.gate). */
+struct hlsim_replay_gate_info {
+	uint64_t activity;       /* orders placed, canceled, filled, signed requests (a sum) */
+	uint64_t signed_actions; /* /exchange actions committed so far */
+};
+
 struct hlsim_replay_opts {
 	double speed;            /* 0 = max (lockstep); else the recorded pace times speed (1) */
 	uint32_t settle_ms;      /* lockstep: quiet time before the next step (0: 10) */
 	const char *start_file;  /* NULL: start at the first tick; else when this file exists */
-	/* lockstep: if set, the next step (or held push) waits for gate(gate_user, activity) to
-	 * say the clients are done (tools/hlsim/gate.h) instead of settle_ms of quiet; activity
-	 * is the engine's activity counter (orders placed, canceled, filled, signed requests). */
-	bool (*gate)(void *gate_user, uint64_t activity);
+	/* lockstep: if set, the next step waits for gate(gate_user, info) to say the clients are
+	 * done (tools/hlsim/gate.h) instead of settle_ms of quiet, and market pushes are not held
+	 * here (the gate holds every message to the clients itself). */
+	bool (*gate)(void *gate_user, const struct hlsim_replay_gate_info *info);
 	void *gate_user;
 };
 

@@ -57,6 +57,7 @@ struct hlsim_server {
 	unsigned open_handles;       /* listener, tick, flusher while started */
 	uint64_t n_requests, n_ws_msgs_out;
 	struct hlsim_gate *gate;     /* borrowed: the backtest gate (gate.h) or NULL */
+	uint64_t ws_serials;         /* WebSocket sessions started (each one's serial) */
 	char rbuf[65536];            /* read buffer shared by every connection (reads are
 	                              * consumed synchronously) */
 };

@@ -27,6 +27,7 @@ struct hlsim_ws {
 	bool in_recv;           /* inside wslay_event_recv: sends are flushed after it returns */
 	struct hat_buf msg;     /* outgoing frame being built */
 	struct hat_buf body;    /* engine answers for post */
+	uint64_t serial;        /* unique per session (the backtest gate's held messages) */
 	uint64_t ping_round;    /* the backtest gate's last ping (gate.h), 0 = none */
 	uint64_t pong_round;    /* the last such ping answered */
 };
@@ -73,6 +74,9 @@ static void kick(struct hlsim_ws *ws)
 
 static void queue_text(struct hlsim_ws *ws, const char *data, size_t len)
 {
+	/* a backtest's gate sends every message itself, one at a time (gate.h) */
+	if (ws->c->srv->gate && hlsim_gate_hold(ws->c->srv->gate, ws->serial, data, len))
+		return;
 	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)data, len };
 	if (wslay_event_queue_msg(ws->ctx, &m) == 0)
 		ws->c->srv->n_ws_msgs_out++;
@@ -654,6 +658,7 @@ int hlsim_ws_start(struct hlsim_conn *c, const char *leftover, size_t n)
 	}
 	wslay_event_config_set_max_recv_msg_length(ws->ctx, s->opts.ws_max_msg);
 	ws->c = c;
+	ws->serial = ++c->srv->ws_serials;
 	c->ws = ws;
 	if (s->opts.ws_greeting) {
 		static const char hello[] = "Websocket connection established.";
@@ -782,4 +787,20 @@ bool hlsim_ws_ponged(const struct hlsim_conn *c, uint64_t round)
 	if (!ws || c->closing || ws->ping_round != round)
 		return true;
 	return ws->pong_round == round;
+}
+
+uint64_t hlsim_ws_serial(const struct hlsim_conn *c)
+{
+	return c->mode == HLSIM_CONN_WS && c->ws ? c->ws->serial : 0;
+}
+
+void hlsim_ws_send_held(struct hlsim_conn *c, const char *text, size_t len)
+{
+	struct hlsim_ws *ws = c->mode == HLSIM_CONN_WS ? c->ws : NULL;
+	if (!ws || c->closing || wslay_event_get_close_sent(ws->ctx))
+		return;
+	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)text, len };
+	if (wslay_event_queue_msg(ws->ctx, &m) == 0)
+		c->srv->n_ws_msgs_out++;
+	kick(ws);
 }

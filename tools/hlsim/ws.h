@@ -47,6 +47,11 @@ void hlsim_ws_free(struct hlsim_conn *c);
 void hlsim_ws_ping(struct hlsim_conn *c, uint64_t round);
 /* True unless c is an open session pinged in round that has not answered that ping yet. */
 bool hlsim_ws_ponged(const struct hlsim_conn *c, uint64_t round);
+/* c's session serial (unique per server), 0 if c is not a session. */
+uint64_t hlsim_ws_serial(const struct hlsim_conn *c);
+/* Sends a text message the gate held (bypassing the hold); nothing if c's session is gone or
+ * closing. */
+void hlsim_ws_send_held(struct hlsim_conn *c, const char *text, size_t len);
 
 /* Engine sink: sends ev to every subscribed session of s. */
 void hlsim_ws_fanout(struct hlsim_server *s, const struct hlsim_event *ev);
