@@ -18,8 +18,9 @@
  *           Market pushes (trades, l2Book, bbo, allMids, candle) are held back while user events
  *           (fills, order updates) go out at once; once the engine has been quiet for settle_ms
  *           the held pushes go out in order, and the next step waits for quiet again. With a
- *           gate (opts.gate, hlsim --replay-gate) "quiet" is instead the gate's answer: the
- *           trading pipeline itself says it has finished reacting (gate.h). A client
+ *           gate (opts.gate, hlsim --replay-gate) the next step waits for the gate's answer
+ *           instead (the trading pipeline itself says it has finished reacting, gate.h) and
+ *           nothing is held here: the gate holds every message to the clients. A client
  *           fed by two connections (a trader's fills through one process, its market data
  *           through another) thus always learns of its fills before the market data of the
  *           same moment, not in whichever order the processes happen to run. A held l2Book for
@@ -28,7 +29,8 @@
  *           is a whole number of days putting the first record at least an hour ahead of the
  *           wall clock (logged in replay_start). It moves only with the steps; the wall clock
  *           of requests (behind it) never moves it, so every timestamp hlsim produces (fills,
- *           pushes, order times) is the recorded time + offset_ms on every run. Signed nonces
+ *           pushes, order times, recorded trades' times) is the recorded time + offset_ms on
+ *           every run. Signed nonces
  *           (wall clock) stay inside the nonce window while the replay is less than a day
  *           ahead; a client's scheduleCancel must be far enough ahead (a backtest turns it off).
  *   default 1 (the recorded pace) when hlsim_replay_configure is not called.
