@@ -306,7 +306,10 @@ int execd_run_once(struct execd *d, int timeout_ms)
 		bool q = quiet(d);
 		if (q) /* a backtest's gate compares actions_sent with what hlsim received */
 			hat_stats_publish(&d->k.stats);
-		hat_daemon_idle(&d->st, in, 1, (d->http.busy > 0 ? 50 : 100) * HAT_NS_PER_US, q);
+		/* An order that must wait (not reconciled, lanes or exec queue full) is not input:
+		 * sleeping until the timeout instead of waking at once for it again and again. */
+		hat_daemon_idle(&d->st, in, d->order_blocked ? 0 : 1,
+				(d->http.busy > 0 ? 50 : 100) * HAT_NS_PER_US, q);
 	}
 	return work > 0 ? 1 : 0;
 }

@@ -158,6 +158,7 @@ struct execd {
 	uint64_t recon_after_ms;      /* mono ms: earliest next pass */
 	bool snapshot_wanted;         /* riskd asked; answer once ready */
 	bool halted;
+	bool order_blocked;           /* the order ring's head must wait (not ready, queues full) */
 	bool shutdown;
 	bool draining;
 	uint64_t last_fill_ms;        /* newest fill applied (or remembered by the WAL) */

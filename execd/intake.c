@@ -204,6 +204,7 @@ int execd__take_ring(struct execd *d)
 {
 	int n = 0;
 	const void *slot;
+	d->order_blocked = d->q.n != 0;
 	while (n < EXECD_BATCH && d->q.n == 0 && hat_ring_peek(&d->r_order, &slot) == 0) {
 		const struct hat_msg_hdr *h = slot;
 		struct hat_seq_check next;
@@ -231,10 +232,10 @@ int execd__take_ring(struct execd *d)
 			on_command(d, slot);
 		} else {
 			/* Orders wait in the ring until execd is reconciled. */
-			if (!d->ready || d->draining)
+			if (!d->ready || d->draining || !take_order(d, slot)) {
+				d->order_blocked = true;
 				break;
-			if (!take_order(d, slot))
-				break;
+			}
 			seq_commit(d, h->seq, &next);
 		}
 		hat_ring_release(&d->r_order);

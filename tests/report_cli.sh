@@ -76,7 +76,7 @@ check "unknown subcommand" both $rc 2 "$tmp/u3" 'unknown subcommand "frobnicate"
 # ---- audit export + report
 "$data" export "$audit" --audit --csv --mids "$out/mids.csv" --out "$out" >"$tmp/aud" 2>/dev/null; rc=$?
 check "export audit exit 0" [ $rc -eq 0 ]
-check "export audit counts" has "$tmp/aud" "lines=365 orders=109 cancels=45 fills=56 duplicate_fills=0 rejects=8 unanswered=0 pnl_rows=86"
+check "export audit counts" has "$tmp/aud" "lines=365 orders=109 cancels=45 fills=56 duplicate_fills=0 rejects=8 unanswered=0 pnl_rows=85"
 echo '{"title":"sample session","journal":"tests/data/sample-hlsim-btc-eth.journal","sample_ms":1000}' >"$out/meta.json"
 "$report" "$out" >"$tmp/rep" 2>&1; rc=$?
 check "hat-report exit 0" [ $rc -eq 0 ]
