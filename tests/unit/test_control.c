@@ -146,14 +146,21 @@ static void test_control_counters_register_and_count(void **state)
 }
 
 /* Counters are visible across processes through a shared mapping. */
+/* A control region in anonymous shared memory (seen by forked children), initialized. */
+static void *shared_control(struct hat_control *c, size_t len)
+{
+	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(mem != MAP_FAILED);
+	assert_int_equal(hat_control_init_mem(c, mem, len, 0), 0);
+	return mem;
+}
+
 static void test_control_counters_shared_across_fork(void **state)
 {
 	(void)state;
 	size_t len = hat_control_shm_size();
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(mem != MAP_FAILED);
 	struct hat_control c;
-	hat_control_init_mem(&c, mem, len, 0);
+	void *mem = shared_control(&c, len);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -193,10 +200,8 @@ static void test_control_quiet_gen_across_fork(void **state)
 {
 	(void)state;
 	size_t len = hat_control_shm_size();
-	void *mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	assert_true(mem != MAP_FAILED);
 	struct hat_control c;
-	hat_control_init_mem(&c, mem, len, 0);
+	void *mem = shared_control(&c, len);
 	struct hat_stage_shm *s = hat_control_stage(&c, HAT_STAGE_RISKD);
 	assert_int_equal(hat_stage_quiet_gen(s), 0);
 	hat_stage_quiet_leave(s); /* not quiet: no-op */

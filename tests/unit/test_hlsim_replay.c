@@ -66,23 +66,46 @@ static void write_journal(const char *dir, char *path, size_t len)
 	hat_journal_close(&j);
 }
 
+/* A journal in a temporary directory and an engine replaying it, with one funded test user
+ * (k) and the capture sink; ro configures the replay (NULL: the default pace). */
+struct rfx {
+	char dir[256], path[PATH_MAX];
+	struct hl_signer k;
+	struct hlsim_engine *e;
+	struct cap c;
+};
+
+static void rfx_open(struct rfx *f, const struct hlsim_replay_opts *ro)
+{
+	char err[256];
+	memset(f, 0, sizeof *f);
+	tu_tmpdir(f->dir, sizeof f->dir);
+	write_journal(f->dir, f->path, sizeof f->path);
+	uint8_t key[32];
+	assert_int_equal(hl_key_parse(HTS_KEY, key, err, sizeof err), 0);
+	assert_int_equal(hl_signer_init(&f->k, key), 0);
+	struct hlsim_account_opt acc = { .usdc = 10000LL * HAT_FX_ONE };
+	memcpy(acc.address, hl_signer_address(&f->k), 20);
+	struct hlsim_options o = { .replay_path = f->path, .n_accounts = 1, .accounts = &acc };
+	assert_int_equal(hlsim_engine_new(&f->e, &o, HTS_T0, err, sizeof err), 0);
+	if (ro)
+		hlsim_replay_configure(f->e, ro);
+	hlsim_engine_set_sink(f->e, sink, &f->c);
+}
+
+static void rfx_close(struct rfx *f)
+{
+	hlsim_engine_free(f->e);
+	hl_signer_deinit(&f->k);
+	tu_rmtree(f->dir);
+}
+
 static void test_replay_drives_books_and_fills_users(void **state)
 {
 	(void)state;
-	char dir[256], path[PATH_MAX], err[256];
-	tu_tmpdir(dir, sizeof dir);
-	write_journal(dir, path, sizeof path);
-	struct hl_signer k;
-	uint8_t key[32];
-	assert_int_equal(hl_key_parse(HTS_KEY, key, err, sizeof err), 0);
-	assert_int_equal(hl_signer_init(&k, key), 0);
-	struct hlsim_account_opt acc = { .usdc = 10000LL * HAT_FX_ONE };
-	memcpy(acc.address, hl_signer_address(&k), 20);
-	struct hlsim_options o = { .replay_path = path, .n_accounts = 1, .accounts = &acc };
-	struct hlsim_engine *e;
-	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), 0);
-	struct cap c = { "", 0 };
-	hlsim_engine_set_sink(e, sink, &c);
+	struct rfx f;
+	rfx_open(&f, NULL);
+	struct hlsim_engine *e = f.e;
 	struct hat_buf out = HAT_BUF_INIT, body = HAT_BUF_INIT;
 	int st;
 	const char *q = "{\"type\":\"l2Book\",\"coin\":\"SOL\"}";
@@ -95,18 +118,18 @@ static void test_replay_drives_books_and_fills_users(void **state)
 				      "[{\"px\":\"150.1\",\"sz\":\"7\",\"n\":1}]]}");
 	assert_int_equal(e->replay.books, 1);
 	assert_int_equal(e->replay.skipped, 3); /* subscriptionResponse, DOGE, 150.123 */
-	assert_int_equal(c.n_trades, 0);
+	assert_int_equal(f.c.n_trades, 0);
 	/* no background flow in replay mode, even after its step time */
 	hlsim_tick(e, HTS_T0 + 999);
-	assert_int_equal(c.n_trades, 0);
+	assert_int_equal(f.c.n_trades, 0);
 	hlsim_tick(e, HTS_T0 + 1000);
-	assert_int_equal(c.n_trades, 1);
-	assert_string_equal(c.trades, TRADES_DATA);
+	assert_int_equal(f.c.n_trades, 1);
+	assert_string_equal(f.c.trades, TRADES_DATA);
 	q = "{\"type\":\"candleSnapshot\",\"req\":{\"coin\":\"SOL\",\"interval\":\"1h\",\"startTime\":0}}";
 	hlsim_info(e, q, strlen(q), HTS_T0 + 1000, &out, &st, NULL);
 	assert_non_null(strstr(out.data, "\"o\":\"150.1\",\"c\":\"150.1\",\"h\":\"150.1\",\"l\":\"150.1\",\"v\":\"2\",\"n\":1}]"));
 	/* a user bid at 149; the recorded market then falls through it */
-	hts_sign_body(&k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":true,\"p\":\"149\",\"s\":\"1\","
+	hts_sign_body(&f.k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":true,\"p\":\"149\",\"s\":\"1\","
 			  "\"r\":false,\"t\":{\"limit\":{\"tif\":\"Gtc\"}}}],\"grouping\":\"na\"}",
 		      HTS_T0 + 1500, false, &body);
 	hlsim_exchange(e, body.data, body.len, HTS_T0 + 1500, &out, &st, NULL);
@@ -126,9 +149,7 @@ static void test_replay_drives_books_and_fills_users(void **state)
 	assert_int_equal(e->replay.frames, 5); /* the OPEN record is not a frame */
 	hat_buf_free(&out);
 	hat_buf_free(&body);
-	hlsim_engine_free(e);
-	hl_signer_deinit(&k);
-	tu_rmtree(dir);
+	rfx_close(&f);
 }
 
 /* Trade-through (MODEL.md, Replay): the recorded buy of 2 at 150.1 fills a user ask strictly
@@ -137,22 +158,10 @@ static void test_replay_drives_books_and_fills_users(void **state)
 static void test_replay_trade_through_lockstep(void **state)
 {
 	(void)state;
-	char dir[256], path[PATH_MAX], err[256];
-	tu_tmpdir(dir, sizeof dir);
-	write_journal(dir, path, sizeof path);
-	struct hl_signer k;
-	uint8_t key[32];
-	assert_int_equal(hl_key_parse(HTS_KEY, key, err, sizeof err), 0);
-	assert_int_equal(hl_signer_init(&k, key), 0);
-	struct hlsim_account_opt acc = { .usdc = 10000LL * HAT_FX_ONE };
-	memcpy(acc.address, hl_signer_address(&k), 20);
-	struct hlsim_options o = { .replay_path = path, .n_accounts = 1, .accounts = &acc };
-	struct hlsim_engine *e;
-	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), 0);
 	struct hlsim_replay_opts ro = { .speed = 0, .settle_ms = 10 };
-	hlsim_replay_configure(e, &ro);
-	struct cap c = { "", 0 };
-	hlsim_engine_set_sink(e, sink, &c);
+	struct rfx f;
+	rfx_open(&f, &ro);
+	struct hlsim_engine *e = f.e;
 	struct hat_buf out = HAT_BUF_INIT, body = HAT_BUF_INIT;
 	int st;
 	hlsim_tick(e, HTS_T0); /* starts: offset in whole days, at least an hour ahead */
@@ -163,7 +172,7 @@ static void test_replay_trade_through_lockstep(void **state)
 	assert_int_equal(e->replay.books, 1);
 	assert_int_equal(e->now_ms, REC0_NS / 1000000ULL + off);
 	/* two user asks: 150 (inside the spread) and 150.1 (at the recorded ask) */
-	hts_sign_body(&k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":false,\"p\":\"150\",\"s\":\"1\","
+	hts_sign_body(&f.k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":false,\"p\":\"150\",\"s\":\"1\","
 			  "\"r\":false,\"t\":{\"limit\":{\"tif\":\"Alo\"}}},{\"a\":2,\"b\":false,"
 			  "\"p\":\"150.1\",\"s\":\"1\",\"r\":false,\"t\":{\"limit\":{\"tif\":\"Alo\"}}}],"
 			  "\"grouping\":\"na\"}", HTS_T0 + 15, false, &body);
@@ -186,26 +195,24 @@ static void test_replay_trade_through_lockstep(void **state)
 	assert_int_equal(e->replay.trades, 1);
 	assert_int_equal(e->replay.through_fills, 1);
 	assert_true(e->acct[2]->pos[2].szi == -HAT_FX_ONE);
-	const struct hlsim_fill *f = hlsim_account_fill(e->acct[2], 0);
-	assert_true(f->px == 150 * HAT_FX_ONE);
-	assert_int_equal(f->time, REC0_NS / 1000000ULL + 1000 + off);
+	const struct hlsim_fill *fill = hlsim_account_fill(e->acct[2], 0);
+	assert_true(fill->px == 150 * HAT_FX_ONE);
+	assert_int_equal(fill->time, REC0_NS / 1000000ULL + 1000 + off);
 	assert_int_equal(e->acct[2]->n_orders, 1); /* 150.1 still rests */
-	size_t before = c.n_trades;
+	size_t before = f.c.n_trades;
 	for (int i = 0; i < 200 && (!e->replay.done || e->replay.n_held); i++)
 		hlsim_tick(e, t += 11);
 	assert_true(e->replay.done);
-	assert_true(c.n_trades > before); /* the recorded print went out once quiet */
+	assert_true(f.c.n_trades > before); /* the recorded print went out once quiet */
 	/* ... byte for byte but for its time, moved by the offset like every hlsim timestamp */
 	char want[512];
 	snprintf(want, sizeof want, "[{\"coin\":\"SOL\",\"side\":\"B\",\"px\":\"150.1\",\"sz\":\"2\","
 		 "\"time\":%llu,\"hash\":\"0xabc\",\"tid\":1125899906842623,\"users\":[\"0x01\","
 		 "\"0x02\"]}]", (unsigned long long)(1700000001000ULL + off));
-	assert_string_equal(c.trades, want);
+	assert_string_equal(f.c.trades, want);
 	hat_buf_free(&out);
 	hat_buf_free(&body);
-	hlsim_engine_free(e);
-	hl_signer_deinit(&k);
-	tu_rmtree(dir);
+	rfx_close(&f);
 }
 
 struct gate_fx {
@@ -228,24 +235,12 @@ static bool fake_gate(void *user, const struct hlsim_replay_gate_info *info)
 static void test_replay_gate_holds_every_step(void **state)
 {
 	(void)state;
-	char dir[256], path[PATH_MAX], err[256];
-	tu_tmpdir(dir, sizeof dir);
-	write_journal(dir, path, sizeof path);
-	struct hl_signer k;
-	uint8_t key[32];
-	assert_int_equal(hl_key_parse(HTS_KEY, key, err, sizeof err), 0);
-	assert_int_equal(hl_signer_init(&k, key), 0);
-	struct hlsim_account_opt acc = { .usdc = 10000LL * HAT_FX_ONE };
-	memcpy(acc.address, hl_signer_address(&k), 20);
-	struct hlsim_options o = { .replay_path = path, .n_accounts = 1, .accounts = &acc };
-	struct hlsim_engine *e;
-	assert_int_equal(hlsim_engine_new(&e, &o, HTS_T0, err, sizeof err), 0);
 	struct gate_fx g = { false, 0, { 0, 0 } };
 	struct hlsim_replay_opts ro = { .speed = 0, .settle_ms = 10, .gate = fake_gate,
 					.gate_user = &g };
-	hlsim_replay_configure(e, &ro);
-	struct cap c = { "", 0 };
-	hlsim_engine_set_sink(e, sink, &c);
+	struct rfx f;
+	rfx_open(&f, &ro);
+	struct hlsim_engine *e = f.e;
 	uint64_t t = HTS_T0;
 	for (int i = 0; i < 50; i++)
 		hlsim_tick(e, t += 100); /* 5 s of quiet: nothing without the gate */
@@ -260,7 +255,7 @@ static void test_replay_gate_holds_every_step(void **state)
 	/* a signed action: the gate is told it was committed */
 	struct hat_buf out = HAT_BUF_INIT, body = HAT_BUF_INIT;
 	int st;
-	hts_sign_body(&k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":false,\"p\":\"151\",\"s\":\"1\","
+	hts_sign_body(&f.k, "{\"type\":\"order\",\"orders\":[{\"a\":2,\"b\":false,\"p\":\"151\",\"s\":\"1\","
 			  "\"r\":false,\"t\":{\"limit\":{\"tif\":\"Alo\"}}}],\"grouping\":\"na\"}",
 			  HTS_T0 + 15, false, &body);
 	hlsim_exchange(e, body.data, body.len, HTS_T0 + 15, &out, &st, NULL);
@@ -276,13 +271,11 @@ static void test_replay_gate_holds_every_step(void **state)
 		hlsim_tick(e, t += 1);
 	assert_true(e->replay.done);
 	assert_int_equal(e->replay.trades, 1);
-	assert_int_equal(c.n_trades, 1);
+	assert_int_equal(f.c.n_trades, 1);
 	assert_int_equal(e->replay.n_held, 0);
 	hat_buf_free(&out);
 	hat_buf_free(&body);
-	hlsim_engine_free(e);
-	hl_signer_deinit(&k);
-	tu_rmtree(dir);
+	rfx_close(&f);
 }
 
 static void test_replay_rejects_missing_and_foreign_files(void **state)

@@ -234,16 +234,23 @@ static void write_text(const char *path, const char *text)
 	fclose(f);
 }
 
+/* A temporary dir (256 bytes) with execd.audit = text and mids_in.csv (three BTC mids);
+ * their paths (300 bytes each) in audit and mids. */
+static void audit_files(char *dir, char *audit, char *mids, const char *text)
+{
+	tu_tmpdir(dir, 256);
+	snprintf(audit, 300, "%s/execd.audit", dir);
+	snprintf(mids, 300, "%s/mids_in.csv", dir);
+	write_text(audit, text);
+	write_text(mids, "time_ms,coin,mid\n1764000000000,BTC,100\n1764000001500,BTC,102\n"
+		   "1764000002000,BTC,101\n");
+}
+
 static void test_export_audit_orders_fills_pnl(void **state)
 {
 	(void)state;
 	char dir[256], audit[300], mids[300], err[256];
-	tu_tmpdir(dir, sizeof dir);
-	snprintf(audit, sizeof audit, "%s/execd.audit", dir);
-	snprintf(mids, sizeof mids, "%s/mids_in.csv", dir);
-	write_text(audit, audit_text);
-	write_text(mids, "time_ms,coin,mid\n1764000000000,BTC,100\n1764000001500,BTC,102\n"
-		   "1764000002000,BTC,101\n");
+	audit_files(dir, audit, mids, audit_text);
 	struct rpt_audit_stats st;
 	assert_int_equal(rpt_export_audit(audit, mids, dir, 1000, NULL, NULL, &st, err,
 					  sizeof err), 0);
@@ -287,16 +294,10 @@ static void test_export_audit_orders_fills_pnl(void **state)
 static void test_export_audit_pnl_spans_the_mids(void **state)
 {
 	(void)state;
-	char dir[256], audit[300], mids[300], err[256];
-	tu_tmpdir(dir, sizeof dir);
-	snprintf(audit, sizeof audit, "%s/execd.audit", dir);
-	snprintf(mids, sizeof mids, "%s/mids_in.csv", dir);
-	char text[8192];
+	char dir[256], audit[300], mids[300], err[256], text[8192];
 	snprintf(text, sizeof text, "%s%s", audit_text,
 		 "{\"seq\":9,\"ts\":1764003600000,\"kind\":\"event\",\"nonce\":0,\"body\":null}\n");
-	write_text(audit, text);
-	write_text(mids, "time_ms,coin,mid\n1764000000000,BTC,100\n1764000001500,BTC,102\n"
-		   "1764000002000,BTC,101\n");
+	audit_files(dir, audit, mids, text);
 	struct rpt_audit_stats st;
 	assert_int_equal(rpt_export_audit(audit, mids, dir, 1000, NULL, NULL, &st, err,
 					  sizeof err), 0);
