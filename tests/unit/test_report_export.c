@@ -234,6 +234,17 @@ static void write_text(const char *path, const char *text)
 	fclose(f);
 }
 
+/* pnl.csv of audit_text marked at audit_files()'s mids. Samples at 0, 1, 2, 3 s: t=0: flat,
+ * mid 100 -> 0; t=1: long 1 @100, mid 100 -> -0.01; t=2: mid 101 (102 at 1.5 s, 101 at 2.0 s)
+ * -> +1 - 0.01 = 0.99; t=3: sold 0.5 @103 (+1.5 realized), 0.5 left at mid 101 (+0.5), fees
+ * 0.03 -> 1.97. */
+static const char pnl_of_audit_text[] =
+	"time_ms,realized,unrealized,fees,equity\n"
+	"1764000000000,0.00000000,0.00000000,0.00000000,0.00000000\n"
+	"1764000001000,0.00000000,0.00000000,0.01000000,-0.01000000\n"
+	"1764000002000,0.00000000,1.00000000,0.01000000,0.99000000\n"
+	"1764000003000,1.50000000,0.50000000,0.03000000,1.97000000\n";
+
 /* A temporary dir (256 bytes) with execd.audit = text and mids_in.csv (three BTC mids);
  * their paths (300 bytes each) in audit and mids. */
 static void audit_files(char *dir, char *audit, char *mids, const char *text)
@@ -277,15 +288,8 @@ static void test_export_audit_orders_fills_pnl(void **state)
 		    "time_ms,coin,side,px,sz,fee,oid,tid,crossed,cloid,closed_pnl\n"
 		    "1764000001000,BTC,B,100,1,0.01,501,9001,false,,0\n"
 		    "1764000002400,BTC,A,103,0.5,0.02,502,9002,true,,1.5\n");
-	/* Samples at 0, 1, 2 s (events from 0.000 to 2.700 s): t=0: flat, mid 100 -> 0;
-	 * t=1: long 1 @100, mid 100 -> -0.01; t=2: mid 101 (102 at 1.5 s, 101 at 2.0 s) ->
-	 * +1 - 0.01 = 0.99; t=3: sold 0.5 @103 (+1.5 realized), 0.5 left at mid 101 (+0.5),
-	 * fees 0.03 -> 1.97. */
-	expect_file(dir, "pnl.csv", "time_ms,realized,unrealized,fees,equity\n"
-		    "1764000000000,0.00000000,0.00000000,0.00000000,0.00000000\n"
-		    "1764000001000,0.00000000,0.00000000,0.01000000,-0.01000000\n"
-		    "1764000002000,0.00000000,1.00000000,0.01000000,0.99000000\n"
-		    "1764000003000,1.50000000,0.50000000,0.03000000,1.97000000\n");
+	/* events from 0.000 to 2.700 s, mids to 2.000 s, fills to 2.400 s */
+	expect_file(dir, "pnl.csv", pnl_of_audit_text);
 	tu_rmtree(dir);
 }
 
@@ -303,11 +307,7 @@ static void test_export_audit_pnl_spans_the_mids(void **state)
 					  sizeof err), 0);
 	assert_int_equal(st.lines, 9);
 	assert_int_equal(st.pnl_rows, 4);
-	expect_file(dir, "pnl.csv", "time_ms,realized,unrealized,fees,equity\n"
-		    "1764000000000,0.00000000,0.00000000,0.00000000,0.00000000\n"
-		    "1764000001000,0.00000000,0.00000000,0.01000000,-0.01000000\n"
-		    "1764000002000,0.00000000,1.00000000,0.01000000,0.99000000\n"
-		    "1764000003000,1.50000000,0.50000000,0.03000000,1.97000000\n");
+	expect_file(dir, "pnl.csv", pnl_of_audit_text);
 	/* without mids the series follows the audit: to the last line's time */
 	assert_int_equal(rpt_export_audit(audit, NULL, dir, 1000, NULL, NULL, &st, err,
 					  sizeof err), 0);
