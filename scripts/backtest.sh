@@ -177,6 +177,23 @@ runcfg="$out/hat.run.json"
   "riskd.max_orders_per_s=100000" "riskd.max_cancels_per_s=100000" "execd.dead_man_ms=0" \
   "riskd.max_rejects=1024" "riskd.reject_window_ms=1" "riskd.position_publish_ms=0" "execd.max_in_flight=1" "execd.max_batch=1" "execd.use_ws_post=true" "execd.request_timeout_ms=60000" \
   "superd.metrics_port=0" --out "$runcfg" >/dev/null || fail "cannot write the run config $runcfg"
+# A strategy's model file is an input of the backtest, like the config: the run starts from a
+# copy in the result dir and updates only that copy. A backtest never changes the live model,
+# and two runs of one journal start from the same weights.
+n_strat=$(jq '.signald.strategies | length' "$runcfg") || fail "cannot read $runcfg"
+for ((i = 0; i < n_strat; i++)); do
+  mpath=$(jq -r ".signald.strategies[$i].params.model.path // empty" "$runcfg")
+  [ -n "$mpath" ] || continue
+  coin=$(jq -r ".signald.strategies[$i].coin" "$runcfg")
+  if [ -f "$mpath" ]; then
+    cp "$mpath" "$out/run/model.$coin" || fail "cannot copy the $coin model $mpath"
+    say "the $coin model starts from $mpath (a copy: run/model.$coin)"
+  else
+    say "the $coin model starts empty ($mpath does not exist)"
+  fi
+  jq --arg p "$out/run/model.$coin" ".signald.strategies[$i].params.model.path = \$p" "$runcfg" \
+    >"$runcfg.tmp" && mv "$runcfg.tmp" "$runcfg" || fail "cannot point the $coin model at the run dir"
+done
 setsid "$bin/superd" --config "$runcfg" --bin-dir "$bin" --log "$out/logs/superd.log" \
   >"$out/logs/superd.out" 2>&1 &
 superd_pid=$!

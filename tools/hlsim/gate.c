@@ -50,10 +50,12 @@ static void close_segments(struct hlsim_gate *g)
 void hlsim_gate_stop(struct hlsim_gate *g)
 {
 	hat_log(NULL, HAT_LOG_INFO, "replay_gate_done",
-		"rounds=%llu passes=%llu held=%llu released=%llu dropped=%llu still_held=%zu",
+		"rounds=%llu passes=%llu held=%llu released=%llu dropped=%llu still_held=%zu "
+		"busy=%llu in_transit=%llu moved=%llu",
 		(unsigned long long)g->rounds, (unsigned long long)g->passes,
 		(unsigned long long)g->held, (unsigned long long)g->released,
-		(unsigned long long)g->dropped, g->q_n - g->q_head);
+		(unsigned long long)g->dropped, g->q_n - g->q_head, (unsigned long long)g->busy,
+		(unsigned long long)g->in_transit, (unsigned long long)g->moved);
 	close_segments(g);
 	free(g->q);
 	g->q = NULL;
@@ -254,11 +256,18 @@ bool hlsim_gate_ready(void *gate, const struct hlsim_replay_gate_info *info)
 		return false;
 	}
 	g->in_round = false; /* whatever the outcome: the next call starts a new round */
-	if (!pipeline_idle(g) || !nothing_in_transit(g, info->signed_actions)) {
+	if (!pipeline_idle(g)) {
+		g->busy++;
+		log_wait(g, now);
+		return false;
+	}
+	if (!nothing_in_transit(g, info->signed_actions)) {
+		g->in_transit++;
 		log_wait(g, now);
 		return false;
 	}
 	if (info->activity != g->activity0) {
+		g->moved++;
 		snprintf(g->why, sizeof g->why, "orders moved during round %llu",
 			 (unsigned long long)g->round);
 		log_wait(g, now);

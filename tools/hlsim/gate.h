@@ -75,6 +75,8 @@ struct hlsim_gate {
 	uint64_t next_log_ms;
 	char why[400];             /* what the last failed check waited for */
 	uint64_t rounds, passes, held, released, dropped; /* counters (logged at the end) */
+	uint64_t busy, in_transit, moved;  /* rounds that found a stage busy or a ring not empty,
+	                                    * a request on its way, order activity */
 	uint64_t open_after_ms;    /* retry opening the segments from then on */
 	bool open_logged;
 };
