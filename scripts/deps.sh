@@ -20,7 +20,7 @@ PKGS=(
   procps              # ps/pgrep used by the launch script and tests
   psmisc              # killall/fuser used by scripts
   curl                # the launch script's health checks
-  jq                  # backtest.sh reshapes the simulator's fill list
+  jq                  # backtest.sh: the run config (model paths), fill times
 )
 if [ "${1:-}" = "--test" ]; then
   PKGS+=(
