@@ -26,7 +26,8 @@
  *      committed at least as many /exchange actions as execd sent (its "actions_sent"
  *      counter);
  *   4. the engine saw no order activity since the round began.
- * If any fails, a new round starts at the next tick (1 ms). HTTP answers are not held: execd
+ * A stage still busy is looked at again every 20 us for up to 300 us (it is usually done by
+ * then); if any check still fails, a new round starts at the next tick (1 ms). HTTP answers are not held: execd
  * is not quiet while an HTTP request is out. While the gate waits long, what it waits for is
  * logged ("replay_gate_wait", every 5 s), so a stuck backtest says which stage or ring holds
  * it. Pings, pongs and close frames are never held. Single-threaded: the server's loop.
