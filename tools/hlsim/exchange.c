@@ -153,14 +153,16 @@ static void put_status(struct hat_buf *out, const struct hlsim_place_result *r)
 {
 	switch (r->kind) {
 	case HLSIM_PLACED_RESTING:
-		hat_buf_printf(out, "{\"resting\":{\"oid\":%llu", (unsigned long long)r->oid);
+		hat_buf_puts(out, "{\"resting\":{\"oid\":");
+		hlsim__put_u64(out, r->oid);
 		break;
 	case HLSIM_PLACED_FILLED:
 		hat_buf_puts(out, "{\"filled\":{\"totalSz\":");
 		hlsim__put_fx(out, r->total_sz);
 		hat_buf_puts(out, ",\"avgPx\":");
 		hlsim__put_fx(out, r->avg_px);
-		hat_buf_printf(out, ",\"oid\":%llu", (unsigned long long)r->oid);
+		hat_buf_puts(out, ",\"oid\":");
+		hlsim__put_u64(out, r->oid);
 		break;
 	case HLSIM_PLACED_TRIGGER:
 		hat_buf_puts(out, "\"waitingForTrigger\"");

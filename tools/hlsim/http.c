@@ -211,14 +211,41 @@ void hlsim_conn_timer(struct hlsim_conn *c, uint64_t ms)
 
 /* ---------------------------------------------------------------- responses */
 
+/* Appends v in decimal. */
+static void put_dec(struct hat_buf *b, size_t v)
+{
+	char t[20], *p = t + sizeof t;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	hat_buf_append(b, p, (size_t)(t + sizeof t - p));
+}
+
+/* The status line and headers of an answer (every request has one: no printf). */
+static void put_head(struct hat_buf *b, int status, const char *ctype, const char *extra,
+                     size_t len, bool close)
+{
+	hat_buf_puts(b, "HTTP/1.1 ");
+	put_dec(b, (size_t)status);
+	hat_buf_putc(b, ' ');
+	hat_buf_puts(b, hlsim_http_reason(status));
+	hat_buf_puts(b, "\r\nContent-Type: ");
+	hat_buf_puts(b, ctype);
+	hat_buf_puts(b, "\r\nContent-Length: ");
+	put_dec(b, len);
+	hat_buf_puts(b, "\r\n");
+	if (extra)
+		hat_buf_puts(b, extra);
+	hat_buf_puts(b, close ? "Connection: close\r\n\r\n" : "\r\n");
+}
+
 static void respond(struct hlsim_conn *c, int status, const char *ctype, const char *extra,
                     const char *body, size_t len, bool close)
 {
 	if (hlsim_conn_busy(c)) {
 		struct hat_buf t = HAT_BUF_INIT;
-		hat_buf_printf(&t, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-			       status, hlsim_http_reason(status), ctype, len, extra ? extra : "",
-			       close ? "Connection: close\r\n" : "");
+		put_head(&t, status, ctype, extra, len, close);
 		hat_buf_append(&t, body, len);
 		struct hlsim_job *j = hat_buf_ok(&t) ? hlsim_job_add(c, HLSIM_JOB_BYTES, t.data, t.len)
 						     : NULL;
@@ -229,9 +256,7 @@ static void respond(struct hlsim_conn *c, int status, const char *ctype, const c
 		hat_buf_free(&t);
 		return;
 	}
-	hat_buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-		       status, hlsim_http_reason(status), ctype, len, extra ? extra : "",
-		       close ? "Connection: close\r\n" : "");
+	put_head(&c->out, status, ctype, extra, len, close);
 	hlsim_conn_send(c, body, len);
 }
 
