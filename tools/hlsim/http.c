@@ -586,9 +586,9 @@ struct hlsim_job *hlsim_job_add(struct hlsim_conn *c, enum hlsim_job_kind kind, 
 
 #define BATCH_MAX 8 /* prepares per work item: fewer thread wake-ups, bounded latency */
 
-/* Prepares handed to the thread pool as one work item. */
+/* Prepares handed to the worker pool as one work item. */
 struct batch {
-	uv_work_t work;
+	struct hlsim_pool_item item; /* first: the pool hands it back */
 	struct hlsim_conn *c;
 	unsigned n;
 	struct hlsim_job *jobs[BATCH_MAX];
@@ -596,9 +596,9 @@ struct batch {
 
 /* Worker thread: touches only the batch's jobs' prepare fields (and the engine's immutable
  * network flag). */
-static void batch_work(uv_work_t *w)
+static void batch_work(struct hlsim_pool_item *it)
 {
-	struct batch *b = w->data;
+	struct batch *b = (struct batch *)it;
 	for (unsigned i = 0; i < b->n; i++) {
 		struct hlsim_job *j = b->jobs[i];
 		if (hlsim_exchange_prepare(j->engine, j->prep_body, j->prep_len, &j->prep) < 0)
@@ -606,11 +606,10 @@ static void batch_work(uv_work_t *w)
 	}
 }
 
-static void batch_done(uv_work_t *w, int status)
+static void batch_done(struct hlsim_pool_item *it)
 {
-	struct batch *b = w->data;
+	struct batch *b = (struct batch *)it;
 	struct hlsim_conn *c = b->c;
-	(void)status;
 	for (unsigned i = 0; i < b->n; i++) {
 		struct hlsim_job *j = b->jobs[i];
 		j->running = false;
@@ -668,9 +667,10 @@ void hlsim_conn_submit(struct hlsim_conn *c)
 			b->c = c;
 			b->n = k;
 			memcpy(b->jobs, todo + i, k * sizeof todo[0]);
-			b->work.data = b;
+			b->item.work = batch_work;
+			b->item.done = batch_done;
 		}
-		if (!b || uv_queue_work(c->srv->loop, &b->work, batch_work, batch_done) < 0) {
+		if (!b || hlsim_pool_submit(&c->srv->pool, &b->item) < 0) {
 			free(b);
 			for (unsigned x = i; x < i + k; x++)
 				todo[x]->ready = true; /* commit does the whole request */
