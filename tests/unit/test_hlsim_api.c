@@ -562,6 +562,34 @@ static void test_api_fills_by_time_and_historical_orders(void **state)
 	assert_non_null(strstr(second, "\"status\":\"filled\",\"statusTimestamp\":1717000001000}"));
 }
 
+/* hlsim__put_fx writes hat_fx_format's text, quoted; hlsim__put_u64 printf's %llu. */
+static void test_api_number_text(void **state)
+{
+	(void)state;
+	int64_t v[] = { 0, 1, -1, 10, 99999999, 100000000, -100000000, 150000000, -50000000,
+			123456789012, 6000000000000, 100000, 10000000, 12340000, INT64_MAX,
+			INT64_MIN, INT64_MIN + 1 };
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	struct hat_buf b = HAT_BUF_INIT;
+	for (size_t i = 0; i < sizeof v / sizeof v[0] + 100000; i++) {
+		int64_t n = i < sizeof v / sizeof v[0] ? v[i] : (int64_t)x >> (x % 60);
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		char want[HAT_FX_STRLEN + 2] = "\"", u[24];
+		assert_true(hat_fx_format(n, want + 1, HAT_FX_STRLEN) > 0);
+		strcat(want, "\"");
+		hat_buf_reset(&b);
+		hlsim__put_fx(&b, n);
+		assert_int_equal(b.len, strlen(want));
+		assert_memory_equal(b.data, want, b.len);
+		snprintf(u, sizeof u, "%llu", (unsigned long long)n);
+		hat_buf_reset(&b);
+		hlsim__put_u64(&b, (uint64_t)n);
+		assert_int_equal(b.len, strlen(u));
+		assert_memory_equal(b.data, u, b.len);
+	}
+	hat_buf_free(&b);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -586,6 +614,7 @@ int main(void)
 		T(test_api_modify_rule_switch),
 		T(test_api_expires_after_and_vault),
 		T(test_api_fills_by_time_and_historical_orders),
+		cmocka_unit_test(test_api_number_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

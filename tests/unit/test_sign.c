@@ -13,6 +13,7 @@
 #include "common/err.h"
 #include "common/hex.h"
 #include "hl/action.h"
+#include "hl/hex.h"
 #include "hl/keccak.h"
 #include "hl/msgpack.h"
 #include "hl/sign.h"
@@ -495,6 +496,37 @@ static void test_sign_sig_parse_rejects(void **state)
 	assert_int_equal(sig.s[31], 1);
 }
 
+/* hl/hex.c decodes digits with its own table: every byte value decodes as hat_hex_nibble says
+ * (a digit in both positions of a byte, or the "not a hex digit" reject at its position). */
+static void test_sign_hex_digit_every_byte(void **state)
+{
+	(void)state;
+	char err[160];
+	for (int c = 0; c < 256; c++) {
+		int want = hat_hex_nibble((char)c);
+		char hi[4] = { '0', 'x', (char)c, '7' }, lo[4] = { '0', 'x', '7', (char)c };
+		uint8_t b = 0x5a;
+		uint64_t u = 99;
+		if (want < 0) {
+			assert_int_equal(hl_hex_decode_exact(hi, 4, &b, 1, "x", err, sizeof err),
+					 HAT_E_PARSE);
+			assert_string_equal(err, "x: not a hex digit at position 2");
+			assert_int_equal(hl_hex_decode_exact(lo, 4, &b, 1, "x", err, sizeof err),
+					 HAT_E_PARSE);
+			assert_string_equal(err, "x: not a hex digit at position 3");
+			assert_int_equal(hl_hex_decode_u64(lo, 4, &u, "x", err, sizeof err), HAT_E_PARSE);
+			assert_int_equal(b, 0x5a);
+			continue;
+		}
+		assert_int_equal(hl_hex_decode_exact(hi, 4, &b, 1, "x", err, sizeof err), 0);
+		assert_int_equal(b, want << 4 | 7);
+		assert_int_equal(hl_hex_decode_exact(lo, 4, &b, 1, "x", err, sizeof err), 0);
+		assert_int_equal(b, 0x70 | want);
+		assert_int_equal(hl_hex_decode_u64(lo, 4, &u, "x", err, sizeof err), 0);
+		assert_int_equal(u, (uint64_t)(0x70 | want));
+	}
+}
+
 /* ---- keys */
 
 static void test_sign_key_parse_and_init_rejects(void **state)
@@ -600,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_sign_sdk_signing_test_remaining_cases),
 		cmocka_unit_test(test_sign_recover_rejects_bad_v_high_s_and_range),
 		cmocka_unit_test(test_sign_sig_parse_rejects),
+		cmocka_unit_test(test_sign_hex_digit_every_byte),
 		cmocka_unit_test(test_sign_key_parse_and_init_rejects),
 		cmocka_unit_test(test_sign_deinit_wipes_key),
 		cmocka_unit_test(test_sign_round_trip_random_keys_and_actions),

@@ -42,7 +42,7 @@ endif
 # Network layer: HTTP/1.1 and WebSocket server, rate limits, command line.
 HLSIM_NET_SRCS := tools/hlsim/http_parse.c tools/hlsim/http.c tools/hlsim/ws.c \
                   tools/hlsim/sub.c tools/hlsim/ratelimit.c tools/hlsim/server.c \
-                  tools/hlsim/args.c tools/hlsim/gate.c
+                  tools/hlsim/args.c tools/hlsim/gate.c tools/hlsim/pool.c
 HLSIM_NET_LIBS := $(LIB_UV) $(LIB_WSLAY) $(LIB_HTTP) $(LIB_CJSON) $(LIB_SSL)
 
 # The unit test of the net layer runs the server in-process against a fake engine.
@@ -55,6 +55,10 @@ TESTS += tests/unit/test_hlsim_pipeline
 tests/unit/test_hlsim_pipeline_SRCS := $(HLSIM_NET_SRCS) tests/helpers/hlsim_fake_engine.c \
                                        tests/helpers/ws_test_client.c tests/helpers/http_test_client.c
 tests/unit/test_hlsim_pipeline_LIBS := $(HLSIM_NET_LIBS) $(LIB_CURL)
+# The prepare workers alone.
+TESTS += tests/unit/test_hlsim_pool
+tests/unit/test_hlsim_pool_SRCS := tools/hlsim/pool.c
+tests/unit/test_hlsim_pool_LIBS := $(LIB_UV)
 # The I/O-free pieces: request parser; rate limits, subscriptions, accept key, command line.
 TESTS += tests/unit/test_hlsim_http_parse tests/unit/test_hlsim_net_core
 tests/unit/test_hlsim_http_parse_SRCS := tools/hlsim/http_parse.c

@@ -13,13 +13,45 @@
 
 /* ------------------------------------------------------------------ JSON helpers */
 
+/* Writes v in decimal so that it ends just before end; returns where it starts. */
+static char *u64_digits(uint64_t v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+void hlsim__put_u64(struct hat_buf *b, uint64_t v)
+{
+	char t[20];
+	char *p = u64_digits(v, t + sizeof t);
+	hat_buf_append(b, p, (size_t)(t + sizeof t - p));
+}
+
+/* The text of hat_fx_format, quoted, without its two snprintf calls (answers and pushes of
+ * every order format several of these). */
 void hlsim__put_fx(struct hat_buf *b, int64_t v)
 {
-	char t[HAT_FX_STRLEN];
-	hat_fx_format(v, t, sizeof t);
-	hat_buf_putc(b, '"');
-	hat_buf_puts(b, t);
-	hat_buf_putc(b, '"');
+	char t[1 + 1 + 20 + 1 + 8 + 1];
+	char *end = t + sizeof t, *p = end;
+	uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	uint64_t ip = mag / (uint64_t)HAT_FX_ONE, fp = mag % (uint64_t)HAT_FX_ONE;
+	*--p = '"';
+	if (fp) {
+		int digits = 8;
+		for (; fp % 10 == 0; fp /= 10)
+			digits--;
+		for (; digits > 0; digits--, fp /= 10)
+			*--p = (char)('0' + fp % 10);
+		*--p = '.';
+	}
+	p = u64_digits(ip, p);
+	if (v < 0)
+		*--p = '-';
+	*--p = '"';
+	hat_buf_append(b, p, (size_t)(end - p));
 }
 
 void hlsim__put_addr(struct hat_buf *b, const uint8_t a[20])
@@ -315,20 +347,27 @@ static void emit_order_update(struct hlsim_engine *e, const struct hlsim_order *
 {
 	struct hat_buf *b = &e->ev;
 	hat_buf_reset(b);
-	hat_buf_printf(b, "[{\"order\":{\"coin\":\"%s\",\"side\":\"%s\",\"limitPx\":",
-		       coin_name(e, o->coin), o->is_buy ? "B" : "A");
+	hat_buf_puts(b, "[{\"order\":{\"coin\":\"");
+	hat_buf_puts(b, coin_name(e, o->coin));
+	hat_buf_puts(b, o->is_buy ? "\",\"side\":\"B\",\"limitPx\":" : "\",\"side\":\"A\",\"limitPx\":");
 	hlsim__put_fx(b, o->px);
 	hat_buf_puts(b, ",\"sz\":");
 	hlsim__put_fx(b, o->sz);
-	hat_buf_printf(b, ",\"oid\":%llu,\"timestamp\":%llu,\"origSz\":", (unsigned long long)o->oid,
-		       (unsigned long long)o->timestamp);
+	hat_buf_puts(b, ",\"oid\":");
+	hlsim__put_u64(b, o->oid);
+	hat_buf_puts(b, ",\"timestamp\":");
+	hlsim__put_u64(b, o->timestamp);
+	hat_buf_puts(b, ",\"origSz\":");
 	hlsim__put_fx(b, o->orig_sz);
 	if (o->has_cloid) {
 		hat_buf_puts(b, ",\"cloid\":");
 		hlsim__put_cloid(b, o->cloid);
 	}
-	hat_buf_printf(b, "},\"status\":\"%s\",\"statusTimestamp\":%llu}]", status,
-		       (unsigned long long)e->now_ms);
+	hat_buf_puts(b, "},\"status\":\"");
+	hat_buf_puts(b, status);
+	hat_buf_puts(b, "\",\"statusTimestamp\":");
+	hlsim__put_u64(b, e->now_ms);
+	hat_buf_puts(b, "}]");
 	hlsim__emit(e, HLSIM_EV_ORDER_UPDATES, NULL, e->acct[o->acct]->address, NULL, b);
 }
 
@@ -360,8 +399,11 @@ static void push_bbo(struct hlsim_engine *e, uint32_t coin)
 		return;
 	struct hat_buf *b = &e->ev;
 	hat_buf_reset(b);
-	hat_buf_printf(b, "{\"coin\":\"%s\",\"time\":%llu,\"bbo\":[", coin_name(e, coin),
-		       (unsigned long long)e->now_ms);
+	hat_buf_puts(b, "{\"coin\":\"");
+	hat_buf_puts(b, coin_name(e, coin));
+	hat_buf_puts(b, "\",\"time\":");
+	hlsim__put_u64(b, e->now_ms);
+	hat_buf_puts(b, ",\"bbo\":[");
 	for (int side = 0; side < 2; side++) {
 		if (side)
 			hat_buf_putc(b, ',');
@@ -373,7 +415,9 @@ static void push_bbo(struct hlsim_engine *e, uint32_t coin)
 		hlsim__put_fx(b, now[side].px);
 		hat_buf_puts(b, ",\"sz\":");
 		hlsim__put_fx(b, now[side].sz);
-		hat_buf_printf(b, ",\"n\":%u}", now[side].n);
+		hat_buf_puts(b, ",\"n\":");
+		hlsim__put_u64(b, now[side].n);
+		hat_buf_putc(b, '}');
 	}
 	hat_buf_puts(b, "]}");
 	hlsim__emit(e, HLSIM_EV_BBO, coin_name(e, coin), NULL, NULL, b);

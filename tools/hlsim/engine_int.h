@@ -140,6 +140,7 @@ void hlsim__check_triggers(struct hlsim_engine *e, uint32_t coin);
 /* ------------------------------------------------------------------ JSON (engine.c) */
 
 void hlsim__put_fx(struct hat_buf *b, int64_t v);          /* "1.5" (quoted) */
+void hlsim__put_u64(struct hat_buf *b, uint64_t v);        /* 42 */
 void hlsim__put_addr(struct hat_buf *b, const uint8_t a[20]); /* "0x..." (quoted) */
 void hlsim__put_cloid(struct hat_buf *b, const uint8_t c[16]);
 void hlsim__put_fill(struct hat_buf *b, const struct hlsim_engine *e, const struct hlsim_fill *f);

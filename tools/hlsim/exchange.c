@@ -83,8 +83,7 @@ static bool get_cloid(const cJSON *j, uint8_t out[16])
 }
 
 /* OrderWire -> request. Returns false with why set. */
-static bool parse_order(const struct hlsim_engine *e, const cJSON *o, struct hlsim_order_req *q,
-			const char **why)
+static bool parse_order(const cJSON *o, struct hlsim_order_req *q, const char **why)
 {
 	uint64_t a;
 	memset(q, 0, sizeof *q);
@@ -92,7 +91,6 @@ static bool parse_order(const struct hlsim_engine *e, const cJSON *o, struct hls
 		*why = "order: invalid field `a`";
 		return false;
 	}
-	(void)e;
 	q->coin = a > UINT32_MAX ? UINT32_MAX : (uint32_t)a;
 	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "b");
 	const cJSON *r = cJSON_GetObjectItemCaseSensitive(o, "r");
@@ -155,14 +153,16 @@ static void put_status(struct hat_buf *out, const struct hlsim_place_result *r)
 {
 	switch (r->kind) {
 	case HLSIM_PLACED_RESTING:
-		hat_buf_printf(out, "{\"resting\":{\"oid\":%llu", (unsigned long long)r->oid);
+		hat_buf_puts(out, "{\"resting\":{\"oid\":");
+		hlsim__put_u64(out, r->oid);
 		break;
 	case HLSIM_PLACED_FILLED:
 		hat_buf_puts(out, "{\"filled\":{\"totalSz\":");
 		hlsim__put_fx(out, r->total_sz);
 		hat_buf_puts(out, ",\"avgPx\":");
 		hlsim__put_fx(out, r->avg_px);
-		hat_buf_printf(out, ",\"oid\":%llu", (unsigned long long)r->oid);
+		hat_buf_puts(out, ",\"oid\":");
+		hlsim__put_u64(out, r->oid);
 		break;
 	case HLSIM_PLACED_TRIGGER:
 		hat_buf_puts(out, "\"waitingForTrigger\"");
@@ -182,74 +182,105 @@ static void put_status(struct hat_buf *out, const struct hlsim_place_result *r)
 
 /* ------------------------------------------------------------------ actions */
 
-static int act_order(struct hlsim_engine *e, uint32_t acct, const cJSON *action,
-		     struct hat_buf *out, int *status)
+/* An order, cancel or cancelByCloid action decoded where the request is prepared (a worker
+ * thread), so that its commit needs no JSON and the JSON tree is freed by the thread that
+ * built it. */
+struct cancel_req {
+	uint64_t a, oid;
+	uint8_t cloid[16];
+};
+
+struct decoded {
+	int n;
+	const char *why;                /* not NULL: the action does not deserialize (422) */
+	struct hlsim_order_req *orders; /* order: n requests */
+	struct cancel_req *cancels;     /* cancel, cancelByCloid: n cancels */
+};
+
+static void decoded_free(struct decoded *d)
+{
+	free(d->orders);
+	free(d->cancels);
+	memset(d, 0, sizeof *d);
+}
+
+/* Every member of "orders" (array or not, as cJSON_ArrayForEach walks it). Returns 0 (d->why
+ * set when one does not deserialize) or -ENOMEM. */
+static int decode_orders(const cJSON *action, struct decoded *d)
 {
 	const cJSON *orders = cJSON_GetObjectItemCaseSensitive(action, "orders");
-	struct hlsim_order_req *reqs = NULL;
-	int n = cJSON_GetArraySize(orders), i = 0, rc = 0;
-	if (n > 0 && !(reqs = calloc((size_t)n, sizeof *reqs)))
+	int n = cJSON_GetArraySize(orders), i = 0;
+	if (n > 0 && !(d->orders = calloc((size_t)n, sizeof *d->orders)))
 		return -ENOMEM;
+	d->n = n;
 	const cJSON *o;
 	cJSON_ArrayForEach(o, orders) {
-		const char *why;
-		if (!parse_order(e, o, &reqs[i++], &why)) {
-			free(reqs);
-			deser(out, status, why);
+		if (!parse_order(o, &d->orders[i++], &d->why))
+			return 0;
+	}
+	return 0;
+}
+
+/* Every member of "cancels"; d->why set if any field is invalid. Returns 0 or -ENOMEM. */
+static int decode_cancels(const cJSON *action, bool by_cloid, struct decoded *d)
+{
+	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(action, "cancels");
+	int n = cJSON_GetArraySize(cs), i = 0;
+	if (n > 0 && !(d->cancels = calloc((size_t)n, sizeof *d->cancels)))
+		return -ENOMEM;
+	d->n = n;
+	const cJSON *c;
+	cJSON_ArrayForEach(c, cs) {
+		struct cancel_req *q = &d->cancels[i++];
+		bool good = by_cloid
+			? get_u64(cJSON_GetObjectItemCaseSensitive(c, "asset"), &q->a) &&
+			  get_cloid(cJSON_GetObjectItemCaseSensitive(c, "cloid"), q->cloid)
+			: get_u64(cJSON_GetObjectItemCaseSensitive(c, "a"), &q->a) &&
+			  get_u64(cJSON_GetObjectItemCaseSensitive(c, "o"), &q->oid);
+		if (!good) {
+			d->why = "cancel: invalid field";
 			return 0;
 		}
 	}
+	return 0;
+}
+
+static int act_order(struct hlsim_engine *e, uint32_t acct, const struct decoded *d,
+		     struct hat_buf *out, int *status)
+{
+	int rc = 0;
+	if (d->why) {
+		deser(out, status, d->why);
+		return 0;
+	}
 	hat_buf_puts(out, "{\"status\":\"ok\",\"response\":{\"type\":\"order\",\"data\":{\"statuses\":[");
-	for (i = 0; i < n; i++) {
+	for (int i = 0; i < d->n; i++) {
 		struct hlsim_place_result r;
-		if ((rc = hlsim__place(e, acct, &reqs[i], true, &r)) != 0)
+		if ((rc = hlsim__place(e, acct, &d->orders[i], true, &r)) != 0)
 			break;
 		if (i)
 			hat_buf_putc(out, ',');
 		put_status(out, &r);
 	}
 	hat_buf_puts(out, "]}}}");
-	free(reqs);
 	return rc;
 }
 
-static int act_cancel(struct hlsim_engine *e, uint32_t acct, const cJSON *action, bool by_cloid,
+static int act_cancel(struct hlsim_engine *e, uint32_t acct, const struct decoded *d, bool by_cloid,
 		      struct hat_buf *out, int *status)
 {
-	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(action, "cancels");
-	const cJSON *c;
-	/* validate everything before acting */
-	cJSON_ArrayForEach(c, cs) {
-		uint64_t a, oid;
-		uint8_t cl[16];
-		bool good = by_cloid
-			? get_u64(cJSON_GetObjectItemCaseSensitive(c, "asset"), &a) &&
-			  get_cloid(cJSON_GetObjectItemCaseSensitive(c, "cloid"), cl)
-			: get_u64(cJSON_GetObjectItemCaseSensitive(c, "a"), &a) &&
-			  get_u64(cJSON_GetObjectItemCaseSensitive(c, "o"), &oid);
-		if (!good) {
-			deser(out, status, "cancel: invalid field");
-			return 0;
-		}
+	if (d->why) { /* validated before acting */
+		deser(out, status, d->why);
+		return 0;
 	}
 	hat_buf_puts(out, "{\"status\":\"ok\",\"response\":{\"type\":\"cancel\",\"data\":{\"statuses\":[");
-	int i = 0;
-	cJSON_ArrayForEach(c, cs) {
-		uint64_t a = 0, oid = 0;
-		uint8_t cl[16];
-		struct hlsim_order *o;
-		if (by_cloid) {
-			get_u64(cJSON_GetObjectItemCaseSensitive(c, "asset"), &a);
-			get_cloid(cJSON_GetObjectItemCaseSensitive(c, "cloid"), cl);
-			o = hlsim__find_cloid(e, acct, cl);
-		} else {
-			get_u64(cJSON_GetObjectItemCaseSensitive(c, "a"), &a);
-			get_u64(cJSON_GetObjectItemCaseSensitive(c, "o"), &oid);
-			o = hlsim_oidmap_get(&e->oids, oid);
-		}
-		if (i++)
+	for (int i = 0; i < d->n; i++) {
+		const struct cancel_req *q = &d->cancels[i];
+		struct hlsim_order *o = by_cloid ? hlsim__find_cloid(e, acct, q->cloid)
+						 : hlsim_oidmap_get(&e->oids, q->oid);
+		if (i)
 			hat_buf_putc(out, ',');
-		if (o && o->acct == acct && o->coin == a) {
+		if (o && o->acct == acct && o->coin == q->a) {
 			hlsim__cancel(e, o, "canceled");
 			hat_buf_puts(out, "\"success\"");
 		} else {
@@ -312,7 +343,7 @@ static int act_modify(struct hlsim_engine *e, uint32_t acct, const cJSON *action
 		struct hlsim_place_result r;
 		const cJSON *oid_j = cJSON_GetObjectItemCaseSensitive(action, "oid");
 		if (!modify_valid(oid_j) ||
-		    !parse_order(e, cJSON_GetObjectItemCaseSensitive(action, "order"), &q, &why)) {
+		    !parse_order(cJSON_GetObjectItemCaseSensitive(action, "order"), &q, &why)) {
 			deser(out, status, why);
 			return 0;
 		}
@@ -333,7 +364,7 @@ static int act_modify(struct hlsim_engine *e, uint32_t acct, const cJSON *action
 	const cJSON *m;
 	cJSON_ArrayForEach(m, ms) {
 		if (!modify_valid(cJSON_GetObjectItemCaseSensitive(m, "oid")) ||
-		    !parse_order(e, cJSON_GetObjectItemCaseSensitive(m, "order"), &reqs[i], &why)) {
+		    !parse_order(cJSON_GetObjectItemCaseSensitive(m, "order"), &reqs[i], &why)) {
 			free(reqs);
 			deser(out, status, why);
 			return 0;
@@ -530,16 +561,24 @@ static bool budget_ok(struct hlsim_engine *e, struct hlsim_account *a, const cha
 	return false;
 }
 
+/* What prepare decoded of the action (enum decoded_kind); action is NULL for those. */
+enum decoded_kind { DEC_NONE, DEC_ORDER, DEC_CANCEL, DEC_CANCEL_CLOID };
+
 static int dispatch(struct hlsim_engine *e, const char *type, uint32_t acct, const cJSON *action,
-		    const struct hl_user_action *ua, struct hat_buf *out, int *status)
+		    const struct hl_user_action *ua, enum decoded_kind dk,
+		    const struct decoded *dec, struct hat_buf *out, int *status)
 {
 	struct hlsim_account *a = e->acct[acct];
-	if (strcmp(type, "order") == 0)
-		return act_order(e, acct, action, out, status);
-	if (strcmp(type, "cancel") == 0)
-		return act_cancel(e, acct, action, false, out, status);
-	if (strcmp(type, "cancelByCloid") == 0)
-		return act_cancel(e, acct, action, true, out, status);
+	switch (dk) {
+	case DEC_ORDER:
+		return act_order(e, acct, dec, out, status);
+	case DEC_CANCEL:
+		return act_cancel(e, acct, dec, false, out, status);
+	case DEC_CANCEL_CLOID:
+		return act_cancel(e, acct, dec, true, out, status);
+	case DEC_NONE:
+		break;
+	}
 	if (strcmp(type, "modify") == 0)
 		return act_modify(e, acct, action, false, out, status);
 	if (strcmp(type, "batchModify") == 0)
@@ -572,7 +611,10 @@ static int dispatch(struct hlsim_engine *e, const char *type, uint32_t acct, con
 
 /* What the engine-state-free half of a request found (see engine.h). */
 struct hlsim_prep {
-	cJSON *root;            /* owned; action, type and ua point into it */
+	cJSON *root;            /* owned; action, type and ua point into it (NULL once the
+	                         * action is decoded or the answer final: type is then static) */
+	enum decoded_kind dk;   /* not DEC_NONE: dec holds the action */
+	struct decoded dec;
 	bool final;             /* out/status are the answer (decided without the engine) */
 	int status;
 	int rc;                 /* -ENOMEM from the prepare step */
@@ -592,6 +634,7 @@ void hlsim_prep_free(struct hlsim_prep *p)
 	if (!p)
 		return;
 	cJSON_Delete(p->root);
+	decoded_free(&p->dec);
 	hat_buf_free(&p->out);
 	free(p);
 }
@@ -600,6 +643,32 @@ static void prep_deser(struct hlsim_prep *p, const char *why)
 {
 	p->final = true;
 	deser(&p->out, &p->status, why);
+}
+
+/* Decodes an order, cancel or cancelByCloid action (p->dk, p->dec; p->type then points to a
+ * static string); other actions stay JSON for the commit. */
+static void decode(struct hlsim_prep *p)
+{
+	static const struct {
+		const char *type;
+		enum decoded_kind dk;
+	} kinds[] = { { "order", DEC_ORDER }, { "cancel", DEC_CANCEL },
+		      { "cancelByCloid", DEC_CANCEL_CLOID } };
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		if (strcmp(p->type, kinds[i].type) != 0)
+			continue;
+		int rc = kinds[i].dk == DEC_ORDER
+				 ? decode_orders(p->action, &p->dec)
+				 : decode_cancels(p->action, kinds[i].dk == DEC_CANCEL_CLOID, &p->dec);
+		if (rc) {
+			decoded_free(&p->dec);
+			p->rc = rc;
+			return;
+		}
+		p->dk = kinds[i].dk;
+		p->type = kinds[i].type;
+		return;
+	}
 }
 
 /* Deserialize, digest, recover the signer: no engine state except the immutable network flag. */
@@ -705,8 +774,15 @@ static void prepare(bool mainnet, const char *body, size_t len, struct hlsim_pre
 		err_top(&p->out, msg);
 		goto done;
 	}
+	decode(p);
 done:
 	hat_buf_free(&mp);
+	if (p->final || (p->dk != DEC_NONE && !p->rc)) {
+		/* the commit needs no JSON: the tree goes here, on the thread that built it */
+		cJSON_Delete(p->root);
+		p->root = NULL;
+		p->action = NULL;
+	}
 }
 
 int hlsim_exchange_prepare(const struct hlsim_engine *e, const char *body, size_t len,
@@ -810,7 +886,7 @@ int hlsim_exchange_commit(struct hlsim_engine *e, struct hlsim_prep *p, uint64_t
 		goto done;
 	}
 	hlsim_nonce_use(ns, nonce);
-	rc = dispatch(e, type, (uint32_t)acct, p->action, &p->ua, out, status);
+	rc = dispatch(e, type, (uint32_t)acct, p->action, &p->ua, p->dk, &p->dec, out, status);
 	hlsim__flush_market(e);
 done:
 	hlsim_prep_free(p);

@@ -211,14 +211,41 @@ void hlsim_conn_timer(struct hlsim_conn *c, uint64_t ms)
 
 /* ---------------------------------------------------------------- responses */
 
+/* Appends v in decimal. */
+static void put_dec(struct hat_buf *b, size_t v)
+{
+	char t[20], *p = t + sizeof t;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	hat_buf_append(b, p, (size_t)(t + sizeof t - p));
+}
+
+/* The status line and headers of an answer (every request has one: no printf). */
+static void put_head(struct hat_buf *b, int status, const char *ctype, const char *extra,
+                     size_t len, bool close)
+{
+	hat_buf_puts(b, "HTTP/1.1 ");
+	put_dec(b, (size_t)status);
+	hat_buf_putc(b, ' ');
+	hat_buf_puts(b, hlsim_http_reason(status));
+	hat_buf_puts(b, "\r\nContent-Type: ");
+	hat_buf_puts(b, ctype);
+	hat_buf_puts(b, "\r\nContent-Length: ");
+	put_dec(b, len);
+	hat_buf_puts(b, "\r\n");
+	if (extra)
+		hat_buf_puts(b, extra);
+	hat_buf_puts(b, close ? "Connection: close\r\n\r\n" : "\r\n");
+}
+
 static void respond(struct hlsim_conn *c, int status, const char *ctype, const char *extra,
                     const char *body, size_t len, bool close)
 {
 	if (hlsim_conn_busy(c)) {
 		struct hat_buf t = HAT_BUF_INIT;
-		hat_buf_printf(&t, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-			       status, hlsim_http_reason(status), ctype, len, extra ? extra : "",
-			       close ? "Connection: close\r\n" : "");
+		put_head(&t, status, ctype, extra, len, close);
 		hat_buf_append(&t, body, len);
 		struct hlsim_job *j = hat_buf_ok(&t) ? hlsim_job_add(c, HLSIM_JOB_BYTES, t.data, t.len)
 						     : NULL;
@@ -229,9 +256,7 @@ static void respond(struct hlsim_conn *c, int status, const char *ctype, const c
 		hat_buf_free(&t);
 		return;
 	}
-	hat_buf_printf(&c->out, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s\r\n",
-		       status, hlsim_http_reason(status), ctype, len, extra ? extra : "",
-		       close ? "Connection: close\r\n" : "");
+	put_head(&c->out, status, ctype, extra, len, close);
 	hlsim_conn_send(c, body, len);
 }
 
@@ -561,9 +586,9 @@ struct hlsim_job *hlsim_job_add(struct hlsim_conn *c, enum hlsim_job_kind kind, 
 
 #define BATCH_MAX 8 /* prepares per work item: fewer thread wake-ups, bounded latency */
 
-/* Prepares handed to the thread pool as one work item. */
+/* Prepares handed to the worker pool as one work item. */
 struct batch {
-	uv_work_t work;
+	struct hlsim_pool_item item; /* first: the pool hands it back */
 	struct hlsim_conn *c;
 	unsigned n;
 	struct hlsim_job *jobs[BATCH_MAX];
@@ -571,9 +596,9 @@ struct batch {
 
 /* Worker thread: touches only the batch's jobs' prepare fields (and the engine's immutable
  * network flag). */
-static void batch_work(uv_work_t *w)
+static void batch_work(struct hlsim_pool_item *it)
 {
-	struct batch *b = w->data;
+	struct batch *b = (struct batch *)it;
 	for (unsigned i = 0; i < b->n; i++) {
 		struct hlsim_job *j = b->jobs[i];
 		if (hlsim_exchange_prepare(j->engine, j->prep_body, j->prep_len, &j->prep) < 0)
@@ -581,11 +606,10 @@ static void batch_work(uv_work_t *w)
 	}
 }
 
-static void batch_done(uv_work_t *w, int status)
+static void batch_done(struct hlsim_pool_item *it)
 {
-	struct batch *b = w->data;
+	struct batch *b = (struct batch *)it;
 	struct hlsim_conn *c = b->c;
-	(void)status;
 	for (unsigned i = 0; i < b->n; i++) {
 		struct hlsim_job *j = b->jobs[i];
 		j->running = false;
@@ -643,9 +667,10 @@ void hlsim_conn_submit(struct hlsim_conn *c)
 			b->c = c;
 			b->n = k;
 			memcpy(b->jobs, todo + i, k * sizeof todo[0]);
-			b->work.data = b;
+			b->item.work = batch_work;
+			b->item.done = batch_done;
 		}
-		if (!b || uv_queue_work(c->srv->loop, &b->work, batch_work, batch_done) < 0) {
+		if (!b || hlsim_pool_submit(&c->srv->pool, &b->item) < 0) {
 			free(b);
 			for (unsigned x = i; x < i + k; x++)
 				todo[x]->ready = true; /* commit does the whole request */

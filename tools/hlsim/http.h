@@ -11,8 +11,8 @@
  *
  * Signed /exchange requests (and WebSocket post actions, ws.c) are answered in two steps when
  * the server has workers (--workers, default 2): the engine-state-free prepare step (parse,
- * canonical msgpack, digest, signer recovery: hlsim_exchange_prepare) runs on libuv's thread
- * pool, the commit step (nonces, budgets, the action) on the loop thread. Each connection keeps
+ * canonical msgpack, digest, signer recovery: hlsim_exchange_prepare) runs on the server's
+ * worker threads (pool.h), the commit step (nonces, budgets, the action) on the loop thread. Each connection keeps
  * a queue of its requests (struct hlsim_job): a request is committed only once every earlier
  * request of the connection has been, so responses leave in request order and requests of one
  * signer reach the engine in the order they were sent, whatever order the prepares finish in.
@@ -59,7 +59,7 @@ struct hlsim_job {
 	struct hlsim_conn *c;
 	enum hlsim_job_kind kind;
 	bool want_prep;           /* to be handed to the pool by hlsim_conn_submit */
-	bool running;             /* prepare on the thread pool (its batch holds a reference on c) */
+	bool running;             /* prepare on the worker pool (its batch holds a reference on c) */
 	bool ready;               /* may be committed once it is at the head */
 	bool orphan;              /* c closed while running: freed when the work returns */
 	bool is_info, close;      /* API: /info; answer with Connection: close */
@@ -127,7 +127,7 @@ bool hlsim_conn_busy(const struct hlsim_conn *c);
 struct hlsim_job *hlsim_job_add(struct hlsim_conn *c, enum hlsim_job_kind kind, const char *data,
                                 size_t len);
 /* Marks body (an /exchange body; owned by j if own, else pointing into j->data) to be prepared
- * on the thread pool by the next hlsim_conn_submit; j becomes ready when done. With no workers
+ * on the worker pool by the next hlsim_conn_submit; j becomes ready when done. With no workers
  * (or if the pool refuses), j is ready without a prepare (commit then does the whole request). */
 void hlsim_job_prepare(struct hlsim_job *j, char *body, size_t len, bool own);
 /* Hands the prepares marked since the last call to the pool, in work items of up to 8 (split

@@ -86,12 +86,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (m.args.server.workers > 0) {
-		/* libuv reads this when the thread pool first starts (the first prepare) */
-		char n[16];
-		snprintf(n, sizeof n, "%u", m.args.server.workers);
-		setenv("UV_THREADPOOL_SIZE", n, 1);
-	}
 	struct hat_log log;
 	hat_log_init_fd(&log, "hlsim", 2, HAT_LOG_INFO);
 	hat_log_set_process(&log);

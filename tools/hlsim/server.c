@@ -111,6 +111,15 @@ int hlsim_server_start(struct hlsim_server *s, uv_loop_t *loop, struct hlsim_eng
 	s->flusher.data = s;
 	s->open_handles = 3;
 	uv_check_start(&s->flusher, on_check);
+	if (opts->workers) {
+		r = hlsim_pool_start(&s->pool, loop, opts->workers, err, errlen);
+		if (r < 0) {
+			hlsim_server_stop(s);
+			return r;
+		}
+		s->pool.data = s;
+		s->open_handles = 4;
+	}
 	hlsim_engine_set_sink(engine, on_event, s);
 	return 0;
 }
@@ -118,6 +127,12 @@ int hlsim_server_start(struct hlsim_server *s, uv_loop_t *loop, struct hlsim_eng
 static void on_handle_closed(uv_handle_t *h)
 {
 	struct hlsim_server *s = h->data;
+	s->open_handles--;
+}
+
+static void on_pool_closed(struct hlsim_pool *p)
+{
+	struct hlsim_server *s = p->data;
 	s->open_handles--;
 }
 
@@ -134,6 +149,8 @@ void hlsim_server_stop(struct hlsim_server *s)
 		uv_close((uv_handle_t *)&s->tick, on_handle_closed);
 	if (s->open_handles >= 3)
 		uv_close((uv_handle_t *)&s->flusher, on_handle_closed);
+	if (s->open_handles >= 4)
+		hlsim_pool_close(&s->pool, on_pool_closed); /* once prepares in flight are done */
 	/* WebSocket clients get a close frame (1001) and a graceful close; the loop runs until
 	 * they are gone (at most the linger time). Everything else is closed now. */
 	struct hlsim_conn *next;

@@ -3,7 +3,8 @@
  * The server owns the listening socket, every connection (tools/hlsim/http.h), the per-IP rate
  * limits (ratelimit.h) and a timer that advances the engine (hlsim_tick every tick_ms). It
  * borrows the engine and registers itself as the engine's event sink, fanning pushes out to
- * WebSocket subscribers (ws.h). Everything runs on one libuv loop, in one thread.
+ * WebSocket subscribers (ws.h). Everything runs on one libuv loop, in one thread, except the
+ * prepare step of signed requests on the worker pool (pool.h) when opts.workers > 0.
  */
 #ifndef HAT_TOOLS_HLSIM_SERVER_H
 #define HAT_TOOLS_HLSIM_SERVER_H
@@ -17,6 +18,7 @@
 #include "common/buf.h"
 #include "tools/hlsim/engine.h"
 #include "tools/hlsim/http_parse.h"
+#include "tools/hlsim/pool.h"
 #include "tools/hlsim/ratelimit.h"
 
 struct hlsim_conn;
@@ -34,8 +36,8 @@ struct hlsim_server_opts {
 	bool ws_greeting;          /* send "Websocket connection established." first */
 	unsigned tick_ms;          /* engine tick period, default 5 */
 	unsigned workers;          /* 0: every request handled on the loop thread; else signed
-	                            * requests are prepared on libuv's thread pool (http.h), whose
-	                            * size main.c sets to this (UV_THREADPOOL_SIZE); default 2 */
+	                            * requests are prepared on this many worker threads (pool.h,
+	                            * http.h); default 2 */
 };
 
 void hlsim_server_opts_default(struct hlsim_server_opts *o);
@@ -47,6 +49,7 @@ struct hlsim_server {
 	uv_tcp_t listener;
 	uv_timer_t tick;
 	uv_check_t flusher;          /* writes what hlsim_conn_flush_later queued */
+	struct hlsim_pool pool;      /* the prepare workers (opts.workers > 0) */
 	struct hlsim_conn *flush_list;
 	int port;                    /* the bound port */
 	struct hlsim_rl rl;
@@ -54,7 +57,7 @@ struct hlsim_server {
 	struct hat_buf frame;        /* scratch for building pushes */
 	struct hat_buf scratch;      /* scratch for aggregated snapshots */
 	bool stopping;
-	unsigned open_handles;       /* listener, tick, flusher while started */
+	unsigned open_handles;       /* listener, tick, flusher (, pool) while started */
 	uint64_t n_requests, n_ws_msgs_out;
 	struct hlsim_gate *gate;     /* borrowed: the backtest gate (gate.h) or NULL */
 	uint64_t ws_serials;         /* WebSocket sessions started (each one's serial) */

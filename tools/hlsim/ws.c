@@ -212,7 +212,7 @@ static void on_msg(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_
 	const char *text = (const char *)a->msg;
 	size_t len = a->msg_length, body_len = 0;
 	struct hlsim_conn *c = ws->c;
-	/* a post action is prepared on the thread pool; anything else waits behind queued posts */
+	/* a post action is prepared on the worker pool; anything else waits behind queued posts */
 	char *body = c->srv->opts.workers ? post_action_body(text, len, &body_len) : NULL;
 	if (!body && !hlsim_conn_busy(c)) {
 		handle_json(ws, text, len, NULL);
