@@ -63,6 +63,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "common/compiler.h"
 #include "common/doorbell.h"
@@ -237,14 +240,52 @@ static inline unsigned char *hat_ring__slot(const struct hat_ring *r, uint64_t i
 	return __builtin_assume_aligned(r->slots + (idx & r->mask) * r->slot_size, HAT_CACHELINE);
 }
 
-/* Copies a message into or out of a slot. Most messages are a multiple of 16 bytes: those are
- * copied 16 bytes at a time, which the compiler turns into a few vector moves when len is a
- * constant (a plain memcpy of a 64-byte message became rep movs, four times slower here). */
+/* Copies a message out of a slot. Most messages are a multiple of 16 bytes: those are copied 16
+ * bytes at a time, which the compiler turns into a few vector moves when len is a constant (a
+ * plain memcpy of a 64-byte message became rep movs, four times slower here). */
 static inline void hat_ring__copy(void *dst, const void *src, size_t len)
 {
 	if (len % 16 == 0) {
 		for (size_t i = 0; i < len; i += 16)
 			memcpy((unsigned char *)dst + i, (const unsigned char *)src + i, 16);
+	} else {
+		memcpy(dst, src, len);
+	}
+}
+
+/* Copies a message into a slot. The producer has usually just written the message field by
+ * field (8-byte seq, prices, times), and those stores are still in its store buffer. A load
+ * wider than the store it reads from cannot take the data from the store buffer: it waits
+ * until that store, and every store before it, has reached the cache, including the previous
+ * message's slot stores, which wait for the slot's cache line to come back from the
+ * consumer's core. So the source is read 8 bytes at a time (each load is served by the field
+ * store that wrote it) and written 16 bytes at a time. bench-ring: 64-byte try_push, producer
+ * writes an 8-byte seq before each push: 160M msgs/s with 16-byte loads, ~230M with these. */
+static inline void hat_ring__copy_in(void *dst, const void *src, size_t len)
+{
+	const unsigned char *s = src;
+	unsigned char *d = dst;
+	if (len % 16 == 0) {
+		for (size_t i = 0; i < len; i += 16) {
+#if defined(__x86_64__)
+			__m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(s + i));
+			v = _mm_castpd_si128(_mm_loadh_pd(_mm_castsi128_pd(v),
+							  (const double *)(const void *)(s + i + 8)));
+			_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+#else
+			uint64_t lo, hi;
+			memcpy(&lo, s + i, 8);
+			memcpy(&hi, s + i + 8, 8);
+			memcpy(d + i, &lo, 8);
+			memcpy(d + i + 8, &hi, 8);
+#endif
+		}
+	} else if (len % 8 == 0) {
+		for (size_t i = 0; i < len; i += 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			memcpy(d + i, &w, 8);
+		}
 	} else {
 		memcpy(dst, src, len);
 	}
@@ -299,7 +340,7 @@ static inline int hat_ring_try_push(struct hat_ring *r, const void *data, size_t
 	int64_t room = hat_ring__prod_room(r, 1);
 	if (room <= 0)
 		return room < 0 ? -EPROTO : -EAGAIN;
-	hat_ring__copy(hat_ring__slot(r, r->local), data, len);
+	hat_ring__copy_in(hat_ring__slot(r, r->local), data, len);
 	hat_ring__publish(r, 1);
 	return 0;
 }
