@@ -270,8 +270,10 @@ HAT_RING__HOT void hat_ring__copy(void *dst, const void *src, size_t len)
  * until that store, and every store before it, has reached the cache, including the previous
  * message's slot stores, which wait for the slot's cache line to come back from the
  * consumer's core. So the source is read 8 bytes at a time (each load is served by the field
- * store that wrote it) and written 16 bytes at a time. bench-ring: 64-byte try_push, producer
- * writes an 8-byte seq before each push: 160M msgs/s with 16-byte loads, ~230M with these. */
+ * store that wrote it) and written 16 bytes at a time. bench-ring (64-byte try_push, the
+ * producer writes an 8-byte seq into its buffer before each push): in one thread a push costs
+ * 2.2 ns instead of 4.5 ns with 16-byte loads (a buffer written 16 bytes at a time: 2.1 instead
+ * of 1.7 ns), and two cores move 215M instead of 155M msgs/s. */
 HAT_RING__HOT void hat_ring__copy_in(void *dst, const void *src, size_t len)
 {
 	const unsigned char *s = src;
