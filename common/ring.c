@@ -221,9 +221,16 @@ int hat_ring_push_msg(struct hat_ring *r, struct hat_msg_hdr *m)
 	int64_t room = hat_ring__prod_room(r, 1);
 	if (room <= 0)
 		return room < 0 ? -EPROTO : -EAGAIN;
-	m->seq = r->local + 1;
-	m->send_ns = hat_now_ns();
-	memcpy(hat_ring__slot(r, r->local), m, m->length);
+	uint64_t seq = r->local + 1, now = hat_now_ns();
+	/* Copy first, then stamp both copies: stamping m and then copying it would read the two
+	 * stamps back before they reached the cache, which waits for every older store (the
+	 * hat_ring__copy_in comment in ring.h says why that is slow). */
+	struct hat_msg_hdr *s = (void *)hat_ring__slot(r, r->local);
+	memcpy(s, m, m->length);
+	s->seq = seq;
+	s->send_ns = now;
+	m->seq = seq;
+	m->send_ns = now;
 	hat_ring__publish(r, 1);
 	return 0;
 }

@@ -63,11 +63,24 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include "common/compiler.h"
 #include "common/doorbell.h"
 #include "common/msg_types.h"
 #include "common/shm.h"
+
+/* The per-message calls must really be inlined: gcc -O2 stops inlining them into a loop that
+ * grows past its limits, and a call per message costs more than the ring itself. */
+#define HAT_RING__HOT static inline __attribute__((always_inline))
+/* gcc -O2 keeps a 4-iteration copy loop as a loop; unrolled it is straight-line moves. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define HAT_RING__UNROLL _Pragma("GCC unroll 8")
+#else
+#define HAT_RING__UNROLL
+#endif
 
 #define HAT_RING_LAYOUT_VERSION 1
 #define HAT_RING_SLOTS_OFFSET 512
@@ -208,7 +221,7 @@ static inline uint32_t hat_ring_capacity(const struct hat_ring *r) { return r->s
 
 /* Free slots, refreshing the cached consumer index only when fewer than want look free.
  * Returns the count, or -EPROTO when the indices are inconsistent. */
-static inline int64_t hat_ring__prod_room(struct hat_ring *r, uint32_t want)
+HAT_RING__HOT int64_t hat_ring__prod_room(struct hat_ring *r, uint32_t want)
 {
 	uint64_t room = r->slot_count - (r->local - r->cached);
 	if (room < want) {
@@ -232,17 +245,18 @@ static inline int64_t hat_ring__prod_room(struct hat_ring *r, uint32_t want)
 /* Slots start on a cache line and are a multiple of 64 bytes long: saying so lets the compiler
  * copy a constant-size message with aligned vector moves (without it gcc picks rep movs for
  * the consumer's copy, several times slower per message). */
-static inline unsigned char *hat_ring__slot(const struct hat_ring *r, uint64_t idx)
+HAT_RING__HOT unsigned char *hat_ring__slot(const struct hat_ring *r, uint64_t idx)
 {
 	return __builtin_assume_aligned(r->slots + (idx & r->mask) * r->slot_size, HAT_CACHELINE);
 }
 
-/* Copies a message into or out of a slot. Most messages are a multiple of 16 bytes: those are
- * copied 16 bytes at a time, which the compiler turns into a few vector moves when len is a
- * constant (a plain memcpy of a 64-byte message became rep movs, four times slower here). */
-static inline void hat_ring__copy(void *dst, const void *src, size_t len)
+/* Copies a message out of a slot. Most messages are a multiple of 16 bytes: those are copied 16
+ * bytes at a time, which the compiler turns into a few vector moves when len is a constant (a
+ * plain memcpy of a 64-byte message became rep movs, four times slower here). */
+HAT_RING__HOT void hat_ring__copy(void *dst, const void *src, size_t len)
 {
 	if (len % 16 == 0) {
+		HAT_RING__UNROLL
 		for (size_t i = 0; i < len; i += 16)
 			memcpy((unsigned char *)dst + i, (const unsigned char *)src + i, 16);
 	} else {
@@ -250,7 +264,48 @@ static inline void hat_ring__copy(void *dst, const void *src, size_t len)
 	}
 }
 
-static inline void hat_ring__publish(struct hat_ring *r, uint64_t n)
+/* Copies a message into a slot. The producer has usually just written the message field by
+ * field (8-byte seq, prices, times), and those stores are still in its store buffer. A load
+ * wider than the store it reads from cannot take the data from the store buffer: it waits
+ * until that store, and every store before it, has reached the cache, including the previous
+ * message's slot stores, which wait for the slot's cache line to come back from the
+ * consumer's core. So the source is read 8 bytes at a time (each load is served by the field
+ * store that wrote it) and written 16 bytes at a time. bench-ring (64-byte try_push, the
+ * producer writes an 8-byte seq into its buffer before each push): in one thread a push costs
+ * 2.2 ns instead of 4.5 ns with 16-byte loads (a buffer written 16 bytes at a time: 2.1 instead
+ * of 1.7 ns), and two cores move 215M instead of 155M msgs/s. */
+HAT_RING__HOT void hat_ring__copy_in(void *dst, const void *src, size_t len)
+{
+	const unsigned char *s = src;
+	unsigned char *d = dst;
+	if (len % 16 == 0) {
+		HAT_RING__UNROLL
+		for (size_t i = 0; i < len; i += 16) {
+#if defined(__x86_64__)
+			__m128i v = _mm_loadl_epi64((const __m128i *)(const void *)(s + i));
+			v = _mm_castpd_si128(_mm_loadh_pd(_mm_castsi128_pd(v),
+							  (const double *)(const void *)(s + i + 8)));
+			_mm_storeu_si128((__m128i *)(void *)(d + i), v);
+#else
+			uint64_t lo, hi;
+			memcpy(&lo, s + i, 8);
+			memcpy(&hi, s + i + 8, 8);
+			memcpy(d + i, &lo, 8);
+			memcpy(d + i + 8, &hi, 8);
+#endif
+		}
+	} else if (len % 8 == 0) {
+		for (size_t i = 0; i < len; i += 8) {
+			uint64_t w;
+			memcpy(&w, s + i, 8);
+			memcpy(d + i, &w, 8);
+		}
+	} else {
+		memcpy(dst, src, len);
+	}
+}
+
+HAT_RING__HOT void hat_ring__publish(struct hat_ring *r, uint64_t n)
 {
 	r->local += n;
 	/* Release: pairs with the consumer's acquire load of prod in hat_ring__cons_avail(); every
@@ -262,7 +317,7 @@ static inline void hat_ring__publish(struct hat_ring *r, uint64_t n)
 
 /* Readable slots, refreshing the cached producer index only when fewer than want look
  * readable. Returns the count, or -EPROTO when the indices are inconsistent. */
-static inline int64_t hat_ring__cons_avail(struct hat_ring *r, uint32_t want)
+HAT_RING__HOT int64_t hat_ring__cons_avail(struct hat_ring *r, uint32_t want)
 {
 	uint64_t avail = r->cached - r->local;
 	if (avail < want) {
@@ -277,7 +332,7 @@ static inline int64_t hat_ring__cons_avail(struct hat_ring *r, uint32_t want)
 	return (int64_t)avail;
 }
 
-static inline void hat_ring__consume(struct hat_ring *r, uint64_t n)
+HAT_RING__HOT void hat_ring__consume(struct hat_ring *r, uint64_t n)
 {
 	r->local += n;
 	/* Release: pairs with the producer's acquire load of cons in hat_ring__prod_room(); our
@@ -291,7 +346,7 @@ static inline void hat_ring__consume(struct hat_ring *r, uint64_t n)
  * rest of the slot keeps whatever it held (consumers read only what their message says).
  * data is borrowed for the call. Returns 0, -EAGAIN (full; nothing written), -EMSGSIZE (len 0
  * or > slot size), -EPROTO (indices corrupt). */
-static inline int hat_ring_try_push(struct hat_ring *r, const void *data, size_t len)
+HAT_RING__HOT int hat_ring_try_push(struct hat_ring *r, const void *data, size_t len)
 {
 	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
 	if (len == 0 || len > r->slot_size)
@@ -299,7 +354,7 @@ static inline int hat_ring_try_push(struct hat_ring *r, const void *data, size_t
 	int64_t room = hat_ring__prod_room(r, 1);
 	if (room <= 0)
 		return room < 0 ? -EPROTO : -EAGAIN;
-	hat_ring__copy(hat_ring__slot(r, r->local), data, len);
+	hat_ring__copy_in(hat_ring__slot(r, r->local), data, len);
 	hat_ring__publish(r, 1);
 	return 0;
 }
@@ -320,7 +375,7 @@ int hat_ring_push_msg(struct hat_ring *r, struct hat_msg_hdr *m);
 /* Zero-copy: *slot = the next free slot (slot_size bytes, writable, contents stale). Nothing is
  * visible to the consumer until commit. Calling reserve again before commit returns the same
  * slot. Returns 0 or -EAGAIN (full) or -EPROTO (indices corrupt). */
-static inline int hat_ring_reserve(struct hat_ring *r, void **slot)
+HAT_RING__HOT int hat_ring_reserve(struct hat_ring *r, void **slot)
 {
 	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
 	r->held = 0;
@@ -347,7 +402,7 @@ static inline void *hat_ring_slot_at(const struct hat_ring *r, unsigned i)
 
 /* Publishes the slot of the last reserve (commit) or the first k slots of the last reserve_n
  * (commit_n, k <= reserved count; k == 0 publishes nothing). One release store. */
-static inline void hat_ring_commit_n(struct hat_ring *r, unsigned k)
+HAT_RING__HOT void hat_ring_commit_n(struct hat_ring *r, unsigned k)
 {
 	HAT_ASSERT(r->role == HAT_RING_PRODUCER);
 	HAT_ASSERT(k <= r->held);
@@ -371,7 +426,7 @@ static inline uint64_t hat_ring_next_seq(const struct hat_ring *r) { return r->l
 /* Copies the oldest message's first len bytes (1 <= len <= slot size) into buf and releases its
  * slot. buf is borrowed for the call. Returns 0, -EAGAIN (empty), -EMSGSIZE (bad len),
  * -EPROTO (indices corrupt). */
-static inline int hat_ring_try_pop(struct hat_ring *r, void *buf, size_t len)
+HAT_RING__HOT int hat_ring_try_pop(struct hat_ring *r, void *buf, size_t len)
 {
 	HAT_ASSERT(r->role == HAT_RING_CONSUMER);
 	if (len == 0 || len > r->slot_size)
@@ -392,7 +447,7 @@ unsigned hat_ring_pop_n(struct hat_ring *r, void *dst, unsigned n, size_t stride
 /* Zero-copy: *slot = the oldest unreleased slot (read-only for the consumer; valid until
  * release). Peeking again without release returns the same slot. Returns 0, -EAGAIN (empty),
  * -EPROTO (indices corrupt). */
-static inline int hat_ring_peek(struct hat_ring *r, const void **slot)
+HAT_RING__HOT int hat_ring_peek(struct hat_ring *r, const void **slot)
 {
 	HAT_ASSERT(r->role == HAT_RING_CONSUMER);
 	r->held = 0;
@@ -410,7 +465,7 @@ unsigned hat_ring_peek_n(struct hat_ring *r, unsigned n);
 
 /* Frees the slot of the last peek (release) or the first k of the last peek_n (release_n,
  * k <= peeked count). One release store; the producer may then overwrite them. */
-static inline void hat_ring_release_n(struct hat_ring *r, unsigned k)
+HAT_RING__HOT void hat_ring_release_n(struct hat_ring *r, unsigned k)
 {
 	HAT_ASSERT(r->role == HAT_RING_CONSUMER);
 	HAT_ASSERT(k <= r->held);
