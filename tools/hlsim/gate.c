@@ -61,6 +61,7 @@ void hlsim_gate_stop(struct hlsim_gate *g)
 		(unsigned long long)g->dropped, g->q_n - g->q_head, (unsigned long long)g->busy,
 		(unsigned long long)g->in_transit, (unsigned long long)g->moved);
 	close_segments(g);
+	g->holding = false; /* what the shutdown still sends goes out directly */
 	free(g->q);
 	g->q = NULL;
 	g->q_head = g->q_n = g->q_cap = 0;
