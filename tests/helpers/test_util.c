@@ -54,10 +54,16 @@ void tu_rmtree(const char *path)
 
 pid_t tu_spawn(char *const argv[], const char *log_path)
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		fail_msg("fork failed: %s", strerror(errno));
 	if (pid == 0) {
+		/* A test that fails (cmocka jumps past its cleanup) or crashes must not leave its
+		 * programs running: they die with the test process. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		if (log_path) {
 			int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 			if (fd >= 0) {
