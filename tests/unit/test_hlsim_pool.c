@@ -87,15 +87,21 @@ static void reset(void)
 	done_total = done_off_loop = closed_calls = 0;
 }
 
+/* Resets the counters, makes loop and starts p on it with n workers. */
+static void start(uv_loop_t *loop, struct hlsim_pool *p, unsigned n)
+{
+	char err[128];
+	reset();
+	uv_loop_init(loop);
+	assert_int_equal(hlsim_pool_start(p, loop, n, err, sizeof err), 0);
+}
+
 static void test_pool_runs_every_item_then_done_on_loop(void **state)
 {
 	(void)state;
-	reset();
 	uv_loop_t loop;
-	uv_loop_init(&loop);
 	struct hlsim_pool p;
-	char err[128];
-	assert_int_equal(hlsim_pool_start(&p, &loop, 2, err, sizeof err), 0);
+	start(&loop, &p, 2);
 	enum { N = 2000 };
 	struct item *xs = calloc(N, sizeof *xs);
 	assert_non_null(xs);
@@ -126,12 +132,9 @@ static void test_pool_runs_every_item_then_done_on_loop(void **state)
 static void test_pool_workers_run_at_once(void **state)
 {
 	(void)state;
-	reset();
 	uv_loop_t loop;
-	uv_loop_init(&loop);
 	struct hlsim_pool p;
-	char err[128];
-	assert_int_equal(hlsim_pool_start(&p, &loop, 2, err, sizeof err), 0);
+	start(&loop, &p, 2);
 	struct meet m = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
 	struct item a = { .it = { NULL, work, done }, .meet = &m };
 	struct item b = { .it = { NULL, work, done }, .meet = &m };
@@ -149,12 +152,9 @@ static void test_pool_workers_run_at_once(void **state)
 static void test_pool_close_finishes_queued_items_and_refuses_new(void **state)
 {
 	(void)state;
-	reset();
 	uv_loop_t loop;
-	uv_loop_init(&loop);
 	struct hlsim_pool p;
-	char err[128];
-	assert_int_equal(hlsim_pool_start(&p, &loop, 1, err, sizeof err), 0);
+	start(&loop, &p, 1);
 	enum { N = 20 };
 	struct item xs[N];
 	memset(xs, 0, sizeof xs);

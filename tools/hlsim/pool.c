@@ -69,8 +69,8 @@ static void on_poll_closed(uv_handle_t *h)
 		p->on_closed(p);
 }
 
-/* Called once closing and nothing is pending: the workers are idle and exit at once. */
-static void finish_close(struct hlsim_pool *p)
+/* Tells the workers to exit, joins them and frees the thread table. */
+static void stop_threads(struct hlsim_pool *p)
 {
 	pthread_mutex_lock(&p->mu);
 	p->stop = true;
@@ -80,6 +80,12 @@ static void finish_close(struct hlsim_pool *p)
 		pthread_join(p->threads[i], NULL);
 	free(p->threads);
 	p->threads = NULL;
+}
+
+/* Called once closing and nothing is pending: the workers are idle and exit at once. */
+static void finish_close(struct hlsim_pool *p)
+{
+	stop_threads(p);
 	p->n_threads = 0;
 	uv_poll_stop(&p->poll);
 	uv_close((uv_handle_t *)&p->poll, on_poll_closed);
@@ -147,14 +153,7 @@ int hlsim_pool_start(struct hlsim_pool *p, uv_loop_t *loop, unsigned n, char *er
 	if (rc) {
 		snprintf(err, errlen, "starting %u worker threads failed at %s: %s", n,
 			 p->n_threads < n ? "pthread_create" : "uv_poll_init", strerror(rc));
-		pthread_mutex_lock(&p->mu);
-		p->stop = true;
-		pthread_cond_broadcast(&p->cv);
-		pthread_mutex_unlock(&p->mu);
-		for (unsigned i = 0; i < p->n_threads; i++)
-			pthread_join(p->threads[i], NULL);
-		free(p->threads);
-		p->threads = NULL;
+		stop_threads(p);
 		close(p->efd);
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->mu);
