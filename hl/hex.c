@@ -12,21 +12,6 @@ void hl_hex_encode(const uint8_t *p, size_t n, char *out)
 	hat_hex_encode(p, n, out);
 }
 
-/* A hex digit's value plus one (0: not a hex digit). A table rather than hat_hex_nibble()'s
- * comparisons, which mispredict on about every other digit of random hex: r and s of a signature
- * are decoded for every signed request hlsim answers. */
-static const uint8_t NIBBLE1[256] = {
-	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
-	['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
-	['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-/* The value of hex digit c, -1 if c is not one (as hat_hex_nibble). */
-static inline int nibble(char c)
-{
-	return (int)NIBBLE1[(unsigned char)c] - 1;
-}
-
 /* Checks the "0x" prefix and that every following char is a hex digit. */
 static int check_digits(const char *s, size_t len, const char *what, char *err, size_t errlen)
 {
@@ -35,7 +20,7 @@ static int check_digits(const char *s, size_t len, const char *what, char *err, 
 		return HAT_E_PARSE;
 	}
 	for (size_t i = 2; i < len; i++) {
-		if (nibble(s[i]) < 0) {
+		if (hat_hex_nibble(s[i]) < 0) {
 			snprintf(err, errlen, "%s: not a hex digit at position %zu", what, i);
 			return HAT_E_PARSE;
 		}
@@ -70,7 +55,7 @@ int hl_hex_decode_exact(const char *s, size_t len, uint8_t *out, size_t n, const
 		return HAT_E_PARSE;
 	}
 	for (size_t i = 0; i < n; i++)
-		out[i] = (uint8_t)(nibble(s[2 + 2 * i]) << 4 | nibble(s[3 + 2 * i]));
+		out[i] = (uint8_t)(hat_hex_nibble(s[2 + 2 * i]) << 4 | hat_hex_nibble(s[3 + 2 * i]));
 	return 0;
 }
 
@@ -84,7 +69,7 @@ int hl_hex_decode_u256(const char *s, size_t len, uint8_t out[32], const char *w
 	uint8_t tmp[32] = {0};
 	/* Fill from the least significant digit so unpadded text lands right-aligned. */
 	for (size_t i = 0; i < nd; i++) {
-		int v = nibble(s[len - 1 - i]);
+		int v = hat_hex_nibble(s[len - 1 - i]);
 		tmp[31 - i / 2] |= (uint8_t)(i % 2 ? v << 4 : v);
 	}
 	memcpy(out, tmp, 32);
@@ -99,7 +84,7 @@ int hl_hex_decode_u64(const char *s, size_t len, uint64_t *out, const char *what
 		return rc;
 	uint64_t v = 0;
 	for (size_t i = 2; i < len; i++)
-		v = v << 4 | (uint64_t)nibble(s[i]);
+		v = v << 4 | (uint64_t)hat_hex_nibble(s[i]);
 	*out = v;
 	return 0;
 }

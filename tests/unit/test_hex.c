@@ -42,6 +42,18 @@ static void test_hex_nibble_reads_both_cases_and_rejects_the_rest(void **state)
 	assert_int_equal(hat_hex_nibble('/'), -1);
 	assert_int_equal(hat_hex_nibble(':'), -1);
 	assert_int_equal(hat_hex_nibble('\0'), -1);
+	/* every byte value: the 22 digits and nothing else (the table has no stray entry) */
+	int digits = 0;
+	for (int c = 0; c < 256; c++) {
+		int v = hat_hex_nibble((char)c);
+		if (v < 0)
+			continue;
+		digits++;
+		assert_true((c >= '0' && c <= '9' && v == c - '0') ||
+			    (c >= 'a' && c <= 'f' && v == c - 'a' + 10) ||
+			    (c >= 'A' && c <= 'F' && v == c - 'A' + 10));
+	}
+	assert_int_equal(digits, 22);
 }
 
 int main(void)
