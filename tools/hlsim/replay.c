@@ -374,9 +374,9 @@ uint64_t hlsim_replay_tick(struct hlsim_engine *e, struct hlsim_replay *r, uint6
 			e->sink_user = e;
 			r->wrapped = true;
 		}
-		hat_log(NULL, HAT_LOG_INFO, "replay_start", "speed=%s settle_ms=%u offset_ms=%llu",
+		hat_log(NULL, HAT_LOG_INFO, "replay_start", "speed=%s settle_ms=%u offset_ms=%llu gate=%s",
 			lockstep ? "max" : "paced", r->opt.settle_ms ? r->opt.settle_ms : 10,
-			(unsigned long long)r->offset_ms);
+			(unsigned long long)r->offset_ms, r->opt.gate ? "yes" : "no");
 	}
 	if (!lockstep) {
 		if (wall_ms > e->now_ms)
