@@ -175,21 +175,19 @@ int feed_pub_bbo(struct feed_pub *p, uint32_t i, const struct hat_msg_bbo *m, bo
 	return 0;
 }
 
-int feed_pub_trade(struct feed_pub *p, uint32_t i, const struct hat_msg_trade *m, uint64_t now_ns)
+/* The board's last trade of coin i. */
+static void board_trade(struct feed_pub *p, uint32_t i, const struct hat_msg_trade *m,
+			uint64_t now_ns)
 {
-	if (i >= p->n_coins)
-		return -EINVAL;
-	struct feed_pub_coin *c = &p->coins[i];
+	const struct feed_pub_coin *c = &p->coins[i];
 	if (c->board_idx >= 0)
 		hat_board_update_trade(p->board, (uint32_t)c->board_idx, m->px, m->sz, m->side,
 				       m->exch_time_ms, now_ns);
-	if (p->tq_len)
-		feed_pub_flush(p);
-	if (p->tq_len == 0) {
-		struct hat_msg_trade t = *m;
-		if (push(p, &t.h) == 0)
-			return 0;
-	}
+}
+
+/* Appends m to the trade FIFO. Returns 0, or -ENOBUFS when it is full (dropped, counted). */
+static int queue_trade(struct feed_pub *p, const struct hat_msg_trade *m)
+{
 	if (p->tq_len == p->tq_cap) {
 		p->st.trades_dropped++;
 		return -ENOBUFS;
@@ -200,18 +198,29 @@ int feed_pub_trade(struct feed_pub *p, uint32_t i, const struct hat_msg_trade *m
 	return 0;
 }
 
+int feed_pub_trade(struct feed_pub *p, uint32_t i, const struct hat_msg_trade *m, uint64_t now_ns)
+{
+	if (i >= p->n_coins)
+		return -EINVAL;
+	board_trade(p, i, m, now_ns);
+	if (p->tq_len)
+		feed_pub_flush(p);
+	if (p->tq_len == 0) {
+		struct hat_msg_trade t = *m;
+		if (push(p, &t.h) == 0)
+			return 0;
+	}
+	return queue_trade(p, m);
+}
+
 int feed_pub_trades(struct feed_pub *p, const uint32_t *idx, const struct hat_msg_trade *m,
 		    size_t n, uint64_t now_ns)
 {
 	for (size_t k = 0; k < n; k++)
 		if (idx[k] >= p->n_coins)
 			return -EINVAL;
-	for (size_t k = 0; k < n; k++) {
-		const struct feed_pub_coin *c = &p->coins[idx[k]];
-		if (c->board_idx >= 0)
-			hat_board_update_trade(p->board, (uint32_t)c->board_idx, m[k].px, m[k].sz,
-					       m[k].side, m[k].exch_time_ms, now_ns);
-	}
+	for (size_t k = 0; k < n; k++)
+		board_trade(p, idx[k], &m[k], now_ns);
 	if (p->tq_len)
 		feed_pub_flush(p);
 	size_t done = 0;
@@ -233,16 +242,9 @@ int feed_pub_trades(struct feed_pub *p, const uint32_t *idx, const struct hat_ms
 			p->st.ring_full++;
 	}
 	int rc = 0;
-	for (size_t k = done; k < n; k++) {
-		if (p->tq_len == p->tq_cap) {
-			p->st.trades_dropped++;
+	for (size_t k = done; k < n; k++)
+		if (queue_trade(p, &m[k]) < 0)
 			rc = -ENOBUFS;
-			continue;
-		}
-		p->tq[(p->tq_head + p->tq_len) % p->tq_cap] = m[k];
-		p->tq_len++;
-		p->st.trades_queued++;
-	}
 	return rc;
 }
 
