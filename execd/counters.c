@@ -54,5 +54,14 @@ void execd__publish_control(struct execd *d, uint64_t mono)
 	k->g_in_flight = d->router.in_flight;
 	k->g_ready = d->ready;
 	hat_stats_publish(&k->stats);
+	k->actions_shown = d->c_actions;
 	d->last_flush_mono = mono;
+}
+
+void execd__publish_actions(struct execd *d)
+{
+	if (d->c_actions == d->k.actions_shown)
+		return;
+	hat_stats_publish(&d->k.stats);
+	d->k.actions_shown = d->c_actions;
 }

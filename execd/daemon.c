@@ -305,7 +305,7 @@ int execd_run_once(struct execd *d, int timeout_ms)
 		struct hat_ring *const in[] = { &d->r_order };
 		bool q = quiet(d);
 		if (q) /* a backtest's gate compares actions_sent with what hlsim received */
-			hat_stats_publish(&d->k.stats);
+			execd__publish_actions(d);
 		/* An order that must wait (not reconciled, lanes or exec queue full) is not input:
 		 * sleeping until the timeout instead of waking at once for it again and again. */
 		hat_daemon_idle(&d->st, in, d->order_blocked ? 0 : 1,

@@ -91,6 +91,7 @@ struct execd_pos {
 struct execd_counters {
 	struct hat_stats stats;
 	uint64_t g_in_flight, g_ready;   /* gauges, copied before each publish */
+	uint64_t actions_shown;          /* c_actions at the last publish */
 	struct hat_hist request_ns, tick_to_order_ns;
 };
 

@@ -92,5 +92,8 @@ int execd__take_cmds(struct execd *d);
 /* counters.c */
 int execd__register_counters(struct execd *d);
 void execd__publish_control(struct execd *d, uint64_t mono);
+/* Publishes the counters if actions_sent moved since the last publish (a backtest's gate reads
+ * it when execd goes quiet). */
+void execd__publish_actions(struct execd *d);
 
 #endif

@@ -95,9 +95,8 @@ uint32_t exec_router_take(struct exec_router *r, int lane, struct exec_item *out
 	memcpy(out, l->items, n * sizeof *out);
 	l->n -= n;
 	memmove(l->items, l->items + n, l->n * sizeof *l->items);
-	/* what stays keeps the lane's start: it has waited as long, and leaves at the next free
-	 * request */
-	l->first_us = l->n ? l->first_us : 0;
+	/* what stays keeps the lane's first_us: it has waited as long, and leaves at the next
+	 * free request */
 	r->in_flight++;
 	r->batches++;
 	r->items += n;
