@@ -72,14 +72,20 @@ static void kick(struct hlsim_ws *ws)
 		hlsim_conn_finish(c);
 }
 
+/* Queues a text message on the session now (counted). */
+static void queue_now(struct hlsim_ws *ws, const char *data, size_t len)
+{
+	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)data, len };
+	if (wslay_event_queue_msg(ws->ctx, &m) == 0)
+		ws->c->srv->n_ws_msgs_out++;
+}
+
 static void queue_text(struct hlsim_ws *ws, const char *data, size_t len)
 {
 	/* a backtest's gate sends every message itself, one at a time (gate.h) */
 	if (ws->c->srv->gate && hlsim_gate_hold(ws->c->srv->gate, ws->serial, data, len))
 		return;
-	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)data, len };
-	if (wslay_event_queue_msg(ws->ctx, &m) == 0)
-		ws->c->srv->n_ws_msgs_out++;
+	queue_now(ws, data, len);
 }
 
 static void send_buf(struct hlsim_ws *ws, struct hat_buf *b)
@@ -769,10 +775,23 @@ void hlsim_ws_fanout(struct hlsim_server *s, const struct hlsim_event *ev)
 
 /* ---------------------------------------------------------------- the backtest gate */
 
+/* c's session, or NULL if c is not a WebSocket session. */
+static struct hlsim_ws *session(const struct hlsim_conn *c)
+{
+	return c->mode == HLSIM_CONN_WS ? c->ws : NULL;
+}
+
+/* c's session if it can still send (not closing, no close frame sent), else NULL. */
+static struct hlsim_ws *open_session(const struct hlsim_conn *c)
+{
+	struct hlsim_ws *ws = session(c);
+	return ws && !c->closing && !wslay_event_get_close_sent(ws->ctx) ? ws : NULL;
+}
+
 void hlsim_ws_ping(struct hlsim_conn *c, uint64_t round)
 {
-	struct hlsim_ws *ws = c->mode == HLSIM_CONN_WS ? c->ws : NULL;
-	if (!ws || c->closing || wslay_event_get_close_sent(ws->ctx))
+	struct hlsim_ws *ws = open_session(c);
+	if (!ws)
 		return;
 	struct wslay_event_msg m = { WSLAY_PING, (const uint8_t *)&round, sizeof round };
 	if (wslay_event_queue_msg(ws->ctx, &m) != 0)
@@ -783,7 +802,7 @@ void hlsim_ws_ping(struct hlsim_conn *c, uint64_t round)
 
 bool hlsim_ws_ponged(const struct hlsim_conn *c, uint64_t round)
 {
-	const struct hlsim_ws *ws = c->mode == HLSIM_CONN_WS ? c->ws : NULL;
+	const struct hlsim_ws *ws = session(c);
 	if (!ws || c->closing || ws->ping_round != round)
 		return true;
 	return ws->pong_round == round;
@@ -791,16 +810,15 @@ bool hlsim_ws_ponged(const struct hlsim_conn *c, uint64_t round)
 
 uint64_t hlsim_ws_serial(const struct hlsim_conn *c)
 {
-	return c->mode == HLSIM_CONN_WS && c->ws ? c->ws->serial : 0;
+	const struct hlsim_ws *ws = session(c);
+	return ws ? ws->serial : 0;
 }
 
 void hlsim_ws_send_held(struct hlsim_conn *c, const char *text, size_t len)
 {
-	struct hlsim_ws *ws = c->mode == HLSIM_CONN_WS ? c->ws : NULL;
-	if (!ws || c->closing || wslay_event_get_close_sent(ws->ctx))
+	struct hlsim_ws *ws = open_session(c);
+	if (!ws)
 		return;
-	struct wslay_event_msg m = { WSLAY_TEXT_FRAME, (const uint8_t *)text, len };
-	if (wslay_event_queue_msg(ws->ctx, &m) == 0)
-		c->srv->n_ws_msgs_out++;
+	queue_now(ws, text, len);
 	kick(ws);
 }
